@@ -1,0 +1,65 @@
+"""Sphinx configuration for the living review (https://www.sphinx-doc.org/en/master/usage/configuration.html)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT / "src"))  # the project's own extensions live in src/living_review
+
+# Where the sources live: Read the Docs tells us; elsewhere set REVIEW_REPOSITORY_URL.
+REPOSITORY_URL = (
+    os.environ.get("REVIEW_REPOSITORY_URL")
+    or os.environ.get("READTHEDOCS_GIT_CLONE_URL", "").removesuffix(".git")
+    or "https://github.com/acupuncture-sciatica-review/living-review"
+)
+
+# -- Project ---------------------------------------------------------------------
+project = "Acupuncture for Sciatica: a living evidence review"
+author = "the review's contributors"
+copyright = "2026, the review's contributors; based on an article by Dr. Juliana Bruner, DPT (2020)"
+language = "en"
+
+extensions = [
+    "myst_parser",
+    "sphinxcontrib.bibtex",
+    "sphinx_last_updated_by_git",
+]
+
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+
+# Warnings are errors in every build (-W --keep-going), and every reference must resolve.
+nitpicky = True
+
+# -- MyST --------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "attrs_inline", "attrs_block"]
+myst_heading_anchors = 0  # link to sections with explicit (label)= targets only
+
+# -- Citations -------------------------------------------------------------------
+bibtex_bibfiles = [str(ROOT / "references.bib")]
+bibtex_default_style = "unsrt"  # numbered in order of first citation (the default is alpha)
+bibtex_reference_style = "label"  # [1], [2, 3]
+bibtex_cite_id = "cite-{key}"  # stable anchors for every entry
+bibtex_encoding = "utf-8"
+
+# -- HTML --------------------------------------------------------------------------
+MEDICAL_NOTICE = (
+    "This site is not medical advice. "
+    "Talk to a doctor or other qualified clinician about your own symptoms and treatment."
+)
+
+html_theme = "furo"
+html_title = "Acupuncture for Sciatica"
+html_last_updated_fmt = "%d %B %Y"
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "announcement": f"<strong>{MEDICAL_NOTICE}</strong>",
+    "source_repository": REPOSITORY_URL + "/",
+    "source_branch": "main",
+    "source_directory": "docs/",
+}

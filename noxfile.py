@@ -1,0 +1,84 @@
+"""Sessions that build, check and test the review (run `nox -l` to list them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+DOCS = ROOT / "docs"
+BUILD = DOCS / "_build"
+HTML = BUILD / "html"
+LOCKS = ROOT / "requirements"
+PYTHON = "3.11"
+SPHINX_STRICT = ["-W", "--keep-going", "-n"]
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["docs", "citations", "tests"]
+
+# uv does not compile bytecode by default; with PYTHONDONTWRITEBYTECODE=1 set,
+# every build would otherwise re-parse Sphinx from source.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+
+
+def install_locked(session: nox.Session, group: str) -> None:
+    """Install one dependency group from its hash-pinned lock file."""
+    session.install("--require-hashes", "-r", str(LOCKS / f"{group}.txt"))
+
+
+def project_env(session: nox.Session) -> dict[str, str]:
+    """Environment with the project's own code (src/) importable."""
+    return {"PYTHONPATH": str(ROOT / "src")}
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the HTML site into docs/_build/html, warnings as errors (-E with `-- fresh`)."""
+    install_locked(session, "docs")
+    fresh = ["-E"] if "fresh" in session.posargs else []
+    session.run(
+        "sphinx-build", "-b", "html", *SPHINX_STRICT, *fresh, str(DOCS), str(HTML),
+        env=project_env(session),
+    )
+    session.log(f"The site is at {HTML / 'index.html'}")
+
+
+@nox.session(name="docs-live", python=PYTHON, default=False)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site with live reload for authors (http://127.0.0.1:8000)."""
+    install_locked(session, "live")
+    session.run(
+        "sphinx-autobuild", *SPHINX_STRICT, "--watch", str(ROOT / "references.bib"),
+        "--watch", str(ROOT / "src"), str(DOCS), str(BUILD / "live"), *session.posargs,
+        env=project_env(session),
+    )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (builds the real site and fixture projects offline)."""
+    install_locked(session, "test")
+    session.run("pytest", *session.posargs, env=project_env(session))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Lint and check formatting with ruff."""
+    install_locked(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON, default=False)
+def lock(session: nox.Session) -> None:
+    """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
+    session.install("uv")
+    for group in ("docs", "live", "test", "lint"):
+        session.run(
+            "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
+            "--python-version", PYTHON, "--universal", "--quiet",
+            "-o", str(LOCKS / f"{group}.txt"),
+        )
