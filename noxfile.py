@@ -80,5 +80,5 @@ def lock(session: nox.Session) -> None:
         session.run(
             "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
             "--python-version", PYTHON, "--universal", "--quiet",
-            "-o", str(LOCKS / f"{group}.txt"),
+            "-o", f"requirements/{group}.txt",  # relative: the header records this command
         )
