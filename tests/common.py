@@ -1,0 +1,52 @@
+"""Helpers shared by the tests: building a Sphinx project and reading its HTML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+ROOTS = Path(__file__).resolve().parent / "roots"
+
+
+@dataclass(frozen=True)
+class Build:
+    """The outcome of one sphinx-build run."""
+
+    outdir: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def soup(self, page: str) -> BeautifulSoup:
+        """Parse one built page, e.g. ``soup("index.html")``."""
+        return BeautifulSoup((self.outdir / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def sphinx_build(
+    srcdir: Path, outdir: Path, *extra: str, builder: str = "html", env: dict[str, str] | None = None
+) -> Build:
+    """Run sphinx-build strictly (-W --keep-going -n, fresh environment) in a subprocess."""
+    doctrees = outdir.parent / f"{outdir.name}-doctrees"
+    command = [
+        sys.executable, "-m", "sphinx", "-b", builder, "-E", "-W", "--keep-going", "-n",
+        "-d", str(doctrees), *extra, str(srcdir), str(outdir),
+    ]  # fmt: skip
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    done = subprocess.run(command, capture_output=True, text=True, env=full_env, check=False)
+    return Build(outdir, done.returncode, done.stdout, done.stderr)
+
+
+def cite_links(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """(label text, target key) for every in-text citation on a page, in document order."""
+    links = []
+    for a in soup.select("article[role=main] a.reference.internal[href*='#cite-']"):
+        key = a["href"].split("#cite-", 1)[1]
+        links.append((a.get_text(strip=True).strip("[]"), key))
+    return links
