@@ -76,7 +76,7 @@ def lint(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint"):
+    for group in ("docs", "live", "test", "lint", "nox"):
         session.run(
             "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
             "--python-version", PYTHON, "--universal", "--quiet",
