@@ -27,6 +27,7 @@ extensions = [
     "myst_parser",
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
+    "living_review.certainty",
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]

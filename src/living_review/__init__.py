@@ -1,0 +1,1 @@
+"""The review's own Sphinx extensions and tools (one concern per module)."""

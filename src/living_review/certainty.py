@@ -1,0 +1,229 @@
+"""GRADE certainty badges: the ``{certainty}`` role and the ``{certainty-legend}`` directive.
+
+Content uses ``{certainty}`moderate``` after a claim. The role renders an inline badge that
+links to the row for that level in the legend (the page labelled ``certainty``), so it works
+from any page and in every builder. The legend directive renders the same table the badges
+are built from, so the wording on the legend page and on the badges cannot drift apart.
+
+An unknown level is a build error that names the file, the line and the allowed levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import make_refnode
+
+__version__ = "1.0.0"
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+CSS_FILE = "certainty.css"
+
+
+@dataclass(frozen=True)
+class CertaintyLevel:
+    """One GRADE certainty level and the fixed words used for it."""
+
+    key: str  # what authors write in the role, e.g. "very-low"
+    label: str  # the badge text, e.g. "Very low certainty"
+    meaning: str  # what the level means, in plain language
+    wording: str  # how a claim at this level is worded in the text
+    example: str  # an example sentence using that wording
+
+    @property
+    def anchor(self) -> str:
+        """The id of this level's row in the legend, e.g. ``certainty-very-low``."""
+        return f"certainty-{self.key}"
+
+
+#: The one table of levels: badges, the legend and the docs all come from here.
+LEVELS: dict[str, CertaintyLevel] = {
+    level.key: level
+    for level in (
+        CertaintyLevel(
+            key="high",
+            label="High certainty",
+            meaning="We are confident that the real effect is close to what the studies found.",
+            wording="The effect is stated plainly.",
+            example="The treatment reduces pain.",
+        ),
+        CertaintyLevel(
+            key="moderate",
+            label="Moderate certainty",
+            meaning=(
+                "The real effect is probably close to what the studies found, "
+                "but it could be substantially different."
+            ),
+            wording="“probably”",
+            example="The treatment probably reduces pain.",
+        ),
+        CertaintyLevel(
+            key="low",
+            label="Low certainty",
+            meaning="The real effect may be substantially different from what the studies found.",
+            wording="“may”",
+            example="The treatment may reduce pain.",
+        ),
+        CertaintyLevel(
+            key="very-low",
+            label="Very low certainty",
+            meaning=(
+                "We are very uncertain: the real effect is likely to be substantially "
+                "different from what the studies found."
+            ),
+            wording="“we are very uncertain”",
+            example="We are very uncertain whether the treatment reduces pain.",
+        ),
+        CertaintyLevel(
+            key="not-rated",
+            label="Certainty not rated",
+            meaning="No review or guideline has rated the certainty of this evidence.",
+            wording="“no review or guideline has rated this certainty”",
+            example=("One trial found less pain; no review or guideline has rated this certainty."),
+        ),
+    )
+}
+
+ALLOWED = ", ".join(LEVELS)
+
+
+class certainty_badge(nodes.Inline, nodes.Element):  # lower-case, like docutils nodes
+    """A badge waiting to be linked to the legend (resolved after reading)."""
+
+
+def badge_classes(level: CertaintyLevel) -> list[str]:
+    """The HTML classes of a badge: ``certainty certainty-<level>``."""
+    return ["certainty", level.anchor]
+
+
+def badge_title(level: CertaintyLevel) -> str:
+    """Tooltip text for a badge."""
+    return f"{level.label}: {level.meaning} See the certainty legend."
+
+
+class CertaintyRole(SphinxRole):
+    """``{certainty}`level``` — an inline badge linking to the legend row for *level*."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        key = self.text.strip()
+        level = LEVELS.get(key)
+        if level is None:
+            logger.error(
+                "unknown certainty level %r; allowed levels: %s",
+                key,
+                ALLOWED,
+                location=self.get_location(),
+                type="certainty",
+            )
+            problem = nodes.problematic(self.rawtext, self.rawtext)
+            return [problem], []
+        badge = certainty_badge(self.rawtext, level=level.key)
+        badge += nodes.Text(level.label)
+        self.set_source_info(badge)
+        return [badge], []
+
+
+class CertaintyLegend(SphinxDirective):
+    """``{certainty-legend}`` — the table of levels, one anchored row per level."""
+
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 0
+
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["certainty-legend"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (20, 45, 35):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self._row(["Certainty", "What it means", "How we word it"])
+        body = nodes.tbody()
+        group += body
+        for level in LEVELS.values():
+            badge = nodes.inline(level.label, level.label, classes=badge_classes(level))
+            wording = nodes.paragraph()
+            wording += nodes.Text(f"{level.wording} For example: ")
+            wording += nodes.emphasis(level.example, level.example)
+            row = self._row([nodes.paragraph("", "", badge), level.meaning, wording])
+            row["ids"].append(level.anchor)
+            body += row
+        self.set_source_info(table)
+        return [table]
+
+    @staticmethod
+    def _row(cells: list[str | nodes.Element]) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph(cell, cell) if isinstance(cell, str) else cell
+            row += entry
+        return row
+
+
+class ResolveCertaintyBadges(SphinxPostTransform):
+    """Turn each badge into a link to its level's row on the page labelled ``certainty``."""
+
+    default_priority = 20
+
+    def run(self, **kwargs: Any) -> None:
+        label = self.config.certainty_legend_label
+        target = self.env.get_domain("std").labels.get(label)  # (docname, labelid, title)
+        for badge in list(self.document.findall(certainty_badge)):
+            level = LEVELS[badge["level"]]
+            content = nodes.inline("", "", *badge.children, classes=badge_classes(level))
+            if target is None:
+                logger.error(
+                    "certainty badge cannot link to the legend: no label %r in the project "
+                    "(put `(%s)=` above the legend page's title)",
+                    label,
+                    label,
+                    location=badge,
+                    type="certainty",
+                )
+                badge.replace_self(content)
+                continue
+            ref = make_refnode(
+                self.app.builder,
+                self.env.docname,
+                target[0],
+                level.anchor,
+                list(badge.children),
+                badge_title(level),
+            )
+            ref["classes"] += badge_classes(level)
+            badge.replace_self(ref)
+
+
+def add_static_path(app: Sphinx) -> None:
+    """Make the badge stylesheet available to HTML-like builders (html, dirhtml, epub)."""
+    static = str(STATIC_DIR)
+    if static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the role, the legend directive, the resolver and the stylesheet."""
+    app.add_config_value("certainty_legend_label", "certainty", "env", types=[str])
+    app.add_node(certainty_badge)
+    app.add_role("certainty", CertaintyRole())
+    app.add_directive("certainty-legend", CertaintyLegend)
+    app.add_post_transform(ResolveCertaintyBadges)
+    app.connect("builder-inited", add_static_path)
+    app.add_css_file(CSS_FILE)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
