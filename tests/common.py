@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_escape_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -50,3 +53,34 @@ def cite_links(soup: BeautifulSoup) -> list[tuple[str, str]]:
         key = a["href"].split("#cite-", 1)[1]
         links.append((a.get_text(strip=True).strip("[]"), key))
     return links
+
+
+def build_root(
+    name: str,
+    tmp: Path,
+    builder: str = "html",
+    confoverrides: dict[str, object] | None = None,
+) -> SphinxTestApp:
+    """Copy tests/roots/test-<name> into *tmp*, build it in-process (fresh env) and return the app.
+
+    In-process builds are much faster than :func:`sphinx_build`; use this for fixture projects
+    and read the results with :func:`app_soup` and :func:`app_warnings`.
+    """
+    srcdir = tmp / f"{name}-{builder}"
+    shutil.copytree(ROOTS / f"test-{name}", srcdir, dirs_exist_ok=True)
+    app = SphinxTestApp(builder, srcdir=srcdir, freshenv=True, confoverrides=confoverrides)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
+def app_soup(app: SphinxTestApp, page: str) -> BeautifulSoup:
+    """Parse one page an in-process build wrote, e.g. ``app_soup(app, "index.html")``."""
+    return BeautifulSoup((app.outdir / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def app_warnings(app: SphinxTestApp) -> str:
+    """Everything an in-process build logged as a warning or error, without colour codes."""
+    return strip_escape_sequences(app.warning.getvalue())

@@ -16,7 +16,6 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
@@ -97,7 +96,7 @@ ALLOWED = ", ".join(LEVELS)
 
 
 class certainty_badge(nodes.Inline, nodes.Element):  # lower-case, like docutils nodes
-    """A badge waiting to be linked to the legend (resolved after reading)."""
+    """A badge waiting to be linked to the legend (see :func:`resolve_badges`)."""
 
 
 def badge_classes(level: CertaintyLevel) -> list[str]:
@@ -171,38 +170,32 @@ class CertaintyLegend(SphinxDirective):
         return row
 
 
-class ResolveCertaintyBadges(SphinxPostTransform):
-    """Turn each badge into a link to its level's row on the page labelled ``certainty``."""
+def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Turn each badge into a link to its level's row on the page labelled ``certainty``.
 
-    default_priority = 20
-
-    def run(self, **kwargs: Any) -> None:
-        label = self.config.certainty_legend_label
-        target = self.env.get_domain("std").labels.get(label)  # (docname, labelid, title)
-        for badge in list(self.document.findall(certainty_badge)):
-            level = LEVELS[badge["level"]]
-            content = nodes.inline("", "", *badge.children, classes=badge_classes(level))
-            if target is None:
-                logger.error(
-                    "certainty badge cannot link to the legend: no label %r in the project "
-                    "(put `(%s)=` above the legend page's title)",
-                    label,
-                    label,
-                    location=badge,
-                    type="certainty",
-                )
-                badge.replace_self(content)
-                continue
-            ref = make_refnode(
-                self.app.builder,
-                self.env.docname,
-                target[0],
-                level.anchor,
-                list(badge.children),
-                badge_title(level),
+    Runs on ``doctree-resolved``, i.e. for every builder (html, epub, latex, text ...), with the
+    builder at hand to make the right kind of link from *docname*.
+    """
+    label = app.config.certainty_legend_label
+    target = app.env.get_domain("std").labels.get(label)  # (docname, labelid, title)
+    for badge in list(doctree.findall(certainty_badge)):
+        level = LEVELS[badge["level"]]
+        if target is None:
+            logger.error(
+                "certainty badge cannot link to the legend: no label %r in the project "
+                "(put `(%s)=` above the legend page's title)",
+                label,
+                label,
+                location=badge,
+                type="certainty",
             )
-            ref["classes"] += badge_classes(level)
-            badge.replace_self(ref)
+            badge.replace_self(nodes.inline("", "", *badge.children, classes=badge_classes(level)))
+            continue
+        ref = make_refnode(
+            app.builder, docname, target[0], level.anchor, list(badge.children), badge_title(level)
+        )
+        ref["classes"] += badge_classes(level)
+        badge.replace_self(ref)
 
 
 def add_static_path(app: Sphinx) -> None:
@@ -218,7 +211,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(certainty_badge)
     app.add_role("certainty", CertaintyRole())
     app.add_directive("certainty-legend", CertaintyLegend)
-    app.add_post_transform(ResolveCertaintyBadges)
+    app.connect("doctree-resolved", resolve_badges)
     app.connect("builder-inited", add_static_path)
     app.add_css_file(CSS_FILE)
     return {
