@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -17,6 +18,15 @@ REPOSITORY_URL = (
     or "https://github.com/acupuncture-sciatica-review/living-review"
 )
 
+# Where the site is published: its canonical address, used by canonical links, og:url,
+# sitemap.xml, robots.txt, the JSON-LD and the 404 page. Read the Docs tells us; elsewhere
+# set REVIEW_SITE_URL (a fork, a preview). The default is the GitHub Pages address.
+SITE_URL = (
+    os.environ.get("REVIEW_SITE_URL")
+    or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    or "https://acupuncture-sciatica-review.github.io/living-review/"
+).rstrip("/") + "/"
+
 # -- Project ---------------------------------------------------------------------
 project = "Acupuncture for Sciatica: a living evidence review"
 author = "the review's contributors"
@@ -28,6 +38,12 @@ extensions = [
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
     "living_review.certainty",
+    "living_review.review_dates",  # review dates under each title; overdue notice
+    "living_review.citation_refresh",  # incremental builds renumber every affected page
+    "living_review.pybtex_plugin_cache",  # a third of the build was pybtex plugin look-ups
+    "living_review.descriptions",  # front-matter description -> og:description too
+    "living_review.crawlers",  # complete sitemap, robots.txt, noindex on non-content pages
+    "notfound.extension",
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -63,4 +79,20 @@ html_theme_options = {
     "source_repository": REPOSITORY_URL + "/",
     "source_branch": "main",
     "source_directory": "docs/",
+}
+
+# -- Search engines and sharing ------------------------------------------------------
+html_baseurl = SITE_URL  # <link rel="canonical"> on every page
+ogp_site_url = SITE_URL  # og:url; og:description is the page's front-matter description
+ogp_social_cards = {"enable": False}  # generated preview images would need matplotlib
+sitemap_url_scheme = "{link}"  # the default puts the language and version in every URL
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+notfound_urls_prefix = urlsplit(SITE_URL).path  # the 404 page links from the site's root
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>\n"
+        "<p>There is no page at this address. It may have moved: start again from the "
+        f'<a href="{notfound_urls_prefix}index.html">home page</a> or search the review.</p>'
+    ),
 }

@@ -1,0 +1,116 @@
+"""Keep citation numbers right in incremental builds (and so in live preview).
+
+sphinxcontrib-bibtex numbers the citations (``unsrt``: in order of first citation, pages in
+toctree order) in its ``env-updated`` handler, after every read phase, and resolves each
+``{cite:p}`` when a page is written. Sphinx, though, only rewrites the pages it re-read. So
+when one page changes the order of its first citations, or an entry in ``references.bib``
+changes, the *other* pages citing the renumbered or edited entries, and the page holding the
+``{bibliography}``, keep their old numbers and tooltips until a clean build.
+
+This extension records, after each read phase, how every citation renders: its number, its
+formatted entry, its tooltip and the anchor it links to, and the list each bibliography shows.
+It compares that with the record kept in the pickled environment from the previous build and
+returns from ``env-updated`` the pages whose output changes: pages citing a changed entry and
+pages whose bibliography changed. Sphinx then rewrites them. Rewriting is enough (no re-read):
+citation references and bibliographies are resolved from the cite domain at write time.
+
+Only pages that really change are rewritten, so a typo fix in one page's prose still rebuilds
+one page, while a new first citation early in the review rebuilds every page that it renumbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+__version__ = "1.0.0"
+
+logger = logging.getLogger(__name__)
+
+#: Attribute of the build environment that keeps the previous build's record (pickled with it).
+RECORD_ATTRIBUTE = "living_review_citation_record"
+
+#: key -> (page, anchor, number, entry text, tooltip text) for every citation of that key.
+CitationRecord = dict[str, tuple[tuple[str, ...], ...]]
+#: page -> the (key, number, entry text) of each bibliography item on it, in order.
+BibliographyRecord = dict[str, tuple[tuple[str, ...], ...]]
+
+
+def _text(formatted_entry: Any) -> str:
+    """Plain text of a pybtex formatted entry (or "" when there is none, e.g. no tooltip)."""
+    return formatted_entry.text.render_as("text") if formatted_entry is not None else ""
+
+
+def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, BibliographyRecord]:
+    """How every citation and every bibliography renders, as numbered in this build."""
+    domain: Any = env.get_domain("cite")
+    citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+    bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for citation in domain.citations:
+        page = citation.bibliography_key.docname
+        label = citation.formatted_entry.label
+        text = _text(citation.formatted_entry)
+        citations[citation.key].append(
+            (page, citation.citation_id, label, text, _text(citation.tooltip_entry))
+        )
+        bibliographies[page].append((citation.key, label, text))
+    return (
+        {key: tuple(value) for key, value in citations.items()},
+        {page: tuple(value) for page, value in bibliographies.items()},
+    )
+
+
+def pages_to_rewrite(
+    env: BuildEnvironment,
+    old: tuple[CitationRecord, BibliographyRecord],
+    new: tuple[CitationRecord, BibliographyRecord],
+) -> set[str]:
+    """Pages whose citations or bibliography render differently in *new* than in *old*."""
+    (old_citations, old_bibliographies), (new_citations, new_bibliographies) = old, new
+    changed_keys = {
+        key
+        for key in old_citations.keys() | new_citations.keys()
+        if old_citations.get(key) != new_citations.get(key)
+    }
+    domain: Any = env.get_domain("cite")
+    pages = {
+        ref.docname
+        for ref in domain.citation_refs
+        if any(target.key in changed_keys for target in ref.targets)
+    }
+    pages |= {
+        page
+        for page in old_bibliographies.keys() | new_bibliographies.keys()
+        if old_bibliographies.get(page) != new_bibliographies.get(page)
+    }
+    return pages & env.found_docs
+
+
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Return the pages to rewrite because their citation numbers or entries changed."""
+    new = record_citations(env)
+    old = getattr(env, RECORD_ATTRIBUTE, None)
+    setattr(env, RECORD_ATTRIBUTE, new)
+    if old is None:  # first build with this extension: every page is being written anyway
+        return []
+    pages = sorted(pages_to_rewrite(env, old, new))
+    if pages:
+        logger.info("citations renumbered or changed; rewriting: %s", ", ".join(pages))
+    return pages
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the ``env-updated`` handler, after sphinxcontrib-bibtex has numbered citations."""
+    app.setup_extension("sphinxcontrib.bibtex")
+    # sphinxcontrib-bibtex numbers citations in its own env-updated handler (priority 500).
+    app.connect("env-updated", on_env_updated, priority=900)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,100 @@
+"""What search engines are given: a complete sitemap, ``robots.txt``, and no index of non-pages.
+
+* **Sitemap.** sphinx-sitemap lists the pages written in *this* build, so an incremental build
+  (live preview, or a rebuild after editing one page) leaves a sitemap with only those pages
+  (upstream issue jdillard/sphinx-sitemap#13), and with ``-j`` the order depends on which
+  process finished first. Just before it writes ``sitemap.xml`` this extension puts every page
+  of the site in its queue, once, in a fixed order, so the sitemap is complete and identical
+  from build to build.
+* **robots.txt** is generated (not copied from ``html_extra_path``) because it must name the
+  sitemap by its absolute URL, which follows ``html_baseurl``. Crawlers only read it at the root
+  of a host, so it takes effect where the site is served from the root of its domain.
+* **Pages that are not content** (the 404 page, search, the general index) get
+  ``<meta name="robots" content="noindex">``; the 404 page, served at any missing address,
+  gets no canonical link.
+"""
+
+from __future__ import annotations
+
+import queue
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+__version__ = "1.0.0"
+
+logger = logging.getLogger(__name__)
+
+NOINDEX = '<meta name="robots" content="noindex">\n'
+
+#: Generated pages not worth a search result (the 404 page comes from its config).
+NOT_CONTENT = ("genindex",)  # search.html has its own noindex (Sphinx template)
+
+
+def is_html_site(app: Sphinx) -> bool:
+    """True for builders that produce the web site (html, dirhtml), not an EPUB or help file."""
+    builder = app.builder
+    return builder.format == "html" and not getattr(builder, "embedded", False)
+
+
+def robots_txt(base_url: str, sitemap_filename: str) -> str:
+    """The text of robots.txt: allow everything and say where the sitemap is."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {base_url.rstrip('/')}/{sitemap_filename}\n"
+
+
+def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
+    """Write robots.txt into the output directory of a successful web-site build."""
+    if exception is not None or not is_html_site(app) or not app.config.html_baseurl:
+        return
+    text = robots_txt(app.config.html_baseurl, app.config.sitemap_filename)
+    (Path(app.outdir) / "robots.txt").write_text(text, encoding="utf-8")
+
+
+def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Refill sphinx-sitemap's queue with every page of the site, sorted, before it writes."""
+    from sphinx_sitemap import is_excluded  # imported here: sphinx_sitemap is set up first
+
+    links: Any = getattr(app, "sitemap_links", None)
+    if exception is not None or links is None or not is_html_site(app):
+        return
+    seen: dict[str, str | None] = {}  # link -> lastmod, from the pages written this time
+    while True:
+        try:
+            link, last_updated = links.get_nowait()
+        except queue.Empty:
+            break
+        seen[link] = last_updated
+    for docname in app.env.found_docs:
+        link = app.builder.get_target_uri(docname)
+        if not is_excluded(link, app.config.sitemap_excludes):
+            seen.setdefault(link, None)
+    for link in sorted(seen):
+        links.put((link, seen[link]))
+
+
+def mark_non_content(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
+    """Ask search engines not to index the 404, search and index pages."""
+    notfound = getattr(app.config, "notfound_pagename", "404")
+    if pagename not in (*NOT_CONTENT, notfound):
+        return
+    context["metatags"] = context.get("metatags", "") + NOINDEX
+    if pagename == notfound:
+        context["pageurl"] = None  # served at every missing address: no canonical link
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Set up sphinx-sitemap and connect the handlers around it."""
+    app.setup_extension("sphinx_sitemap")
+    app.connect("html-page-context", mark_non_content)
+    app.connect("build-finished", complete_sitemap, priority=400)  # sphinx-sitemap writes at 500
+    app.connect("build-finished", write_robots_txt)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
