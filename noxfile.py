@@ -72,6 +72,19 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+@nox.session(name="review-status", python=PYTHON, default=False)
+def review_status(session: nox.Session) -> None:
+    """Table of every content page's review dates and days left.
+
+    Pass options after `--`: `--strict` exits non-zero if any page is overdue,
+    `--today YYYY-MM-DD` judges against a fixed date, e.g. `nox -s review-status -- --strict`.
+    """
+    install_locked(session, "docs")  # the same parsing as the build: Sphinx config, PyYAML
+    session.run(
+        "python", "-m", "living_review.review_status", *session.posargs, env=project_env(session)
+    )
+
+
 @nox.session(python=PYTHON, default=False)
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""

@@ -1,0 +1,161 @@
+"""Review dates that readers see: under each content page's title, and a notice once overdue.
+
+Each content page declares ``last_reviewed``, ``next_review`` and ``evidence_searched`` in its
+front matter (rules in :mod:`living_review.review_schedule`). The page shows them under its
+title; once ``review_today`` is past ``next_review``, a "Due for review" admonition follows.
+Missing or malformed dates, or a due date before the review date, are build errors naming the
+file, the line, the key and the bad value.
+
+Configuration (docs/conf.py):
+
+``review_dates_exempt``
+    Docnames (or glob patterns) that need no dates; default ``["references", "changelog"]``.
+    Generated pages (genindex, search, 404) have no source and are never checked.
+``review_today``
+    The date overdue is judged against (``date`` or ``"YYYY-MM-DD"``). Default None: the build
+    date, from ``SOURCE_DATE_EPOCH`` if set, else the real date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+from living_review.review_schedule import (
+    DEFAULT_EXEMPT,
+    ReviewDates,
+    ReviewDatesError,
+    format_date,
+    is_exempt,
+    parse_front_matter,
+    resolve_today,
+    validate,
+)
+
+__version__ = "1.0.0"
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+CSS_FILE = "review-dates.css"
+
+
+def dates_line(dates: ReviewDates) -> nodes.paragraph:
+    """``Last reviewed … · Next review due … · Evidence searched to …`` as a paragraph."""
+    parts = [
+        ("review-dates-last", "Last reviewed", dates.last_reviewed),
+        ("review-dates-next", "Next review due", dates.next_review),
+        ("review-dates-searched", "Evidence searched to", dates.evidence_searched),
+    ]
+    para = nodes.paragraph(classes=["review-dates"])
+    for index, (cls, label, day) in enumerate(parts):
+        if index:
+            para += nodes.Text(" · ")
+        text = f"{label} {format_date(day)}"
+        para += nodes.inline(text, text, classes=[cls])
+    return para
+
+
+def overdue_notice(dates: ReviewDates) -> nodes.admonition:
+    """The admonition shown once a page is past its review date."""
+    notice = nodes.admonition(classes=["due-for-review", "warning"])
+    notice += nodes.title("Due for review", "Due for review")
+    text = (
+        f"This page was due to be reviewed on {format_date(dates.next_review)}. "
+        f"It covers evidence found up to {format_date(dates.evidence_searched)}; "
+        "newer research may have changed what we know."
+    )
+    notice += nodes.paragraph(text, text)
+    return notice
+
+
+def insert_under_title(doctree: nodes.document, new: list[nodes.Element]) -> None:
+    """Put *new* right after the page title (or at the top if the page has no title)."""
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section[1:1] = new
+    else:
+        doctree[0:0] = new
+
+
+def today(config: Config) -> date:
+    """The date overdue is judged against (``review_today``, default the build date)."""
+    try:
+        return resolve_today(config.review_today)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+
+
+def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
+    """Validate this page's dates, show them under the title and add the overdue notice."""
+    env = app.env
+    docname = env.docname
+    if is_exempt(docname, app.config.review_dates_exempt):
+        return
+    path = Path(env.doc2path(docname))
+    try:
+        text = path.read_text(encoding="utf-8")
+        dates = validate(parse_front_matter(text, path), path)
+    except ReviewDatesError as error:
+        for problem in error.problems:
+            logger.error(
+                "%s",
+                problem.message,
+                location=(docname, problem.line),
+                type="review_dates",
+                subtype=problem.key or "front_matter",
+            )
+        return
+    new: list[nodes.Element] = [dates_line(dates)]
+    if dates.is_overdue(today(app.config)):
+        new.append(overdue_notice(dates))
+    insert_under_title(doctree, new)
+
+
+def reread_when_the_day_changes(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read every page when "today" differs from the last build, so notices are current."""
+    judged = today(app.config)
+    previous = getattr(env, "review_dates_today", None)
+    env.review_dates_today = judged  # type: ignore[attr-defined]
+    if previous is None or previous == judged:
+        return []
+    return sorted(env.found_docs - removed)
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """Fail early, with a clear message, on a bad ``review_today``."""
+    today(config)
+
+
+def add_static_path(app: Sphinx) -> None:
+    """Make the stylesheet available to HTML-like builders (html, dirhtml, epub)."""
+    static = str(STATIC_DIR)
+    if static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the config values, the page hook and the stylesheet."""
+    app.add_config_value("review_dates_exempt", list(DEFAULT_EXEMPT), "env", types=[list, tuple])
+    app.add_config_value("review_today", None, "env", types=[date, str, type(None)])
+    app.connect("config-inited", check_config)
+    app.connect("doctree-read", show_review_dates)
+    app.connect("env-get-outdated", reread_when_the_day_changes)
+    app.connect("builder-inited", add_static_path)
+    app.add_css_file(CSS_FILE)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,191 @@
+"""Which pages are due for review: ``python -m living_review.review_status [--strict] [--today D]``.
+
+Prints one row per content page (page, last reviewed, next due, days left) using the same
+reading and validation as the site build (:mod:`living_review.review_schedule`).
+
+Exit status: 0 all fine (or overdue pages without ``--strict``); 1 with ``--strict`` when any
+page is overdue; 2 when any page's review dates are missing or invalid (the problems are
+listed on stderr, one per line, as ``file:line: message``).
+
+The page list and settings come from the site's conf.py: every Markdown source not excluded by
+``exclude_patterns`` and not in ``review_dates_exempt``; "today" is ``--today``, else
+``review_today`` from conf.py, else the build date (``SOURCE_DATE_EPOCH`` or the real date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sphinx.config import eval_config_file
+from sphinx.project import Project
+from sphinx.util.tags import Tags
+
+from living_review.review_schedule import (
+    DEFAULT_EXEMPT,
+    Problem,
+    ReviewDates,
+    ReviewDatesError,
+    is_exempt,
+    parse_date,
+    read_review_dates,
+    resolve_today,
+)
+
+DEFAULT_DOCS = Path(__file__).resolve().parents[2] / "docs"
+SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the report needs from the site's conf.py."""
+
+    exclude_patterns: list[str]
+    exempt: list[str]
+    today: object  # review_today as written in conf.py (None if unset)
+
+
+@dataclass(frozen=True)
+class PageStatus:
+    """One row of the report."""
+
+    docname: str
+    dates: ReviewDates
+
+    def row(self, today: date) -> tuple[str, str, str, str, str]:
+        """The cells: page, last reviewed, next due, days left, status."""
+        days = self.dates.days_left(today)
+        status = "OVERDUE" if days < 0 else ("due today" if days == 0 else "ok")
+        return (
+            self.docname,
+            self.dates.last_reviewed.isoformat(),
+            self.dates.next_review.isoformat(),
+            str(days),
+            status,
+        )
+
+
+def read_settings(docs: Path) -> Settings:
+    """Read exclude_patterns, review_dates_exempt and review_today from docs/conf.py."""
+    conf = docs / "conf.py"
+    raw = eval_config_file(conf, Tags()) if conf.is_file() else {}
+    return Settings(
+        exclude_patterns=[*raw.get("exclude_patterns", []), "_build"],
+        exempt=list(raw.get("review_dates_exempt", DEFAULT_EXEMPT)),
+        today=raw.get("review_today"),
+    )
+
+
+def content_pages(docs: Path, settings: Settings) -> list[str]:
+    """Docnames of every page that needs review dates, sorted."""
+    project = Project(docs, SOURCE_SUFFIX)
+    found = project.discover(exclude_paths=settings.exclude_patterns)
+    return sorted(name for name in found if not is_exempt(name, settings.exempt))
+
+
+def shown(path: Path) -> Path:
+    """*path* relative to the working directory when it is under it (shorter messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def collect(docs: Path, docnames: Sequence[str]) -> tuple[list[PageStatus], list[Problem]]:
+    """Every page's dates, and every problem found (all pages are checked, not just the first)."""
+    pages: list[PageStatus] = []
+    problems: list[Problem] = []
+    for name in docnames:
+        try:
+            pages.append(PageStatus(name, read_review_dates(shown(docs / f"{name}.md"))))
+        except ReviewDatesError as error:
+            problems.extend(error.problems)
+    return pages, problems
+
+
+def render_table(pages: Sequence[PageStatus], today: date) -> str:
+    """A plain-text table, columns aligned, overdue pages marked."""
+    header = ("page", "last reviewed", "next due", "days left", "status")
+    rows = [header, *(page.row(today) for page in pages)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        aligned = [
+            cell.rjust(width) if index == 3 else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(aligned).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows[1:])])
+
+
+def iso_date(text: str) -> date:
+    """argparse type for ``--today``: a strict YYYY-MM-DD date."""
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+    return parsed
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m living_review.review_status",
+        description="Show when each content page was reviewed and when its next review is due.",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit with status 1 if any page is overdue"
+    )
+    parser.add_argument(
+        "--today",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="judge overdue against this date (default: review_today, else the build date)",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=DEFAULT_DOCS,
+        help="the Sphinx source directory with conf.py (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the report; return the exit status (see the module docstring)."""
+    args = parse_args(argv)
+    docs: Path = args.docs
+    settings = read_settings(docs)
+    try:
+        today = args.today or resolve_today(settings.today)
+    except ValueError as error:
+        print(f"{docs / 'conf.py'}: {error}", file=sys.stderr)
+        return 2
+    pages, problems = collect(docs, content_pages(docs, settings))
+    if problems:
+        print("Bad review dates in front matter:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        print(
+            "Each content page needs last_reviewed, next_review and evidence_searched "
+            "as YYYY-MM-DD, with next_review not before last_reviewed.",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Review status on {today.isoformat()}:")
+    print(render_table(pages, today))
+    overdue = [page.docname for page in pages if page.dates.is_overdue(today)]
+    if overdue:
+        print(f"\n{len(overdue)} page(s) overdue for review: {', '.join(overdue)}")
+        return 1 if args.strict else 0
+    print(f"\nAll {len(pages)} page(s) are within their review dates.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
