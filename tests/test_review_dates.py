@@ -5,11 +5,11 @@ Every build here fixes ``review_today``; nothing depends on the real calendar da
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from common import app_soup, app_warnings, build_root
+from common import ROOTS, app_soup, app_warnings, build_root
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.review_schedule import (
@@ -104,6 +104,30 @@ def test_bad_dates_are_errors_naming_file_line_key_and_value(
 def test_bad_review_today_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="review_today must be a date or YYYY-MM-DD"):
         build_root("review-dates", tmp_path, confoverrides={"review_today": "next week"})
+
+
+def test_incremental_build_catches_up_when_the_day_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With review_today unset, a later build date re-reads the pages and adds the notice."""
+    srcdir = tmp_path / "src"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text('extensions = ["myst_parser", "living_review.review_dates"]\n')
+    (srcdir / "index.md").write_text((ROOTS / "test-review-dates" / "index.md").read_text())
+    (srcdir / "changelog.md").write_text("# Changelog\n")
+
+    def build(day: str) -> SphinxTestApp:
+        epoch = datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(epoch)))
+        app = SphinxTestApp("html", srcdir=srcdir)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        return app
+
+    assert app_soup(build("2027-05-26"), "index.html").select(".due-for-review") == []
+    assert len(app_soup(build("2027-05-27"), "index.html").select(".due-for-review")) == 1
 
 
 # -- The date logic (pure functions) -----------------------------------------------------------
