@@ -10,6 +10,7 @@ An unknown level is a build error that names the file, the line and the allowed 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ LEVELS: dict[str, CertaintyLevel] = {
             key="high",
             label="High certainty",
             meaning="We are confident that the real effect is close to what the studies found.",
-            wording="The effect is stated plainly.",
+            wording="We state the effect plainly.",
             example="The treatment reduces pain.",
         ),
         CertaintyLevel(
@@ -62,14 +63,14 @@ LEVELS: dict[str, CertaintyLevel] = {
                 "The real effect is probably close to what the studies found, "
                 "but it could be substantially different."
             ),
-            wording="“probably”",
+            wording="We say “probably”.",
             example="The treatment probably reduces pain.",
         ),
         CertaintyLevel(
             key="low",
             label="Low certainty",
             meaning="The real effect may be substantially different from what the studies found.",
-            wording="“may”",
+            wording="We say “may”.",
             example="The treatment may reduce pain.",
         ),
         CertaintyLevel(
@@ -79,20 +80,24 @@ LEVELS: dict[str, CertaintyLevel] = {
                 "We are very uncertain: the real effect is likely to be substantially "
                 "different from what the studies found."
             ),
-            wording="“we are very uncertain”",
+            wording="We say “we are very uncertain”.",
             example="We are very uncertain whether the treatment reduces pain.",
         ),
         CertaintyLevel(
             key="not-rated",
             label="Certainty not rated",
             meaning="No review or guideline has rated the certainty of this evidence.",
-            wording="“no review or guideline has rated this certainty”",
+            wording="We say that no review or guideline has rated this certainty.",
             example=("One trial found less pain; no review or guideline has rated this certainty."),
         ),
     )
 }
 
 ALLOWED = ", ".join(LEVELS)
+
+#: Changes whenever the wording table does, so incremental builds re-read every page
+#: (badges and the legend are made while reading) instead of keeping the old wording.
+ENV_VERSION = zlib.crc32(repr(sorted(LEVELS.items())).encode("utf-8"))
 
 
 class certainty_badge(nodes.Inline, nodes.Element):  # lower-case, like docutils nodes
@@ -216,7 +221,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file(CSS_FILE)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": ENV_VERSION,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
