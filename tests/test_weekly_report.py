@@ -49,8 +49,12 @@ def run_report(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
     env.pop("GITHUB_SERVER_URL", None)
+    checks = [
+        ("links on every page", "nox -s linkcheck", str(linkcheck), "linkcheck.log"),
+        ("DOIs and PubMed IDs", "nox -s citations -- --online", str(citations), "citations.log"),
+    ]
     done = subprocess.run(
-        ["bash", str(SCRIPT), str(linkcheck), "linkcheck.log", str(citations), "citations.log"],
+        ["bash", str(SCRIPT), *(arg for check in checks for arg in check)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -105,3 +109,14 @@ def test_a_huge_log_is_cut_to_fit_an_issue(tmp_path: Path) -> None:
     _, report = run_report(tmp_path, [], linkcheck=1, citations=1, linkcheck_log=huge)
     assert len(report) < 65_536  # GitHub's limit for an issue body
     assert "line 4999 " in report and "line 0 " not in report  # the end of the log is kept
+
+
+def test_arguments_come_in_groups_of_four(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "links", "nox -s linkcheck", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "usage:" in done.stderr

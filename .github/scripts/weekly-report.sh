@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Turn the weekly link and citation checks into ONE standing GitHub issue (label: link-check).
+# Turn the weekly checks into ONE standing GitHub issue (label: link-check).
 #
-#   weekly-report.sh LINKCHECK_STATUS LINKCHECK_LOG CITATIONS_STATUS CITATIONS_LOG
+#   weekly-report.sh WHAT COMMAND STATUS LOG [WHAT COMMAND STATUS LOG ...]
 #
-# Writes the report to $REPORT (default: weekly-report.md) and to the job summary, then opens the
-# issue if there is none, or rewrites its body if there is one: reopened while anything needs
-# attention, closed with a dated comment once everything passes. Needs `gh` with GH_TOKEN set and
-# `issues: write`. Bad links never fail the job; only a failure to write the issue does.
+# One group of four arguments per check: what it checks, the command that ran, its exit status
+# and its log file. Writes the report to $REPORT (default: weekly-report.md) and to the job
+# summary, then opens the issue if there is none, or rewrites its body if there is one: reopened
+# while anything needs attention, closed with a dated comment once everything passes.
+# Needs `gh` with GH_TOKEN set and `issues: write`. A failed check never fails this script; only
+# a failure to write the issue does.
 set -euo pipefail
 
-linkcheck_status=$1 linkcheck_log=$2 citations_status=$3 citations_log=$4
+if [ $# -eq 0 ] || [ $(($# % 4)) -ne 0 ]; then
+  echo "usage: $0 WHAT COMMAND STATUS LOG [WHAT COMMAND STATUS LOG ...]" >&2
+  exit 2
+fi
 label=${LABEL:-link-check}
-title=${TITLE:-"Weekly link and citation check"}
+title=${TITLE:-"Weekly check: links, citations and review dates"}
 report=${REPORT:-weekly-report.md}
 run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
 today=$(date -u +%Y-%m-%d)
-max_chars=20000 # per log; a GitHub issue body holds at most 65,536 characters
-
-verdict() { # exit status -> a table cell
-  if [ "$1" = 0 ]; then echo "passed"; else echo "**needs attention** (exit status $1)"; fi
-}
+max_chars=15000 # per log; a GitHub issue body holds at most 65,536 characters
 
 excerpt() { # the end of a log, short enough for an issue body, fenced so it cannot break markdown
   echo '````text'
@@ -27,37 +28,39 @@ excerpt() { # the end of a log, short enough for an issue body, fenced so it can
   echo '````'
 }
 
+clean=true
+rows="" details=""
+while [ $# -gt 0 ]; do
+  what=$1 command=$2 status=$3 log=$4
+  shift 4
+  if [ "$status" = 0 ]; then
+    result="passed"
+  else
+    result="**needs attention** (exit status $status)"
+    clean=false
+  fi
+  rows+="| $what | \`$command\` | $result |"$'\n'
+  details+="<details><summary>Output of <code>$command</code> (last lines)</summary>"$'\n\n'
+  details+="$(excerpt "$log")"$'\n\n'"</details>"$'\n\n'
+done
+
 {
   echo "Checked on $today by [this run]($run_url)."
   echo
   echo "| check | command | result |"
   echo "| --- | --- | --- |"
-  echo "| links on every page | \`nox -s linkcheck\` | $(verdict "$linkcheck_status") |"
-  echo "| DOIs, PubMed records, retractions | \`nox -s citations -- --online\` | $(verdict "$citations_status") |"
+  printf '%s' "$rows"
   echo
-  echo "\"Could not check\" means the service did not answer: try again before changing anything."
-  echo "To fix an entry, follow CONTRIBUTING.md and link this issue in the pull request."
+  echo "\"Could not check\" means a service did not answer: run the workflow again before changing anything."
+  echo "To fix an entry or review a page, follow CONTRIBUTING.md and link this issue in the pull request."
   echo
-  echo "<details><summary>Output of <code>nox -s linkcheck</code> (last lines)</summary>"
-  echo
-  excerpt "$linkcheck_log"
-  echo
-  echo "</details>"
-  echo
-  echo "<details><summary>Output of <code>nox -s citations -- --online</code> (last lines)</summary>"
-  echo
-  excerpt "$citations_log"
-  echo
-  echo "</details>"
+  printf '%s' "$details"
 } >"$report"
 
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$report" >>"$GITHUB_STEP_SUMMARY"; fi
 
-clean=false
-if [ "$linkcheck_status" = 0 ] && [ "$citations_status" = 0 ]; then clean=true; fi
-
 gh label create "$label" --force --color D93F0B \
-  --description "Weekly link and citation check (kept up to date by a workflow)" >/dev/null
+  --description "The weekly check of links, citations and review dates (kept up to date by a workflow)" >/dev/null
 
 found=$(gh issue list --label "$label" --state all --limit 1 --json number,state \
   --jq '.[0] | select(.) | "\(.number) \(.state)"')
