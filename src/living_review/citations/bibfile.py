@@ -1,0 +1,208 @@
+"""Read ``references.bib`` with pybtex, keeping the line of every entry and field.
+
+The site build reads the file with pybtex's ``Parser`` (through sphinxcontrib-bibtex), so this
+module uses pybtex's own tokenizer (``LowLevelParser``) to see exactly the entries and values the
+build sees. It cannot simply call ``Parser`` as the build does, for three reasons:
+
+- ``Parser`` forgets where things are: an ``Entry`` has no line numbers.
+- In its default (strict) mode it raises at the *first* repeated key or repeated field, and
+  sphinxcontrib-bibtex then silently drops that entry and every entry after it; in non-strict mode
+  it keeps the first of two repeated fields and warns without a line. Either way later problems
+  are hidden.
+- A syntax error raises out of ``Parser`` and the site build stops with a traceback.
+
+So :class:`_LocatingParser` subclasses the tokenizer only to note the line on which each entry
+and each field starts (two small overrides, no scanning of the raw text of our own), and its
+error handler collects syntax errors, with pybtex's own line numbers, instead of raising; the
+tokenizer then resumes at the next ``@``. Repeated keys and fields stay visible in the result for
+the rules to report. Finally, when the file looks clean, the real ``Parser`` reads it once more
+(:func:`_build_parser_error`), so anything else pybtex would refuse still fails this check
+rather than the build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pybtex.errors
+from pybtex import textutils
+from pybtex.bibtex.utils import split_name_list
+from pybtex.database import BibliographyDataError, Person
+from pybtex.database.input.bibtex import LowLevelParser, Parser, month_names
+from pybtex.exceptions import PybtexError
+from pybtex.scanner import PybtexSyntaxError, TokenRequired
+from pybtex.utils import CaseInsensitiveDict
+
+from .report import Problem, UnusableInput
+
+PARSE_ERROR = "bib-parse-error"
+_END_EXPECTED = ("'}' expected", "')' expected")  # after a value with no comma behind it
+PERSON_FIELDS = frozenset(name.lower() for name in Person.valid_roles)  # author, editor
+
+
+@dataclass(frozen=True)
+class BibField:
+    """One ``name = value`` of an entry, as pybtex flattens it, with its line."""
+
+    name: str  # lower case: BibTeX field names are case-insensitive
+    value: str
+    line: int
+
+
+@dataclass
+class BibEntry:
+    """One ``@type{key, ...}`` entry. ``fields`` keeps repeated fields, in file order."""
+
+    type: str  # lower case
+    key: str
+    line: int
+    fields: list[BibField]
+    persons: dict[str, list[Person]] = field(default_factory=dict)
+
+    def get(self, name: str) -> BibField | None:
+        """The first field called *name* (the one pybtex keeps), or ``None``."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    def value(self, name: str) -> str:
+        """The stripped value of the first field called *name*, or ``""``."""
+        found = self.get(name)
+        return found.value.strip() if found else ""
+
+    def line_of(self, name: str) -> int:
+        """The line of field *name*, or of the entry when it has no such field."""
+        found = self.get(name)
+        return found.line if found else self.line
+
+
+@dataclass
+class BibFile:
+    """What :func:`read_bibfile` found: the entries, and the syntax problems on the way."""
+
+    path: Path
+    entries: list[BibEntry]
+    problems: list[Problem]
+    #: Keys of entries that could not be read completely (a syntax error inside them).
+    damaged_keys: set[str] = field(default_factory=set)
+
+
+class _LocatingParser(LowLevelParser):
+    """pybtex's BibTeX tokenizer, noting where entries and fields start and collecting errors."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        super().__init__(
+            text,
+            macros=CaseInsensitiveDict(month_names),
+            handle_error=self._collect,
+            filename=filename,
+        )
+        self.errors: list[PybtexSyntaxError] = []
+        self.entry_line = 0
+        self.entry_failed = False
+        self.field_lines: list[int] = []
+
+    def _collect(self, error: PybtexSyntaxError) -> None:
+        self.errors.append(error)
+        self.entry_failed = True
+
+    def parse_command(self):  # type: ignore[no-untyped-def]
+        # skip_to("@") has just consumed the "@", so lineno is the entry's first line.
+        self.entry_line = self.lineno
+        self.entry_failed = False
+        self.field_lines = []
+        return super().parse_command()
+
+    def parse_field(self) -> None:
+        self.eat_whitespace()
+        line = self.lineno
+        super().parse_field()
+        # The base class appends (name, value) to current_fields exactly when a name was read
+        # and its value parsed without an exception, i.e. when we get here with a name.
+        if self.current_field_name:
+            self.field_lines.append(line)
+
+
+def read_bibfile(path: Path) -> BibFile:
+    """Parse *path*; raises :class:`UnusableInput` if it cannot be read as UTF-8 text."""
+    try:
+        text = path.read_text(encoding="utf-8")  # docs/conf.py: bibtex_encoding = "utf-8"
+    except UnicodeDecodeError as error:
+        reason = f"not UTF-8 text ({error.reason} at byte {error.start})"
+        raise UnusableInput(path, reason) from None
+    except OSError as error:
+        raise UnusableInput(path, error.strerror or str(error)) from None
+    return parse_bibtex(text, path)
+
+
+def parse_bibtex(text: str, path: Path) -> BibFile:
+    """Parse BibTeX *text*; *path* is used in the problems it reports."""
+    parser = _LocatingParser(text, filename=str(path))
+    entries: list[BibEntry] = []
+    problems: list[Problem] = []
+    damaged: set[str] = set()
+    for command, body in parser:
+        if command.lower() in ("string", "preamble"):
+            continue
+        key, raw_fields = body
+        if parser.entry_failed:
+            if key:
+                damaged.add(key.lower())
+            continue
+        lines = parser.field_lines
+        if len(lines) != len(raw_fields):  # cannot happen with pybtex 0.24-0.26; stay safe
+            lines = [parser.entry_line] * len(raw_fields)
+        entry = BibEntry(type=command.lower(), key=key, line=parser.entry_line, fields=[])
+        for (name, parts), line in zip(raw_fields, lines, strict=True):
+            value = textutils.normalize_whitespace("".join(parts))
+            entry.fields.append(BibField(name.lower(), value, line))
+        problems.extend(_read_persons(entry, path))
+        entries.append(entry)
+    for error in parser.errors:
+        problems.append(Problem(path, error.lineno or 1, PARSE_ERROR, _describe(error)))
+    if not problems:
+        problems.extend(_build_parser_error(text, path))
+    return BibFile(path, entries, problems, damaged)
+
+
+def _read_persons(entry: BibEntry, path: Path) -> list[Problem]:
+    """Split author and editor lists into names as the style does; report names pybtex rejects."""
+    problems = []
+    for bib_field in entry.fields:
+        if bib_field.name not in PERSON_FIELDS or bib_field.name in entry.persons:
+            continue
+        try:
+            names = [Person(name) for name in split_name_list(bib_field.value)]
+        except PybtexError as error:
+            message = f"entry '{entry.key}': {bib_field.name} cannot be read: {error}"
+            problems.append(Problem(path, bib_field.line, PARSE_ERROR, message))
+            continue
+        entry.persons[bib_field.name] = names
+    return problems
+
+
+def _describe(error: PybtexSyntaxError) -> str:
+    """pybtex's message, without its 'in line N' (we print the line), plus a hint."""
+    message = f"BibTeX {error.error_type}: {Exception.__str__(error)}"
+    if isinstance(error, TokenRequired) and Exception.__str__(error) in _END_EXPECTED:
+        message += " (is a comma missing at the end of the previous field?)"
+    return message
+
+
+def _build_parser_error(text: str, path: Path) -> list[Problem]:
+    """Parse once more exactly as the site build does; report anything else it would refuse.
+
+    Repeated keys and fields are left to the rules, which say where both copies are.
+    """
+    with pybtex.errors.capture() as captured:  # collect instead of raising at the first one
+        try:
+            Parser(encoding="utf-8").parse_string(text)
+        except PybtexError as error:
+            captured.append(error)
+    problems = []
+    for error in captured:
+        if isinstance(error, BibliographyDataError):
+            continue
+        line = getattr(error, "lineno", None) or 1
+        message = f"the site build's BibTeX parser refuses this file: {error}"
+        problems.append(Problem(path, line, PARSE_ERROR, message))
+    return problems

@@ -1,0 +1,81 @@
+"""Command line: ``python -m living_review.citations [--online] [--bib PATH] [--docs DIR]``.
+
+Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
+0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
+3 when nothing is wrong but some checks could not be made (network trouble).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .bibfile import read_bibfile
+from .pages import read_pages
+from .report import (
+    EXIT_CLEAN,
+    EXIT_PROBLEMS,
+    EXIT_UNCHECKED,
+    EXIT_UNUSABLE,
+    Problem,
+    UnusableInput,
+    plural,
+    summary,
+)
+from .rules import RULES, check_bibfile, check_pages
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m living_review.citations",
+        description="Check references.bib and the citations in the pages (offline by default).",
+        epilog="Exit status: 0 clean, 1 problems, 2 unreadable input, 3 (--online) some checks "
+        "could not be made. Rules and settings: CONTRIBUTING.md, 'Checking citations and links'.",
+    )
+    parser.add_argument("--bib", type=Path, default=Path("references.bib"), help="the .bib file")
+    parser.add_argument("--docs", type=Path, default=Path("docs"), help="folder of MyST pages")
+    parser.add_argument("--list-rules", action="store_true", help="list rule ids and stop")
+    parser.add_argument(
+        "--online", action="store_true",
+        help="also ask the DOI handle API, PubMed and Crossref about every entry (network)",
+    )  # fmt: skip
+    from .online import add_arguments  # the online settings live with the online checks
+
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_rules:
+        from .online import RULES as ONLINE_RULES
+
+        for rule, description in {**RULES, **ONLINE_RULES}.items():
+            print(f"{rule:22} {description}")
+        return EXIT_CLEAN
+    started = time.perf_counter()
+    try:
+        bib = read_bibfile(args.bib)
+        pages = read_pages(args.docs)
+    except UnusableInput as error:
+        print(f"{error.path}: error: cannot read: {error.reason}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages)
+    checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
+    unchecked_rule = None
+    if args.online:
+        from .online import UNCHECKED, check_online, settings_from_args
+
+        result = check_online(bib, settings_from_args(args))
+        problems += result.problems
+        checked += f" (online: {result.describe()})"
+        unchecked_rule = UNCHECKED
+    for problem in sorted(set(problems)):
+        print(problem.format())
+    print(summary(problems, checked, time.perf_counter() - started, unchecked_rule))
+    if any(problem.rule != unchecked_rule for problem in problems):
+        return EXIT_PROBLEMS
+    return EXIT_UNCHECKED if problems else EXIT_CLEAN

@@ -1,0 +1,353 @@
+"""The offline rules: what makes a reference or a citation wrong, each with a stable id.
+
+Rules take what :mod:`.bibfile` and :mod:`.pages` read and return :class:`~.report.Problem`\\ s.
+Every message names the entry or key and says what to do, so a reviewer can act on it without
+reading this code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from pybtex.plugin import find_plugin
+
+from .bibfile import PARSE_ERROR, BibEntry, BibFile
+from .pages import Page
+from .report import Problem
+
+#: Every offline rule: id -> what it catches (``--list-rules`` prints this).
+RULES: dict[str, str] = {
+    PARSE_ERROR: "references.bib does not parse (where, and what pybtex says)",
+    "bib-duplicate-key": "two entries share a key (reported on both lines)",
+    "bib-repeated-field": "a field appears twice in one entry",
+    "bib-duplicate-id": "two entries have the same DOI, PubMed ID or PMCID",
+    "bib-unknown-type": "the bibliography style cannot format this entry type",
+    "bib-missing-field": "a field the entry type needs is missing or empty",
+    "bib-bad-doi": "DOI is not 10.<registrant>/<suffix> (or is given as a URL)",
+    "bib-bad-pubmed": "PubMed ID is not a number",
+    "bib-bad-pmcid": "PMCID is not PMC<digits>",
+    "bib-insecure-url": "url is not an https:// address",
+    "bib-pmid-field": "PubMed ID in a `pmid` field, which the style ignores (use `pubmed`)",
+    "bib-no-identifier": "no DOI, PubMed ID or PMCID (a guideline, @misc, may use its url)",
+    "bib-url-repeats-id": "url only repeats the DOI or PubMed ID, which the style already links",
+    "bib-uncited": "entry cited on no page (mark deliberate ones `keywords = {excluded}`)",
+    "cite-unknown-key": "a page cites a key that references.bib does not define",
+    "cite-bad-syntax": "citation written in a syntax MyST does not render",
+    "page-no-citation": "a content page cites nothing",
+}
+
+#: ``keywords`` value that marks an entry kept on purpose although no page cites it.
+EXCLUDED_KEYWORD = "excluded"
+
+#: The bibliography style the site uses (docs/conf.py: bibtex_default_style).
+STYLE = "unsrt"
+
+#: Fields each entry type needs; a tuple means "one of these". These are the fields the unsrt
+#: style cannot do without, plus title, year and an author for every type, so that a reader can
+#: identify every work (the style itself needs nothing at all for @misc).
+_WHO = ("author", "editor", "organization", "institution")
+REQUIRED: dict[str, tuple[str | tuple[str, ...], ...]] = {
+    "article": ("author", "title", "journal", "year"),
+    "book": (("author", "editor"), "title", "publisher", "year"),
+    "booklet": ("author", "title", "year"),
+    "inbook": (("author", "editor"), "title", "publisher", "year"),
+    "incollection": ("author", "title", "booktitle", "year"),
+    "inproceedings": ("author", "title", "booktitle", "year"),
+    "manual": (_WHO, "title", "year"),
+    "mastersthesis": ("author", "title", "school", "year"),
+    "phdthesis": ("author", "title", "school", "year"),
+    "proceedings": (_WHO, "title", "year"),
+    "techreport": ("author", "title", "institution", "year"),
+    "unpublished": ("author", "title", "note", "year"),
+}
+DEFAULT_REQUIRED: tuple[str | tuple[str, ...], ...] = (_WHO, "title", "year")
+
+#: Entry types that may be identified by their url alone: guidelines and other web documents
+#: (with biblatex's names for web pages, which bib-unknown-type reports on their own).
+URL_IDENTIFIED_TYPES = frozenset(
+    {"misc", "online", "manual", "techreport", "booklet", "webpage", "www", "electronic"}
+)
+
+DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+DOI_AS_URL = re.compile(r"(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*", re.IGNORECASE)
+PUBMED = re.compile(r"[1-9]\d{0,8}")
+PMCID = re.compile(r"PMC\d+")
+PUBMED_URL = re.compile(
+    r"https?://(?:pubmed\.ncbi\.nlm\.nih\.gov/|www\.ncbi\.nlm\.nih\.gov/pubmed/)(\d+)/?$",
+    re.IGNORECASE,
+)
+
+
+def supported_types(style: str = STYLE) -> frozenset[str]:
+    """Entry types the style can format (it has a ``get_<type>_template`` for each)."""
+    style_class = find_plugin("pybtex.style.formatting", style)
+    return frozenset(
+        name.removeprefix("get_").removesuffix("_template")
+        for name in dir(style_class)
+        if name.startswith("get_") and name.endswith("_template")
+    )
+
+
+# -- references.bib ------------------------------------------------------------------------
+
+
+def check_bibfile(bib: BibFile) -> list[Problem]:
+    """Every rule about references.bib on its own."""
+    problems = list(bib.problems)
+    problems += duplicate_keys(bib)
+    problems += duplicate_identifiers(bib)
+    types = supported_types()
+    for entry in bib.entries:
+        for rule in ENTRY_RULES:
+            problems += [Problem(bib.path, *hit) for hit in rule(entry)]
+        if entry.type not in types:
+            known = ", ".join(sorted(types))
+            message = (
+                f"entry '{entry.key}': the site's bibliography style ({STYLE}) cannot format "
+                f"@{entry.type} entries; use one of: {known}"
+            )
+            problems.append(Problem(bib.path, entry.line, "bib-unknown-type", message))
+    return problems
+
+
+def duplicate_keys(bib: BibFile) -> list[Problem]:
+    """Keys are case-insensitive in pybtex: ``Smith2020`` and ``smith2020`` collide."""
+    by_key: dict[str, list[BibEntry]] = defaultdict(list)
+    for entry in bib.entries:
+        by_key[entry.key.lower()].append(entry)
+    problems = []
+    for same in by_key.values():
+        if len(same) < 2:
+            continue
+        lines = ", ".join(str(entry.line) for entry in same)
+        for entry in same:
+            message = (
+                f"key '{entry.key}' is defined {len(same)} times (lines {lines}); the site "
+                "build stops reading at the second copy and drops every entry from there on: "
+                "rename one or merge them"
+            )
+            problems.append(Problem(bib.path, entry.line, "bib-duplicate-key", message))
+    return problems
+
+
+def duplicate_identifiers(bib: BibFile) -> list[Problem]:
+    """Two entries for one work: the same DOI (case-insensitive), PubMed ID or PMCID."""
+    problems = []
+    for name, label in (("doi", "DOI"), ("pubmed", "PubMed ID"), ("pmcid", "PMCID")):
+        first: dict[str, BibEntry] = {}
+        for entry in bib.entries:
+            value = entry.value(name)
+            if not value:
+                continue
+            seen = first.setdefault(value.casefold(), entry)
+            if seen is not entry:
+                message = (
+                    f"entry '{entry.key}' has the same {label} ({value}) as entry '{seen.key}' "
+                    f"(line {seen.line}): one work needs one entry"
+                )
+                problems.append(Problem(bib.path, entry.line_of(name), "bib-duplicate-id", message))
+    return problems
+
+
+class Hit(NamedTuple):
+    """A problem in one entry: the line, the rule id, the message."""
+
+    line: int
+    rule: str
+    message: str
+
+
+EntryRule = Callable[[BibEntry], Iterable[Hit]]
+
+
+def repeated_fields(entry: BibEntry) -> Iterable[Hit]:
+    first_line: dict[str, int] = {}
+    for bib_field in entry.fields:
+        if bib_field.name in first_line:
+            yield Hit(
+                bib_field.line,
+                "bib-repeated-field",
+                f"entry '{entry.key}': field '{bib_field.name}' appears again (first on line "
+                f"{first_line[bib_field.name]}); the site build then drops this entry and every "
+                "entry after it: keep one",
+            )
+        else:
+            first_line[bib_field.name] = bib_field.line
+
+
+def missing_fields(entry: BibEntry) -> Iterable[Hit]:
+    for need in REQUIRED.get(entry.type, DEFAULT_REQUIRED):
+        names = need if isinstance(need, tuple) else (need,)
+        if any(entry.value(name) for name in names):
+            continue
+        empty = [name for name in names if entry.get(name)]
+        wanted = " or ".join(f"'{name}'" for name in names)
+        if empty:
+            yield Hit(
+                entry.line_of(empty[0]),
+                "bib-missing-field",
+                f"entry '{entry.key}': field '{empty[0]}' is empty",
+            )
+        else:
+            yield Hit(
+                entry.line,
+                "bib-missing-field",
+                f"entry '{entry.key}' (@{entry.type}) has no {wanted} field",
+            )
+
+
+def malformed_identifiers(entry: BibEntry) -> Iterable[Hit]:
+    doi = entry.value("doi")
+    if doi and DOI_AS_URL.match(doi):
+        bare = DOI_AS_URL.sub("", doi, count=1)
+        yield Hit(
+            entry.line_of("doi"),
+            "bib-bad-doi",
+            f"entry '{entry.key}': write the bare DOI ({bare}), not a link or 'doi:' prefix: "
+            "the style adds https://doi.org/ itself",
+        )
+    elif doi and not DOI.fullmatch(doi):
+        yield Hit(
+            entry.line_of("doi"),
+            "bib-bad-doi",
+            f"entry '{entry.key}': '{doi}' is not a DOI (expected 10.<registrant>/<suffix>, "
+            "e.g. 10.1136/bmj.39223.428495.BE)",
+        )
+    pubmed = entry.value("pubmed")
+    if pubmed and not PUBMED.fullmatch(pubmed):
+        yield Hit(
+            entry.line_of("pubmed"),
+            "bib-bad-pubmed",
+            f"entry '{entry.key}': PubMed ID '{pubmed}' is not a number (e.g. 17585160)",
+        )
+    pmcid = entry.value("pmcid")
+    if pmcid and not PMCID.fullmatch(pmcid):
+        hint = f" (did you mean PMC{pmcid.upper().removeprefix('PMC').strip()}?)"
+        yield Hit(
+            entry.line_of("pmcid"),
+            "bib-bad-pmcid",
+            f"entry '{entry.key}': PMCID '{pmcid}' is not PMC followed by digits{hint}",
+        )
+    url = entry.value("url")
+    if url and not re.fullmatch(r"https://\S+", url):
+        why = "use the https:// address" if url.startswith("http://") else "expected https://..."
+        yield Hit(
+            entry.line_of("url"),
+            "bib-insecure-url",
+            f"entry '{entry.key}': url '{url}' is not an https:// address: {why}",
+        )
+    if entry.get("pmid"):
+        yield Hit(
+            entry.line_of("pmid"),
+            "bib-pmid-field",
+            f"entry '{entry.key}': put the PubMed ID in a 'pubmed' field: the style links "
+            "'pubmed' and ignores 'pmid'",
+        )
+
+
+def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
+    if any(entry.value(name) for name in ("doi", "pubmed", "pmcid")):
+        return
+    if entry.value("url") and entry.type in URL_IDENTIFIED_TYPES:
+        return
+    if entry.value("url"):
+        advice = (
+            f"a url identifies only guidelines and other web documents (@misc); this is "
+            f"@{entry.type}: add its DOI, PubMed ID or PMCID"
+        )
+    else:
+        advice = "add its DOI, PubMed ID ('pubmed') or PMCID, or, for a guideline, its url"
+    yield entry.line, "bib-no-identifier", f"entry '{entry.key}' has no identifier: {advice}"
+
+
+def redundant_url(entry: BibEntry) -> Iterable[Hit]:
+    url = unquote(entry.value("url"))
+    if not url:
+        return
+    doi, pubmed = entry.value("doi"), entry.value("pubmed")
+    if DOI_AS_URL.match(url) and not url.lower().startswith("doi:"):
+        linked = DOI_AS_URL.sub("", url, count=1)
+        if doi and linked.casefold() == doi.casefold():
+            yield Hit(
+                entry.line_of("url"),
+                "bib-url-repeats-id",
+                f"entry '{entry.key}': url only repeats the DOI, which the style already "
+                "links: remove the url",
+            )
+        elif not doi:
+            yield Hit(
+                entry.line_of("url"),
+                "bib-url-repeats-id",
+                f"entry '{entry.key}': url is a DOI link: put {linked} in a 'doi' field and "
+                "remove the url",
+            )
+    elif (match := PUBMED_URL.match(url)) and match.group(1) == pubmed:
+        yield Hit(
+            entry.line_of("url"),
+            "bib-url-repeats-id",
+            f"entry '{entry.key}': url only repeats the PubMed ID, which the style already "
+            "links: remove the url",
+        )
+
+
+ENTRY_RULES: tuple[EntryRule, ...] = (
+    repeated_fields,
+    missing_fields,
+    malformed_identifiers,
+    missing_identifier,
+    redundant_url,
+)
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
+    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax."""
+    problems: list[Problem] = []
+    keys = {entry.key.lower(): entry.key for entry in bib.entries}
+    known = set(keys) | bib.damaged_keys  # a damaged entry already has its parse error
+    cited: set[str] = set()
+    for page in pages:
+        for bad in page.bad:
+            problems.append(Problem(page.path, bad.line, "cite-bad-syntax", bad.message))
+        for line, word in page.at_words:
+            if word.lower() in keys:
+                message = (
+                    f"pandoc in-text citation @{word} shows as literal text in MyST: "
+                    f"write {{cite:t}}`{word}`"
+                )
+                problems.append(Problem(page.path, line, "cite-bad-syntax", message))
+        for citation in page.citations:
+            cited.add(citation.key.lower())
+            if citation.key.lower() in known:
+                continue
+            close = difflib.get_close_matches(citation.key, list(keys.values()), n=1, cutoff=0.75)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            message = f"{{{citation.role}}} cites '{citation.key}', not in references.bib{hint}"
+            problems.append(Problem(page.path, citation.line, "cite-unknown-key", message))
+        if page.is_content and not page.citations and not page.no_citations_reason:
+            message = (
+                f"content page '{page.docname}' cites nothing: cite the sources of its claims, "
+                "or give the reason in its front matter as `no_citations: <reason>`"
+            )
+            problems.append(Problem(page.path, page.title_line, "page-no-citation", message))
+    for entry in bib.entries:
+        if entry.key.lower() in cited or _is_excluded(entry):
+            continue
+        message = (
+            f"entry '{entry.key}' is cited on no page: cite it, remove it, or, if it is kept on "
+            f"purpose (an excluded study), add `keywords = {{{EXCLUDED_KEYWORD}}}`"
+        )
+        problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
+    return problems
+
+
+def _is_excluded(entry: BibEntry) -> bool:
+    words = re.split(r"[,;]", entry.value("keywords"))
+    return EXCLUDED_KEYWORD in {word.strip().lower() for word in words}

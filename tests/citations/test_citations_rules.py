@@ -1,0 +1,157 @@
+"""The offline citation check: one fixture per rule, each problem's rule id, file and line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sphinxcontrib.bibtex.citation_target import parse_citation_targets
+from sphinxcontrib.bibtex.domain import BibtexDomain
+from sphinxcontrib.bibtex.foot_domain import BibtexFootDomain
+
+from living_review.citations import cli
+from living_review.citations.bibfile import parse_bibtex
+from living_review.citations.pages import CITE_ROLES, _citation_keys, scan_page
+from living_review.citations.rules import RULES, check_bibfile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+BIB = "references.bib"
+PAGE = "docs/index.md"
+
+#: fixture (named after its rule) -> every (file, line) the rule must report there, and nothing
+#: else: each fixture is clean apart from the one mistake (and the look-alikes it must ignore).
+EXPECTED: dict[str, set[tuple[str, int]]] = {
+    "bib-parse-error": {(BIB, 12)},  # comma missing at the end of line 11
+    "bib-duplicate-key": {(BIB, 1), (BIB, 9)},  # both copies, keys differing only in case
+    "bib-repeated-field": {(BIB, 7)},  # the second `year`
+    "bib-duplicate-id": {(BIB, 15), (BIB, 16)},  # the second entry's doi and pubmed lines
+    "bib-unknown-type": {(BIB, 9)},
+    "bib-missing-field": {(BIB, 9), (BIB, 18)},  # no journal; an empty title
+    "bib-bad-doi": {(BIB, 14), (BIB, 22)},  # a doi.org link; no suffix
+    "bib-bad-pubmed": {(BIB, 14)},
+    "bib-bad-pmcid": {(BIB, 14)},
+    "bib-insecure-url": {(BIB, 13)},
+    "bib-pmid-field": {(BIB, 15)},
+    "bib-no-identifier": {(BIB, 9), (BIB, 16)},  # nothing; a url on an article (not a guideline)
+    "bib-url-repeats-id": {(BIB, 15)},
+    "bib-uncited": {(BIB, 9)},  # and not the entry with keywords = {excluded}
+    "cite-unknown-key": {(PAGE, 4), (PAGE, 5)},
+    # pandoc, pandoc in-text, LaTeX, rST role, no backticks, space, unknown role, no comma,
+    # and pandoc inside a directive body; not the ones in code, comments, e-mails or URLs.
+    "cite-bad-syntax": {(PAGE, line) for line in (4, 5, 6, 7, 8, 9, 10, 11, 23)},
+    # not about.md (no_citations: reason) nor references.md (not a content page)
+    "page-no-citation": {("docs/uncited.md", 7)},
+}
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    status = cli.main(args)
+    return status, capsys.readouterr().out.splitlines()
+
+
+def run_fixture(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    root = FIXTURES / name
+    return run(["--bib", str(root / BIB), "--docs", str(root / "docs")], capsys)
+
+
+def parse_line(line: str, root: Path) -> tuple[str, int, str]:
+    location, rule, _message = line.split(": ", 2)
+    path, number = location.rsplit(":", 1)
+    return Path(path).resolve().relative_to(root.resolve()).as_posix(), int(number), rule
+
+
+def test_every_rule_has_a_fixture() -> None:
+    assert set(EXPECTED) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED))
+def test_rule_fires_on_its_fixture(rule: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = run_fixture(rule, capsys)
+    found = {parse_line(line, FIXTURES / rule) for line in lines[:-1]}
+    assert found == {(path, line, rule) for path, line in EXPECTED[rule]}
+    assert status == 1
+    assert lines[-1].startswith(f"citations: {len(EXPECTED[rule])} problem")
+
+
+def test_clean_fixture_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = run_fixture("clean", capsys)
+    assert status == 0
+    assert lines == [lines[-1]]
+    assert lines[-1].startswith("citations: no problems; checked 1 entry and 1 page in ")
+
+
+def test_messages_name_the_entry_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    _, lines = run_fixture("bib-duplicate-key", capsys)
+    assert "key 'good2020' is defined 2 times (lines 1, 9)" in lines[0]
+    _, lines = run_fixture("cite-unknown-key", capsys)
+    assert "cites 'good2002', not in references.bib; did you mean 'good2020'?" in lines[0]
+    _, lines = run_fixture("bib-bad-doi", capsys)
+    assert "write the bare DOI (10.1000/doiurl)" in lines[0]
+    _, lines = run_fixture("bib-parse-error", capsys)
+    assert "is a comma missing at the end of the previous field?" in lines[0]
+
+
+def test_the_real_project_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.perf_counter()
+    status, lines = run(["--bib", str(ROOT / BIB), "--docs", str(ROOT / "docs")], capsys)
+    assert time.perf_counter() - started < 2.0
+    assert status == 0, "\n".join(lines)
+
+
+def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = FIXTURES / "clean" / "docs"
+    assert cli.main(["--bib", str(tmp_path / "missing.bib"), "--docs", str(docs)]) == 2
+    latin1 = tmp_path / "latin1.bib"
+    latin1.write_bytes("@misc{a, title = {Caf\xe9}}".encode("latin-1"))
+    assert cli.main(["--bib", str(latin1), "--docs", str(docs)]) == 2
+    assert cli.main(["--bib", str(FIXTURES / "clean" / BIB), "--docs", str(tmp_path / "no")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--list-rules"]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert set(RULES) <= listed and "online-retracted" in listed
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("@article{a,\n  author = {A, B, C, D},\n}", 2, "Too many commas"),
+        ("@article{a,\n  title = undefinedmacro,\n}", 2, "undefined string"),
+        ("@article{a,\n  title = {unbalanced,\n}\n", 4, "premature end of file"),
+    ],
+)
+def test_other_parse_errors_have_lines(text: str, line: int, words: str) -> None:
+    problems = [p for p in check_bibfile(parse_bibtex(text, Path("x.bib"))) if p.line == line]
+    assert any(p.rule == "bib-parse-error" and words in p.message for p in problems), problems
+
+
+def test_cite_roles_are_sphinxcontrib_bibtex_roles() -> None:
+    expected = {"cite", "footcite"}
+    expected |= {f"cite:{name}" for name in BibtexDomain._role_names}
+    expected |= {f"footcite:{name}" for name in BibtexFootDomain._role_names}
+    assert expected == CITE_ROLES
+
+
+@pytest.mark.parametrize(
+    "targets", ["a", "a,b", " a , b ", "{see}a{p. 3},b", "a b", "a,,b", "{x}", "a{p}b"]
+)
+def test_citation_keys_are_read_as_sphinxcontrib_bibtex_reads_them(targets: str) -> None:
+    try:
+        expected: list[str] | None = [t.key for t in parse_citation_targets(targets)]
+    except ValueError:
+        expected = None
+    assert _citation_keys(targets) == expected
+
+
+def test_fences_and_code_do_not_count() -> None:
+    text = "\n".join([
+        "````{note}", "```python", "{cite:p}`in_code`", "```", "{cite:p}`in_note`", "````",
+        "~~~", "[@tilde]", "~~~", "```{code-block} md", "{cite:p}`in_directive_code`", "```",
+    ])  # fmt: skip
+    page = scan_page(text, Path("p.md"), "p")
+    assert [(c.key, c.line) for c in page.citations] == [("in_note", 5)]
+    assert page.bad == []
