@@ -102,10 +102,11 @@ def test_every_entry_links_a_doi_or_pubmed_record(real_site: Build) -> None:
     entries = bibliography_entries(real_site)
     for key, element in entries.items():
         hrefs = [a["href"] for a in element.select("a[href]")]
-        has_record = any("doi.org/" in h or "ncbi.nlm.nih.gov/pubmed" in h for h in hrefs)
+        records = ("doi.org/", "ncbi.nlm.nih.gov/pubmed", "pmc.ncbi.nlm.nih.gov/articles/PMC")
+        has_record = any(record in h for h in hrefs for record in records)
         is_guideline = BIB.entries[key].type == "misc"
         has_official_page = any(h.startswith("https://") for h in hrefs)
-        assert has_record or (is_guideline and has_official_page), f"{key}: no DOI/PubMed link"
+        assert has_record or (is_guideline and has_official_page), f"{key}: no DOI, PubMed or PMC link"
 
 
 @pytest.mark.parametrize("page", SECTION_PAGES)
