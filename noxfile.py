@@ -46,6 +46,23 @@ def docs(session: nox.Session) -> None:
     session.log(f"The site is at {HTML / 'index.html'}")
 
 
+@nox.session(python=PYTHON, default=False)
+def epub(session: nox.Session) -> None:
+    """Build the offline copy (EPUB) into docs/_build/epub, then the site that serves it."""
+    install_locked(session, "docs")
+    # Doctrees outside the EPUB's directory: the builder packs every file it finds there.
+    session.run(
+        "sphinx-build", "-b", "epub", *SPHINX_STRICT, "-d", str(BUILD / "doctrees-epub"),
+        str(DOCS), str(BUILD / "epub"), env=project_env(session),
+    )
+    # The HTML build copies the EPUB to _downloads/ (living_review.offline_copy).
+    session.run(
+        "sphinx-build", "-b", "html", *SPHINX_STRICT, str(DOCS), str(HTML),
+        env=project_env(session),
+    )
+    session.log(f"The EPUB is at {HTML / '_downloads' / 'acupuncture-for-sciatica.epub'}")
+
+
 @nox.session(name="docs-live", python=PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site with live reload for authors (http://127.0.0.1:8000)."""

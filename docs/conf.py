@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,18 +33,23 @@ project = "Acupuncture for Sciatica: a living evidence review"
 author = "the review's contributors"
 copyright = "2026, the review's contributors; based on an article by Dr. Juliana Bruner, DPT (2020)"
 language = "en"
+# The edition, from pyproject.toml (EPUB readers show it; the web pages do not).
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+version = release = PYPROJECT["project"]["version"]
 
 extensions = [
     "myst_parser",
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
     "living_review.certainty",
+    "living_review.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.review_dates",  # review dates under each title; overdue notice
     "living_review.citation_refresh",  # incremental builds renumber every affected page
     "living_review.pybtex_plugin_cache",  # a third of the build was pybtex plugin look-ups
     "living_review.descriptions",  # front-matter description -> og:description too
     "living_review.crawlers",  # complete sitemap, robots.txt, noindex on non-content pages
     "notfound.extension",
+    "living_review.offline_copy",  # {epub-download} link; the site serves the EPUB
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -74,6 +80,7 @@ html_title = "Acupuncture for Sciatica"
 html_last_updated_fmt = "%d %B %Y"
 html_copy_source = False
 html_show_sourcelink = False
+html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "announcement": f"<strong>{MEDICAL_NOTICE}</strong>",
     "source_repository": REPOSITORY_URL + "/",
@@ -96,3 +103,14 @@ notfound_context = {
         f'<a href="{notfound_urls_prefix}index.html">home page</a> or search the review.</p>'
     ),
 }
+
+# -- Offline copy: EPUB (`nox -s epub`; see living_review/offline_copy.py) ------------
+epub_basename = "acupuncture-for-sciatica"
+epub_title = project
+epub_author = author
+epub_publisher = author
+epub_copyright = copyright
+epub_identifier = SITE_URL
+epub_scheme = "URL"
+epub_show_urls = "no"  # links stay clickable; printing every DOI after its link clutters
+offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built

@@ -5,7 +5,7 @@
   (upstream issue jdillard/sphinx-sitemap#13), and with ``-j`` the order depends on which
   process finished first. Just before it writes ``sitemap.xml`` this extension puts every page
   of the site in its queue, once, in a fixed order, so the sitemap is complete and identical
-  from build to build.
+  from build to build. Other builders (the EPUB) get no sitemap.
 * **robots.txt** is generated (not copied from ``html_extra_path``) because it must name the
   sitemap by its absolute URL, which follows ``html_baseurl``. Crawlers only read it at the root
   of a host, so it takes effect where the site is served from the root of its domain.
@@ -58,7 +58,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     from sphinx_sitemap import is_excluded  # imported here: sphinx_sitemap is set up first
 
     links: Any = getattr(app, "sitemap_links", None)
-    if exception is not None or links is None or not is_html_site(app):
+    if exception is not None or links is None:
         return
     seen: dict[str, str | None] = {}  # link -> lastmod, from the pages written this time
     while True:
@@ -67,6 +67,8 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
         except queue.Empty:
             break
         seen[link] = last_updated
+    if not is_html_site(app):
+        return  # an EPUB has no sitemap: with the queue empty, sphinx-sitemap writes none
     for docname in app.env.found_docs:
         link = app.builder.get_target_uri(docname)
         if not is_excluded(link, app.config.sitemap_excludes):
