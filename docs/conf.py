@@ -47,6 +47,7 @@ extensions = [
     "living_review.pybtex_plugin_cache",  # a third of the build was pybtex plugin look-ups
     "living_review.descriptions",  # front-matter description -> og:description too
     "living_review.crawlers",  # complete sitemap, robots.txt, noindex on non-content pages
+    "living_review.structured_data",  # schema.org MedicalWebPage JSON-LD on content pages
     "notfound.extension",
     "living_review.offline_copy",  # {epub-download} link; the site serves the EPUB
 ]
