@@ -33,7 +33,11 @@ class Build:
 
 
 def sphinx_build(
-    srcdir: Path, outdir: Path, *extra: str, builder: str = "html", env: dict[str, str] | None = None
+    srcdir: Path,
+    outdir: Path,
+    *extra: str,
+    builder: str = "html",
+    env: dict[str, str] | None = None,
 ) -> Build:
     """Run sphinx-build strictly (-W --keep-going -n, fresh environment) in a subprocess."""
     doctrees = outdir.parent / f"{outdir.name}-doctrees"

@@ -10,7 +10,7 @@ pytest_plugins = ("sphinx.testing.fixtures",)
 
 @pytest.fixture(scope="session")
 def rootdir():
-    """Fixture projects for ``@pytest.mark.sphinx(testroot=...)`` live in tests/roots/test-<name>/."""
+    """Fixture projects for ``@pytest.mark.sphinx(testroot=...)``: tests/roots/test-<name>/."""
     return ROOTS
 
 
