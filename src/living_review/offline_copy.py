@@ -1,17 +1,17 @@
 """The offline copy: an EPUB of the whole review, served by the web site, linked from a page.
 
 ``nox -s epub`` builds the EPUB with Sphinx's ``epub`` builder into ``docs/_build/epub/`` and
-puts a copy in the web site at ``_downloads/acupuncture-for-sciatica.epub``
-(:data:`SITE_PATH`). An HTML build finished after it copies the file there too, so the order
-of the two builds does not matter; an HTML build with no EPUB built yet says so and leaves
-the link pointing at where the file will be.
+builds the web site, whose HTML build copies it to ``_downloads/acupuncture-for-sciatica.epub``
+(:data:`SITE_PATH`): any HTML build finished after an EPUB build does, whatever the order.
 
 Pages link to it with a role::
 
-    {epub-download}`Download the review as an EPUB e-book`
+    {epub-download}`download it as an EPUB e-book`
 
-which links relative to the page in the web site, and to the published address
-(``html_baseurl``) inside the EPUB itself.
+In the web site the link is relative to the page, and only there when an EPUB has been built
+(``nox -s docs`` alone gives plain text, never a dead link); the pages using the role are
+rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the published
+copy (``html_baseurl``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
@@ -35,12 +36,25 @@ SITE_PATH = "_downloads/acupuncture-for-sciatica.epub"
 CLASS = "epub-download"
 
 
+#: Build-environment attributes: the pages using the role, and whether an EPUB was there.
+PAGES_ATTRIBUTE = "living_review_offline_copy_pages"
+STATE_ATTRIBUTE = "living_review_offline_copy_built"
+
+
+def pages_with_links(env: BuildEnvironment) -> set[str]:
+    """The pages that use ``{epub-download}`` (kept in the build environment)."""
+    if not hasattr(env, PAGES_ATTRIBUTE):
+        setattr(env, PAGES_ATTRIBUTE, set())
+    return getattr(env, PAGES_ATTRIBUTE)
+
+
 class EpubDownloadRole(SphinxRole):
     """``{epub-download}`text```: a link to the EPUB (resolved per page when written)."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         text = self.text.strip() or "Download the EPUB"
         node = nodes.reference(self.rawtext, text, refuri=SITE_PATH, classes=[CLASS])
+        pages_with_links(self.env).add(self.env.docname)
         return [node], []
 
 
@@ -57,17 +71,51 @@ def link_for(app: Sphinx, docname: str) -> str:
     return base.rstrip("/") + "/" + SITE_PATH if base else SITE_PATH
 
 
-def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Point every ``{epub-download}`` link on the page at the EPUB."""
-    for node in doctree.findall(nodes.reference):
-        if CLASS in node["classes"]:
-            node["refuri"] = link_for(app, docname)
-
-
-def epub_source(app: Sphinx) -> Path:
-    """Where ``nox -s epub`` leaves the EPUB (``offline_copy_epub``)."""
+def epub_source(app: Sphinx) -> Path | None:
+    """Where ``nox -s epub`` leaves the EPUB (``offline_copy_epub``), if configured."""
     configured = app.config.offline_copy_epub
-    return Path(app.confdir, configured) if configured else Path()
+    return Path(app.confdir, configured) if configured else None
+
+
+def epub_built(app: Sphinx) -> bool:
+    """True if there is an EPUB for the web site to serve."""
+    source = epub_source(app)
+    return source is not None and source.is_file()
+
+
+def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Point every ``{epub-download}`` link on the page at the EPUB (or unlink it if none)."""
+    with_link = epub_built(app) or not is_html_site(app)
+    for node in list(doctree.findall(nodes.reference)):
+        if CLASS not in node["classes"]:
+            continue
+        if with_link:
+            node["refuri"] = link_for(app, docname)
+        else:
+            node.replace_self(nodes.inline(node.rawsource, node.astext(), classes=[CLASS]))
+
+
+def rewrite_when_built_state_changes(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Rewrite the pages using the role when an EPUB has appeared or gone since the last build."""
+    if not is_html_site(app):
+        return []
+    built, before = epub_built(app), getattr(env, STATE_ATTRIBUTE, None)
+    setattr(env, STATE_ATTRIBUTE, built)
+    if before is None or before == built:
+        return []
+    return sorted(pages_with_links(env))
+
+
+def purge_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    """Forget a page before it is re-read or removed."""
+    pages_with_links(env).discard(docname)
+
+
+def merge_pages(
+    app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
+) -> None:
+    """Take the pages read by a parallel reader."""
+    pages_with_links(env).update(pages_with_links(other) & docnames)
 
 
 def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
@@ -75,7 +123,7 @@ def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not is_html_site(app):
         return
     source = epub_source(app)
-    if not source.is_file():
+    if source is None or not source.is_file():
         logger.info("offline copy: no EPUB at %s yet (build it with `nox -s epub`)", source)
         return
     target = Path(app.outdir, SITE_PATH)
@@ -89,5 +137,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("offline_copy_epub", "", "html", types=frozenset({str}))
     app.add_role("epub-download", EpubDownloadRole())
     app.connect("doctree-resolved", resolve_links)
+    app.connect("env-updated", rewrite_when_built_state_changes)
+    app.connect("env-purge-doc", purge_page)
+    app.connect("env-merge-info", merge_pages)
     app.connect("build-finished", copy_into_site)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
