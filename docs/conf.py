@@ -113,3 +113,37 @@ epub_identifier = SITE_URL
 epub_scheme = "URL"
 epub_show_urls = "no"  # links stay clickable; printing every DOI after its link clutters
 offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built
+
+# -- Link check (`nox -s linkcheck`: needs the internet, so it is not part of CI) ------
+# Results: docs/_build/linkcheck/output.json, summarised by living_review/linkcheck.py.
+# DOIs and PubMed IDs are also checked through the registries' APIs by
+# `nox -s citations -- --online`, which does not depend on publishers' web pages.
+linkcheck_timeout = 30  # seconds per request: some publishers' pages are slow
+linkcheck_retries = 2  # a link fails only if it fails twice
+linkcheck_workers = 2  # few requests at a time: polite to small sites and to NCBI
+linkcheck_rate_limit_timeout = 300.0  # wait up to 5 minutes for a host that answers 429
+linkcheck_report_timeouts_as_broken = False  # a slow host is listed as "timeout", not broken
+linkcheck_allowed_redirects = {
+    # A DOI link always redirects to the publisher's landing page: that is how DOIs work.
+    r"https://doi\.org/10\..+": r"https?://.+",
+    # The bibliography style links PubMed IDs at NCBI's old address, which redirects.
+    r"https://www\.ncbi\.nlm\.nih\.gov/pubmed/\d+": r"https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/?",
+    # PMC moved its articles to pmc.ncbi.nlm.nih.gov.
+    r"https://www\.ncbi\.nlm\.nih\.gov/pmc/articles/PMC\d+/?": r"https://pmc\.ncbi\.nlm\.nih\.gov/.+",
+}
+# Also applied to the targets of redirects: a DOI still has to resolve at doi.org, but the
+# check stops before the publisher pages below, which are known to answer 403 Forbidden to
+# automated clients however well the link works in a browser.
+linkcheck_ignore = [
+    r"https://onlinelibrary\.wiley\.com/",  # Wiley and Hindawi journals (10.1002, 10.1155)
+    r"https://(www\.)?sciencedirect\.com/",  # Elsevier (10.1016)
+    r"https://linkinghub\.elsevier\.com/",  # Elsevier's DOI landing redirector
+    r"https://www\.thelancet\.com/",  # The Lancet (10.1016)
+    r"https://www\.nejm\.org/",  # New England Journal of Medicine (10.1056)
+    r"https://jamanetwork\.com/",  # JAMA Network (10.1001)
+    r"https://academic\.oup\.com/",  # Oxford University Press (10.1093)
+    r"https://(www\.)?acpjournals\.org/",  # Annals of Internal Medicine (10.7326)
+    r"https://www\.mdpi\.com/",  # MDPI (10.3390)
+    r"https://journals\.sagepub\.com/",  # SAGE (10.1177)
+    r"https://www\.tandfonline\.com/",  # Taylor & Francis (10.1080)
+]
