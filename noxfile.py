@@ -89,6 +89,34 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+@nox.session(python=PYTHON)
+def citations(session: nox.Session) -> None:
+    """Check references.bib and every citation in the pages (offline; CI runs it).
+
+    `nox -s citations -- --online` also asks the DOI handle API, PubMed and Crossref about
+    every entry (needs the internet; set CITATIONS_CONTACT). `-- --help` lists the options.
+    """
+    install_locked(session, "citations")
+    session.run(
+        "python", "-m", "living_review.citations", *session.posargs, env=project_env(session)
+    )
+
+
+@nox.session(python=PYTHON, default=False)
+def linkcheck(session: nox.Session) -> None:
+    """Check every external link of the site (needs the internet; not part of CI).
+
+    Results go to docs/_build/linkcheck/output.json; a summary is printed. Arguments after
+    `--` go to sphinx-build.
+    """
+    install_locked(session, "docs")
+    sphinx_args = ["--", *session.posargs] if session.posargs else []
+    session.run(
+        "python", "-m", "living_review.linkcheck", str(DOCS), str(BUILD / "linkcheck"),
+        *sphinx_args, env=project_env(session),
+    )  # fmt: skip
+
+
 @nox.session(name="review-status", python=PYTHON, default=False)
 def review_status(session: nox.Session) -> None:
     """Table of every content page's review dates and days left.
@@ -106,7 +134,7 @@ def review_status(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint", "nox"):
+    for group in ("docs", "live", "test", "lint", "nox", "citations"):
         session.run(
             "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
             "--python-version", PYTHON, "--universal", "--quiet",
