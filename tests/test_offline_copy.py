@@ -1,0 +1,81 @@
+"""The offline copy: the real EPUB builds cleanly, and the site links and serves it once built."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from common import DOCS, ROOTS, Build, app_soup, app_warnings, sphinx_build
+from sphinx.testing.util import SphinxTestApp
+
+from living_review.offline_copy import SITE_PATH
+
+EPUB_NAME = "acupuncture-for-sciatica.epub"
+
+
+@pytest.fixture(scope="module")
+def real_epub(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The real EPUB, built from scratch with warnings as errors (doctrees kept outside)."""
+    return sphinx_build(DOCS, tmp_path_factory.mktemp("real-epub") / "epub", builder="epub")
+
+
+def test_epub_builds_without_warnings(real_epub: Build) -> None:
+    assert real_epub.returncode == 0, real_epub.stderr
+    assert "WARNING" not in real_epub.stderr, real_epub.stderr
+
+
+def test_epub_is_a_valid_container_with_every_page(real_epub: Build) -> None:
+    with zipfile.ZipFile(real_epub.outdir / EPUB_NAME) as epub:
+        first = epub.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert epub.read("mimetype") == b"application/epub+zip"
+        names = set(epub.namelist())
+        assert epub.testzip() is None
+    pages = {path.stem for path in DOCS.glob("*.md")}
+    assert {f"{page}.xhtml" for page in pages} <= names
+    # Nothing of the build's own: no doctrees, and no sitemap or robots.txt of the web site.
+    assert not [n for n in names if n.endswith((".doctree", ".pickle", "sitemap.xml", ".txt"))]
+
+
+def test_epub_about_page_links_to_the_published_copy(real_epub: Build) -> None:
+    about = BeautifulSoup((real_epub.outdir / "about.xhtml").read_text("utf-8"), "html.parser")
+    link = about.select_one("a.epub-download")
+    assert link["href"].startswith("https://") and link["href"].endswith(SITE_PATH)
+
+
+def test_site_links_and_serves_the_epub_once_built(tmp_path: Path) -> None:
+    srcdir = tmp_path / "site"
+    shutil.copytree(ROOTS / "test-offline-copy", srcdir)
+
+    def build(fresh: bool) -> SphinxTestApp:
+        app = SphinxTestApp("html", srcdir=srcdir, freshenv=fresh)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert app_warnings(app) == ""
+        return app
+
+    # No EPUB yet: the words are there, the link is not (never a dead link).
+    app = build(fresh=True)
+    assert app_soup(app, "index.html").select("a.epub-download") == []
+    assert app_soup(app, "index.html").select_one(".epub-download").get_text() == (
+        "download the EPUB"
+    )
+    assert not (app.outdir / SITE_PATH).exists()
+
+    # An EPUB appears: the next incremental build links it and copies it into the site.
+    epub = srcdir / "built" / "book.epub"
+    epub.parent.mkdir()
+    epub.write_bytes(b"PK fake epub")
+    later = time.time() + 5
+    os.utime(epub, (later, later))
+    app = build(fresh=False)
+    link = app_soup(app, "index.html").select_one("a.epub-download")
+    assert link["href"] == SITE_PATH
+    assert (app.outdir / SITE_PATH).read_bytes() == b"PK fake epub"
