@@ -38,12 +38,17 @@ def summarise(results: list[dict[str, Any]]) -> list[str]:
     lines = [f"linkcheck: {len(results)} links checked; {tally}"]
     for result in sorted(results, key=lambda r: (r.get("filename", ""), r.get("lineno") or 0)):
         if result.get("status") in FAILING:
-            info = f" ({result['info']})" if result.get("info") else ""
+            info = f" ({_shorten(str(result['info']))})" if result.get("info") else ""
             lines.append(
                 f"{result.get('filename')}:{result.get('lineno')}: {result['status']} "
                 f"{result.get('uri')}{info}"
             )
     return lines
+
+
+def _shorten(info: str, limit: int = 160) -> str:
+    """requests' errors run to several hundred characters; output.json keeps them whole."""
+    return info if len(info) <= limit else info[: limit - 1].rstrip() + "…"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

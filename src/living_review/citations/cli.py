@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .online import RULES as ONLINE_RULES
 
         for rule, description in {**RULES, **ONLINE_RULES}.items():
-            print(f"{rule:22} {description}")
+            print(f"{rule:24} {description}")
         return EXIT_CLEAN
     started = time.perf_counter()
     try:
