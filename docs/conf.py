@@ -42,6 +42,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
     "living_review.certainty",
+    "living_review.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.review_dates",  # review dates under each title; overdue notice
     "living_review.citation_refresh",  # incremental builds renumber every affected page
     "living_review.pybtex_plugin_cache",  # a third of the build was pybtex plugin look-ups
@@ -80,6 +81,7 @@ html_title = "Acupuncture for Sciatica"
 html_last_updated_fmt = "%d %B %Y"
 html_copy_source = False
 html_show_sourcelink = False
+html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "announcement": f"<strong>{MEDICAL_NOTICE}</strong>",
     "source_repository": REPOSITORY_URL + "/",

@@ -1,0 +1,102 @@
+"""Accessibility fixes to the HTML that Sphinx, docutils and furo write.
+
+Each fix answers a finding of axe-core in a real browser (``nox -s browser``):
+
+* Toctree captions ("The review", ...) are written as ``<p role="heading">`` with no
+  ``aria-level``, which axe reports as ``aria-required-attr`` (critical) on every page. The
+  translator gives them ``aria-level="2"``: they head the navigation and the home page's
+  lists of pages, one level under the page title.
+* docutils writes the citation list as ``<div role="list">`` around entries with the
+  deprecated DPub role ``doc-biblioentry``, which is not a list item
+  (``aria-required-children``, critical, on the References page). Entries become
+  ``role="listitem"``.
+* furo's page layout has three unlabelled ``<aside>`` landmarks (``landmark-unique``) and puts
+  the "view / edit this page" links outside every landmark (``region``); its search page has
+  no level-1 heading (``page-has-heading-one``). The templates in ``templates/`` label them.
+* furo keeps the announcement (the medical notice) on one line and scrolls it sideways on
+  a phone, hiding most of it (``scrollable-region-focusable``); the stylesheet lets it wrap.
+
+The translator fix is a mixin applied to whatever translator the HTML builder would use, so
+it composes with other extensions that set their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+__version__ = "1.0.0"
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+CSS_FILE = "accessibility.css"
+
+#: The heading level of a toctree caption: one under the page title (h1).
+CAPTION_LEVEL = 2
+
+
+def is_toctree_caption(node: nodes.Element) -> bool:
+    """True for the title node Sphinx makes from a toctree's ``:caption:``."""
+    return isinstance(node.parent, addnodes.compact_paragraph) and bool(node.parent.get("toctree"))
+
+
+class AccessibleHTMLMixin:
+    """Translator methods that write valid ARIA for captions and citation lists."""
+
+    body: list[str]
+    context: list[str]
+
+    def visit_title(self, node: nodes.title) -> None:
+        """Toctree captions get an ``aria-level`` besides furo's ``role="heading"``."""
+        if not is_toctree_caption(node):
+            super().visit_title(node)  # type: ignore[misc]
+            return
+        attributes = {"role": "heading", "aria-level": str(CAPTION_LEVEL)}
+        self.body.append(self.starttag(node, "p", "", CLASS="caption", **attributes))  # type: ignore[attr-defined]
+        self.body.append('<span class="caption-text">')
+        self.context.append("</span></p>\n")
+
+    def visit_citation(self, node: nodes.citation) -> None:
+        """Each citation is an item of the list docutils wraps around consecutive citations."""
+        if not isinstance(node.previous_sibling(), type(node)):
+            self.body.append('<div role="list" class="citation-list">\n')
+        self.body.append(self.starttag(node, "div", classes=[node.tagname], role="listitem"))  # type: ignore[attr-defined]
+
+
+def use_accessible_translator(app: Sphinx) -> None:
+    """Wrap the HTML-like builder's translator (html, dirhtml, singlehtml, epub) in the mixin."""
+    if app.builder.format != "html":
+        return
+    base = app.builder.get_translator_class()
+    if issubclass(base, AccessibleHTMLMixin):
+        return
+    accessible = type(f"Accessible{base.__name__}", (AccessibleHTMLMixin, base), {})
+    app.set_translator(app.builder.name, accessible, override=True)
+
+
+def add_paths(app: Sphinx, config: Config) -> None:
+    """Make the template overrides and the stylesheet available (before the theme loads)."""
+    templates = str(TEMPLATES_DIR)
+    if templates not in config.templates_path:
+        config.templates_path.append(templates)
+    static = str(STATIC_DIR)
+    if static not in config.html_static_path:
+        config.html_static_path.append(static)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the translator wrapper, the furo template overrides and the stylesheet."""
+    app.connect("config-inited", add_paths)
+    app.connect("builder-inited", use_accessible_translator)
+    app.add_css_file(CSS_FILE)
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
