@@ -67,9 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
     unchecked_rule = None
     if args.online:
-        from .online import UNCHECKED, check_online, settings_from_args
+        from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
 
-        result = check_online(bib, settings_from_args(args))
+        settings = settings_from_args(args)
+        if not settings.contact:
+            print(
+                f"note: set {CONTACT_VARIABLE} (or --contact) to an e-mail address, so the "
+                "services' operators can reach us instead of blocking us",
+                file=sys.stderr,
+            )
+        result = check_online(bib, settings)
         problems += result.problems
         checked += f" (online: {result.describe()})"
         unchecked_rule = UNCHECKED
