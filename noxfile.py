@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -130,11 +131,45 @@ def review_status(session: nox.Session) -> None:
     )
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@nox.session(python=PYTHON, default=False)
+def browser(session: nox.Session) -> None:
+    """Audit every page in headless Chromium (axe-core, light and dark), then Lighthouse.
+
+    Needs Debian's Chromium and Node.js (`.ci/install-browser` installs both, and Lighthouse
+    with `npm ci`). Builds the site first, incrementally, so a fresh build is reused. Arguments
+    after `--` go to `python -m living_review.browser_audit`, e.g. `-- --skip-lighthouse`.
+    """
+    if not CHROMIUM.exists():
+        session.error(
+            f"Debian's Chromium is missing ({CHROMIUM}). Install it as root with "
+            "`apt-get update && apt-get install -y chromium`, or run .ci/install-browser."
+        )
+    if "--skip-lighthouse" not in session.posargs:
+        installed = ROOT / "node_modules" / ".package-lock.json"  # written by npm ci
+        lock_file = ROOT / "package-lock.json"
+        if not installed.exists() or installed.stat().st_mtime < lock_file.stat().st_mtime:
+            if shutil.which("npm") is None:
+                session.error("Lighthouse needs Node.js and npm: `apt-get install -y nodejs npm`.")
+            session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    install_locked(session, "browser")
+    session.run(
+        "sphinx-build", "-b", "html", *SPHINX_STRICT, str(DOCS), str(HTML),
+        env=project_env(session),
+    )  # fmt: skip
+    session.run(
+        "python", "-m", "living_review.browser_audit", "--html", str(HTML), *session.posargs,
+        env=project_env(session),
+    )  # fmt: skip
+
+
 @nox.session(python=PYTHON, default=False)
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint", "nox", "citations"):
+    for group in ("docs", "live", "test", "lint", "nox", "citations", "browser"):
         session.run(
             "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
             "--python-version", PYTHON, "--universal", "--quiet",

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from common import DOCS, ROOTS, Build, sphinx_build
 
 pytest_plugins = ("sphinx.testing.fixtures",)
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``browser`` where Debian's Chromium is not installed, saying how to."""
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs Debian's Chromium at {CHROMIUM}: apt-get install -y chromium "
+        "(or .ci/install-browser)"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

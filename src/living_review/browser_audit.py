@@ -1,0 +1,473 @@
+"""Audit every page of the built site in headless Chromium; then Lighthouse on a few pages.
+
+``python -m living_review.browser_audit --html docs/_build/html`` (what ``nox -s browser``
+runs) serves the site on 127.0.0.1, opens every page in Debian's Chromium (``/usr/bin/chromium``,
+driven by Playwright; no browser is ever downloaded) in light and dark mode, on a desktop and a
+phone-sized viewport, and requires, on every page in every mode:
+
+* zero axe-core violations (every rule axe runs by default, best practices included);
+* alt text on every image (``alt=""`` only on an image marked decorative);
+* headings that never skip a level going down, and one level-1 heading that opens the main
+  content;
+* no failed request and no error in the console.
+
+It then runs Lighthouse on the home page and a section page and checks the targets in
+:mod:`living_review.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
+or Lighthouse is missing (the message says how to install it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from living_review import lighthouse
+from living_review.site_server import base_path_from_html, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_CHROMIUM = (
+    "Debian's Chromium is needed at {path} and was not found. Install it with\n"
+    "    apt-get update && apt-get install -y chromium\n"
+    "(as root; `.ci/install-browser` does this and `npm ci`). Never `playwright install`:\n"
+    "the checks use the distribution's browser."
+)
+INSTALL_LIGHTHOUSE = (
+    "Lighthouse is not installed. Run `npm ci` in {root} (or `.ci/install-browser`), "
+    "or pass --skip-lighthouse."
+)
+#: Flags for Chromium as root in a sandbox without network: no background connections.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+#: Pages Lighthouse measures: the home page and a section page.
+LIGHTHOUSE_PAGES = ("index.html", "sciatica.html")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way of looking at the site: furo's theme and a viewport."""
+
+    name: str
+    theme: str  # furo's data-theme on <body> and localStorage "theme": "light" or "dark"
+    width: int
+    height: int
+
+
+MODES = (
+    Mode("light", "light", 1440, 900),  # wide enough for both of furo's sidebars
+    Mode("dark", "dark", 1440, 900),
+    Mode("light-phone", "light", 412, 823),  # Lighthouse's phone
+    Mode("dark-phone", "dark", 412, 823),
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading as assistive technology sees it: ``<hN>`` or ``role="heading"``."""
+
+    level: int
+    text: str
+    in_main: bool  # inside the main content (``role="main"``)
+
+
+@dataclass(frozen=True)
+class Image:
+    """An ``<img>``: its source, its alt attribute (None if absent), and if marked decorative."""
+
+    src: str
+    alt: str | None
+    decorative: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem on one page in one mode."""
+
+    page: str
+    mode: str
+    check: str  # "axe", "images", "headings", "network", "console", "theme"
+    rule: str
+    impact: str
+    detail: str
+    count: int = 1
+
+
+# -- The pure parts --------------------------------------------------------------------------
+
+
+def heading_problems(headings: Sequence[Heading]) -> list[str]:
+    """Heading levels that skip going down, and a main content not opened by one ``<h1>``.
+
+    Going back up any number of levels is fine; going down, one level at a time. A page's
+    first heading may be level 1 or 2 (furo's navigation headings, level 2, come before the
+    title). The main content starts with its one level-1 heading.
+    """
+    problems = []
+    previous = 1
+    for heading in headings:
+        if heading.level > previous + 1:
+            problems.append(
+                f"h{previous} is followed by h{heading.level} {heading.text!r}: a level is skipped"
+            )
+        previous = heading.level
+    main = [h for h in headings if h.in_main]
+    level_one = [h for h in main if h.level == 1]
+    if not main or main[0].level != 1:
+        first = f"h{main[0].level} {main[0].text!r}" if main else "no heading"
+        problems.append(f"the main content opens with {first}, not a level-1 heading")
+    if len(level_one) > 1:
+        titles = ", ".join(repr(h.text) for h in level_one)
+        problems.append(f"the main content has {len(level_one)} level-1 headings: {titles}")
+    return problems
+
+
+def image_problems(images: Iterable[Image]) -> list[str]:
+    """Images with no alt attribute, or an empty one without being marked decorative."""
+    problems = []
+    for image in images:
+        if image.alt is None:
+            problems.append(f"{image.src}: no alt attribute")
+        elif not image.alt.strip() and not image.decorative:
+            problems.append(
+                f'{image.src}: empty alt text (alt="" is for images marked '
+                f'role="presentation" or aria-hidden="true")'
+            )
+    return problems
+
+
+def axe_findings(page: str, mode: str, result: Mapping[str, Any]) -> list[Finding]:
+    """One finding per axe violation (rule), with its first offending element as the detail."""
+    findings = []
+    for violation in result.get("violations", []):
+        nodes = violation.get("nodes", [])
+        first = nodes[0] if nodes else {}
+        target = " ".join(str(t) for t in first.get("target", []))
+        html = " ".join(str(first.get("html", "")).split())[:160]
+        detail = f"{violation.get('help', '')} [{target}] {html}".strip()
+        findings.append(
+            Finding(
+                page,
+                mode,
+                "axe",
+                violation["id"],
+                violation.get("impact") or "unknown",
+                detail,
+                max(len(nodes), 1),
+            )
+        )
+    return findings
+
+
+def summarise(findings: Sequence[Finding], pages: int, modes: Sequence[str]) -> str:
+    """A short report: a line saying what was checked, then one block per failing rule."""
+    audits = pages * len(modes)
+    if not findings:
+        return (
+            f"Browser audit: no problems on {pages} pages x {len(modes)} modes "
+            f"({', '.join(modes)}): {audits} audits, axe-core, alt text, headings, network, "
+            f"console."
+        )
+    by_rule: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        by_rule.setdefault((finding.check, finding.rule), []).append(finding)
+    lines = [
+        f"Browser audit: {len(by_rule)} failing rules, {len(findings)} findings "
+        f"on {pages} pages x {len(modes)} modes ({audits} audits):"
+    ]
+    for (check, rule), group in sorted(by_rule.items()):
+        impacts = sorted({f.impact for f in group})
+        affected = sorted({f.page for f in group})
+        in_modes = [m for m in modes if any(f.mode == m for f in group)]
+        shown = ", ".join(affected[:6]) + (
+            f", ... (+{len(affected) - 6})" if len(affected) > 6 else ""
+        )
+        lines.append(
+            f"- {check} {rule} ({'/'.join(impacts)}) on {len(affected)} pages "
+            f"in {', '.join(in_modes)}: {shown}"
+        )
+        lines.append(f"    e.g. {group[0].page} ({group[0].mode}): {group[0].detail}")
+    return "\n".join(lines)
+
+
+def site_pages(html_dir: Path) -> list[str]:
+    """Every HTML page of a built site, as paths relative to it (``_static`` and such left out)."""
+    pages = []
+    for path in sorted(html_dir.rglob("*.html")):
+        relative = path.relative_to(html_dir)
+        if not any(part.startswith(("_", ".")) for part in relative.parts):
+            pages.append(relative.as_posix())
+    return pages
+
+
+# -- In the browser --------------------------------------------------------------------------
+
+# Runs in the page: headings and images as the accessibility tree sees them.
+_COLLECT = """() => {
+  const hidden = el => el.closest('[aria-hidden="true"]') !== null
+    || !el.checkVisibility({visibilityProperty: true});
+  const main = document.querySelector('[role="main"], main');
+  const headings = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"]'))
+    .filter(el => !hidden(el))
+    .map(el => {
+      const tag = el.tagName.toLowerCase();
+      const aria = parseInt(el.getAttribute('aria-level') || '', 10);
+      const implicit = /^h[1-6]$/.test(tag) ? Number(tag[1]) : 2;
+      const level = el.getAttribute('role') === 'heading' && aria > 0 ? aria : implicit;
+      return {level, text: el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 80),
+              in_main: main !== null && main.contains(el)};
+    });
+  const images = Array.from(document.images).map(img => ({
+    src: img.getAttribute('src') || '',
+    alt: img.getAttribute('alt'),
+    decorative: ['presentation', 'none'].includes(img.getAttribute('role'))
+      || img.closest('[aria-hidden="true"]') !== null,
+  }));
+  return {headings, images, theme: document.body.dataset.theme || null};
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's script, as shipped (and hash-locked) in the axe-playwright-python wheel."""
+    from axe_playwright_python.base import AXE_FILE_PATH
+
+    return Path(AXE_FILE_PATH).read_text(encoding="utf-8")
+
+
+class BrowserMissingError(RuntimeError):
+    """Debian's Chromium is not installed; the message says how to install it."""
+
+
+def require_chromium(chromium: Path) -> None:
+    """Raise :class:`BrowserMissingError`, with the install command, if Chromium is missing."""
+    if not chromium.exists():
+        raise BrowserMissingError(INSTALL_CHROMIUM.format(path=chromium))
+
+
+def audit_pages(
+    base_url: str,
+    pages: Sequence[str],
+    *,
+    modes: Sequence[Mode] = MODES,
+    chromium: Path = CHROMIUM,
+) -> list[Finding]:
+    """Open every page in every mode in one headless Chromium; return every problem found."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium(chromium)
+    axe = axe_source()
+    findings: list[Finding] = []
+    with sync_playwright() as playwright:
+        # Playwright starts Chromium with a fresh temporary profile (--user-data-dir) itself.
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=list(CHROMIUM_FLAGS)
+        )
+        try:
+            for mode in modes:
+                findings += _audit_mode(browser, base_url, pages, mode, axe)
+        finally:
+            browser.close()
+    return findings
+
+
+class _PageEvents:
+    """Errors a page reports while it loads: console errors, exceptions, failed requests."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str, str]] = []  # (check, rule, detail)
+
+    def console(self, message: Any) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.problems.append(("console", "error", f"{message.text} {where}".strip()))
+
+    def exception(self, error: Any) -> None:
+        self.problems.append(("console", "exception", str(error)))
+
+    def request_failed(self, request: Any) -> None:
+        self.problems.append(("network", "failed", f"{request.url} ({request.failure})"))
+
+    def response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.problems.append(("network", f"http-{response.status}", response.url))
+
+
+def new_context(browser: Any, mode: Mode) -> Any:
+    """A browser context (fresh storage) showing furo's theme for ``mode`` from the first paint."""
+    context = browser.new_context(
+        viewport={"width": mode.width, "height": mode.height},
+        color_scheme=mode.theme,  # prefers-color-scheme, which furo's "auto" follows
+        reduced_motion="reduce",
+        service_workers="block",
+    )
+    # furo reads the reader's choice from localStorage "theme" before it paints.
+    context.add_init_script(f"localStorage.setItem('theme', {json.dumps(mode.theme)});")
+    return context
+
+
+def _audit_mode(
+    browser: Any, base_url: str, pages: Sequence[str], mode: Mode, axe: str
+) -> list[Finding]:
+    """All pages in one mode, in a fresh browser context."""
+    context = new_context(browser, mode)
+    findings: list[Finding] = []
+    try:
+        page = context.new_page()
+        events = _PageEvents()
+        page.on("console", events.console)
+        page.on("pageerror", events.exception)
+        page.on("requestfailed", events.request_failed)
+        page.on("response", events.response)
+        for name in pages:
+            events.problems.clear()
+            page.goto(base_url + name, wait_until="load")
+            page.add_script_tag(content=axe)
+            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+            findings += axe_findings(name, mode.name, result)
+            seen = page.evaluate(_COLLECT)
+            if seen["theme"] is not None and seen["theme"] != mode.theme:
+                findings.append(
+                    Finding(
+                        name,
+                        mode.name,
+                        "theme",
+                        "not-applied",
+                        "serious",
+                        f"body has data-theme={seen['theme']!r}, not {mode.theme!r}",
+                    )
+                )
+            headings = [Heading(**h) for h in seen["headings"]]
+            for problem in heading_problems(headings):
+                findings.append(
+                    Finding(name, mode.name, "headings", "heading-levels", "serious", problem)
+                )
+            for problem in image_problems(Image(**i) for i in seen["images"]):
+                findings.append(Finding(name, mode.name, "images", "alt-text", "critical", problem))
+            for check, rule, detail in events.problems:
+                findings.append(Finding(name, mode.name, check, rule, "serious", detail))
+    finally:
+        context.close()
+    return findings
+
+
+# -- The command -----------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m living_review.browser_audit",
+        description="Audit the built site in headless Chromium (axe-core) and with Lighthouse.",
+    )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        default=ROOT / "docs" / "_build" / "html",
+        help="the built HTML site (default: docs/_build/html)",
+    )
+    parser.add_argument("--chromium", type=Path, default=CHROMIUM, help="the browser")
+    parser.add_argument(
+        "--page",
+        action="append",
+        dest="pages",
+        metavar="PAGE",
+        help="audit only this page (repeatable); default: every page",
+    )
+    parser.add_argument(
+        "--mode",
+        action="append",
+        dest="modes",
+        metavar="MODE",
+        choices=[m.name for m in MODES],
+        help="only this mode (repeatable)",
+    )
+    parser.add_argument("--skip-lighthouse", action="store_true", help="axe-core audit only")
+    parser.add_argument(
+        "--lighthouse-page",
+        action="append",
+        dest="lighthouse_pages",
+        metavar="PAGE",
+        help=f"default: {', '.join(LIGHTHOUSE_PAGES)}",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=None,
+        help="where the JSON reports go (default: <html>/../browser-audit)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the audit and Lighthouse, print the findings and a table; 0 if every target is met."""
+    args = _parser().parse_args(argv)
+    html_dir: Path = args.html.resolve()
+    index = html_dir / "index.html"
+    if not index.exists():
+        print(f"No built site at {html_dir} (build it with `nox -s docs`).", file=sys.stderr)
+        return 2
+    try:
+        require_chromium(args.chromium)
+    except BrowserMissingError as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    lighthouse_bin = None
+    if not args.skip_lighthouse:
+        lighthouse_bin = lighthouse.find_lighthouse(ROOT)
+        if lighthouse_bin is None:
+            print(INSTALL_LIGHTHOUSE.format(root=ROOT), file=sys.stderr)
+            return 2
+    report_dir: Path = args.report_dir or html_dir.parent / "browser-audit"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    pages = args.pages or site_pages(html_dir)
+    modes = [m for m in MODES if not args.modes or m.name in args.modes]
+    base_path = base_path_from_html(index.read_text(encoding="utf-8"))
+
+    failed = False
+    with serve(html_dir, base_path) as base_url:
+        print(f"Serving {html_dir} at {base_url}; auditing {len(pages)} pages in Chromium.")
+        findings = audit_pages(base_url, pages, modes=modes, chromium=args.chromium)
+        (report_dir / "axe.json").write_text(
+            json.dumps([asdict(f) for f in findings], indent=1), encoding="utf-8"
+        )
+        print(summarise(findings, len(pages), [m.name for m in modes]))
+        failed |= bool(findings)
+
+        if lighthouse_bin is not None:
+            results = []
+            for page in args.lighthouse_pages or LIGHTHOUSE_PAGES:
+                results.append(
+                    lighthouse.run_lighthouse(
+                        base_url + page,
+                        page,
+                        lighthouse=lighthouse_bin,
+                        chromium=args.chromium,
+                        chrome_flags=CHROMIUM_FLAGS,
+                        report_path=report_dir / f"lighthouse-{page.replace('/', '-')}.json",
+                    )
+                )
+            print("\nLighthouse (phone, throttled 4G; scores 0-1, kB transferred):")
+            print(lighthouse.format_table(results))
+            misses = [m for r in results for m in lighthouse.target_failures(r)]
+            for miss in misses:
+                print(f"- target missed: {miss}")
+            if not misses:
+                print("Lighthouse: every target met.")
+            failed |= bool(misses)
+    print(f"Reports: {report_dir}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

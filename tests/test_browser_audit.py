@@ -1,0 +1,228 @@
+"""The browser audit: its pure parts, its exit codes, and real audits of two fixture sites.
+
+Tests marked ``browser`` open Debian's Chromium; conftest.py skips them, with the install
+command, where /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from common import ROOTS, Build, sphinx_build
+
+from living_review import browser_audit
+from living_review.browser_audit import (
+    MODES,
+    Finding,
+    Heading,
+    Image,
+    axe_findings,
+    heading_problems,
+    image_problems,
+    site_pages,
+    summarise,
+)
+from living_review.site_server import serve
+
+# -- Headings --------------------------------------------------------------------------------
+
+
+def h(level: int, text: str = "", in_main: bool = True) -> Heading:
+    return Heading(level, text or f"level {level}", in_main)
+
+
+def test_a_well_formed_page_has_no_heading_problems() -> None:
+    navigation = [h(2, "The review", in_main=False), h(2, "About", in_main=False)]
+    page = [h(1), h(2), h(3), h(4), h(2), h(3), h(2)]  # back up by two is fine
+    assert heading_problems(navigation + page) == []
+
+
+def test_skipping_a_level_going_down_is_reported() -> None:
+    [problem] = heading_problems([h(1, "Title"), h(2), h(4, "Too deep")])
+    assert problem == "h2 is followed by h4 'Too deep': a level is skipped"
+
+
+def test_a_page_may_not_start_below_level_two() -> None:
+    problems = heading_problems([h(3, "Navigation", in_main=False), h(1)])
+    assert problems == ["h1 is followed by h3 'Navigation': a level is skipped"]
+
+
+def test_the_main_content_opens_with_its_one_level_one_heading() -> None:
+    assert heading_problems([h(2, "Intro"), h(1, "Title")]) == [
+        "the main content opens with h2 'Intro', not a level-1 heading"
+    ]
+    assert heading_problems([h(2, "Nav", in_main=False)]) == [
+        "the main content opens with no heading, not a level-1 heading"
+    ]
+    [problem] = heading_problems([h(1, "One"), h(2), h(1, "Two")])
+    assert problem == "the main content has 2 level-1 headings: 'One', 'Two'"
+
+
+# -- Images ----------------------------------------------------------------------------------
+
+
+def test_images_need_alt_text_unless_marked_decorative() -> None:
+    images = [
+        Image("a.png", "A diagram of the sciatic nerve"),
+        Image("b.png", None),
+        Image("c.png", "  "),
+        Image("d.png", "", decorative=True),
+    ]
+    problems = image_problems(images)
+    assert problems[0] == "b.png: no alt attribute"
+    assert problems[1].startswith("c.png: empty alt text")
+    assert len(problems) == 2
+
+
+# -- axe-core results and the summary --------------------------------------------------------
+
+AXE_RESULT = {
+    "violations": [
+        {
+            "id": "image-alt",
+            "impact": "critical",
+            "help": "Images must have alternative text",
+            "nodes": [
+                {"target": ["img"], "html": '<img\n   src="x.png">'},
+                {"target": ["p > img"], "html": '<img src="y.png">'},
+            ],
+        }
+    ]
+}
+
+
+def test_each_axe_violation_becomes_one_finding() -> None:
+    [finding] = axe_findings("index.html", "dark", AXE_RESULT)
+    assert finding == Finding(
+        "index.html",
+        "dark",
+        "axe",
+        "image-alt",
+        "critical",
+        'Images must have alternative text [img] <img src="x.png">',
+        2,
+    )
+    assert axe_findings("index.html", "dark", {"violations": []}) == []
+
+
+def test_summary_of_a_clean_run_says_what_was_checked() -> None:
+    text = summarise([], pages=18, modes=["light", "dark"])
+    assert text.startswith("Browser audit: no problems on 18 pages x 2 modes (light, dark)")
+    assert "36 audits" in text
+
+
+def test_summary_groups_findings_by_rule() -> None:
+    findings = [
+        *axe_findings("a.html", "light", AXE_RESULT),
+        *axe_findings("b.html", "dark", AXE_RESULT),
+        Finding("a.html", "dark", "headings", "heading-levels", "serious", "h1 then h3"),
+    ]
+    lines = summarise(findings, pages=2, modes=["light", "dark"]).splitlines()
+    assert lines[0] == "Browser audit: 2 failing rules, 3 findings on 2 pages x 2 modes (4 audits):"
+    assert lines[1] == "- axe image-alt (critical) on 2 pages in light, dark: a.html, b.html"
+    assert lines[3] == "- headings heading-levels (serious) on 1 pages in dark: a.html"
+
+
+def test_site_pages_lists_every_page_but_not_static_files(tmp_path: Path) -> None:
+    for name in ["index.html", "sub/page.html", "_static/x.html", ".doctrees/y.html", "a.css"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert site_pages(tmp_path) == ["index.html", "sub/page.html"]
+
+
+def test_modes_cover_light_and_dark_on_desktop_and_phone() -> None:
+    assert {(m.theme, m.width > 1000) for m in MODES} == {
+        ("light", True),
+        ("dark", True),
+        ("light", False),
+        ("dark", False),
+    }
+
+
+# -- The command's exit codes ----------------------------------------------------------------
+
+
+def test_missing_browser_exits_2_with_the_install_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "index.html").write_text("<h1>x</h1>", encoding="utf-8")
+    status = browser_audit.main(["--html", str(tmp_path), "--chromium", str(tmp_path / "nope")])
+    assert status == 2
+    assert "apt-get install -y chromium" in capsys.readouterr().err
+
+
+def test_missing_site_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert browser_audit.main(["--html", str(tmp_path / "missing")]) == 2
+    assert "No built site" in capsys.readouterr().err
+
+
+# -- In Chromium: fixture sites with one deliberate fault each -------------------------------
+
+FIXTURE_MODES = [m for m in MODES if m.name in {"light", "dark-phone"}]
+
+
+@pytest.fixture(scope="module")
+def fixture_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """The two fault fixtures, built once for this module."""
+    sites = {}
+    for name in ("browser-missing-alt", "browser-heading-skip"):
+        build = sphinx_build(ROOTS / f"test-{name}", tmp_path_factory.mktemp(name) / "html")
+        assert build.returncode == 0, build.stderr
+        sites[name] = build
+    return sites
+
+
+def audit(build: Build) -> list[Finding]:
+    with serve(build.outdir) as base_url:
+        return browser_audit.audit_pages(base_url, ["index.html"], modes=FIXTURE_MODES)
+
+
+def rules(findings: list[Finding]) -> set[tuple[str, str, str]]:
+    return {(f.mode, f.check, f.rule) for f in findings}
+
+
+@pytest.mark.browser
+def test_audit_reports_an_image_without_alt_text(fixture_sites: dict[str, Build]) -> None:
+    findings = audit(fixture_sites["browser-missing-alt"])
+    expected = {
+        (mode.name, check, rule)
+        for mode in FIXTURE_MODES
+        for check, rule in [("axe", "image-alt"), ("images", "alt-text")]
+    }
+    assert rules(findings) == expected, summarise(findings, 1, [m.name for m in FIXTURE_MODES])
+    assert all("no alt attribute" in f.detail for f in findings if f.check == "images")
+
+
+@pytest.mark.browser
+def test_audit_reports_a_skipped_heading_level(fixture_sites: dict[str, Build]) -> None:
+    findings = audit(fixture_sites["browser-heading-skip"])
+    expected = {
+        (mode.name, check, rule)
+        for mode in FIXTURE_MODES
+        for check, rule in [("axe", "heading-order"), ("headings", "heading-levels")]
+    }
+    assert rules(findings) == expected, summarise(findings, 1, [m.name for m in FIXTURE_MODES])
+    problems = {f.detail for f in findings if f.check == "headings"}
+    assert problems == {"h1 is followed by h3 'Straight to level three': a level is skipped"}
+
+
+@pytest.mark.browser
+def test_dark_mode_is_really_dark(fixture_sites: dict[str, Build]) -> None:
+    """The audit's dark pass reaches furo's dark theme (no 'theme not-applied' finding)."""
+    from playwright.sync_api import sync_playwright
+
+    dark = next(m for m in MODES if m.name == "dark")
+    with serve(fixture_sites["browser-heading-skip"].outdir) as base_url, sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(browser_audit.CHROMIUM), args=list(browser_audit.CHROMIUM_FLAGS)
+        )
+        try:
+            page = browser_audit.new_context(chromium, dark).new_page()
+            page.goto(base_url + "index.html")
+            assert page.evaluate("document.body.dataset.theme") == "dark"
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        finally:
+            chromium.close()
+    red, green, blue = (int(v) for v in background.removeprefix("rgb(").rstrip(")").split(","))
+    assert max(red, green, blue) < 64, f"dark theme background is {background}"
