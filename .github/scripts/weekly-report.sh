@@ -51,7 +51,7 @@ done
   echo "| --- | --- | --- |"
   printf '%s' "$rows"
   echo
-  echo "\"Could not check\" means a service did not answer: run the workflow again before changing anything."
+  echo "\"Could not check\" (exit status 3 from the online citation check, when it is the only finding) means a service did not answer: run the workflow again before changing anything."
   echo "To fix an entry or review a page, follow CONTRIBUTING.md and link this issue in the pull request."
   echo
   printf '%s' "$details"
