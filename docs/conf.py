@@ -45,7 +45,8 @@ extensions = [
     "living_review.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.review_dates",  # review dates under each title; overdue notice
     "living_review.citation_refresh",  # incremental builds renumber every affected page
-    "living_review.pybtex_plugin_cache",  # a third of the build was pybtex plugin look-ups
+    "living_review.pybtex_cache",  # pybtex look-ups and formatting once, not per citation
+    "living_review.template_cache",  # compiled Jinja templates kept between builds
     "living_review.descriptions",  # front-matter description -> og:description too
     "living_review.crawlers",  # complete sitemap, robots.txt, noindex on non-content pages
     "living_review.structured_data",  # schema.org MedicalWebPage JSON-LD on content pages

@@ -1,28 +1,42 @@
-"""Look pybtex plugins up once per build, not once per citation.
+"""Do pybtex's work once: plugin look-ups once per process, each entry formatted once.
 
-``pybtex.plugin.find_plugin`` asks ``importlib.metadata.entry_points`` on every call, which
-reads the entry-point metadata of every installed distribution (importlib.metadata keeps no
-cache; pygments hit the same cost, pygments/pygments#2979). sphinxcontrib-bibtex calls it for
-each citation it resolves (for the tooltip's plain-text backend), so the lookups alone took
-about a third of a clean build of this site.
+Two costs measured with ``nox -s bench`` (see the README), both upstream behaviour:
 
-This extension memoises pybtex's internal loader for the rest of the process. Entry points do
-not change during a build; a plugin registered at run time with ``register_plugin`` empties the
-cache, so the result of every lookup is what pybtex itself would return.
+* **Plugin look-ups.** ``pybtex.plugin.find_plugin`` asks ``importlib.metadata.entry_points``
+  on every call, which reads the entry-point metadata of every installed distribution
+  (importlib.metadata keeps no cache; pygments hit the same cost, pygments/pygments#2979).
+  sphinxcontrib-bibtex calls it for each citation it resolves, so the look-ups alone took about
+  a third of a clean build. They are memoised for the rest of the process; a plugin registered
+  at run time with ``register_plugin`` empties the cache.
+* **Formatting.** After every read phase, even when nothing changed, sphinxcontrib-bibtex
+  formats every entry of the bibliography twice (once for the list, once for the tooltips,
+  with the same style), which was most of a no-change rebuild. ``format_entry`` is a pure
+  function of the style, the label and the entry's data, so results are memoised under exactly
+  that key, and kept in the pickled build environment for the next build. An edited entry has
+  a different key and is formatted afresh; entries using ``crossref`` are never cached.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Hashable
 from typing import Any
 
 import pybtex.plugin
+import pybtex.style.formatting
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 
-__version__ = "1.0.0"
+__version__ = "2.0.0"
+
+#: Build-environment attribute holding the formatted entries used in the last build.
+ENV_ATTRIBUTE = "living_review_formatted_entries"
+
+_formatted: dict[Hashable, Any] = {}  # this process's formatted entries
+_used: set[Hashable] = set()  # keys used since the last read phase began
 
 
-def install() -> None:
+def install_plugin_cache() -> None:
     """Memoise ``pybtex.plugin._load_entry_point`` (idempotent)."""
     plugin: Any = pybtex.plugin
     if hasattr(plugin._load_entry_point, "cache_clear"):
@@ -39,7 +53,80 @@ def install() -> None:
     plugin.register_plugin = register_plugin
 
 
+def _names(names: list[Any]) -> tuple[str, ...]:
+    return tuple(str(name) for name in names)
+
+
+def entry_key(style: Any, label: str, entry: Any) -> Hashable | None:
+    """What ``style.format_entry(label, entry)`` depends on, or None if it cannot be cached."""
+    if "crossref" in entry.fields:
+        return None  # the result would also depend on the cross-referenced entry
+    persons = tuple(
+        (
+            role,
+            tuple(
+                (
+                    _names(p.first_names),
+                    _names(p.middle_names),
+                    _names(p.prelast_names),
+                    _names(p.last_names),
+                    _names(p.lineage_names),
+                )
+                for p in people
+            ),
+        )
+        for role, people in entry.persons.items()
+    )
+    fields = tuple((name, str(value)) for name, value in entry.fields.items())
+    style_id = tuple(
+        f"{type(part).__module__}.{type(part).__qualname__}"
+        for part in (style, style.name_style, style.label_style)
+    )
+    return (style_id, style.abbreviate_names, label, entry.key, entry.type, fields, persons)
+
+
+def install_format_cache() -> None:
+    """Memoise ``BaseStyle.format_entry`` (idempotent)."""
+    base: Any = pybtex.style.formatting.BaseStyle
+    original = base.format_entry
+    if getattr(original, "living_review_cached", False):
+        return
+
+    @functools.wraps(original)
+    def format_entry(self: Any, label: str, entry: Any, bib_data: Any = None) -> Any:
+        key = entry_key(self, label, entry) if bib_data is None else None
+        if key is None:
+            return original(self, label, entry, bib_data=bib_data)
+        _used.add(key)
+        if key not in _formatted:
+            _formatted[key] = original(self, label, entry)
+        return _formatted[key]
+
+    format_entry.living_review_cached = True  # type: ignore[attr-defined]
+    base.format_entry = format_entry
+
+
+def load_formatted(app: Sphinx, env: BuildEnvironment) -> None:
+    """Before sphinxcontrib-bibtex formats the entries: take last build's results."""
+    _used.clear()
+    _formatted.update(getattr(env, ENV_ATTRIBUTE, {}))
+
+
+def keep_formatted(app: Sphinx, env: BuildEnvironment) -> None:
+    """After it has: keep the results this build used, for the next build."""
+    setattr(env, ENV_ATTRIBUTE, {key: _formatted[key] for key in _used if key in _formatted})
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Install the cache when the extension is loaded (before any document is read)."""
-    install()
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    """Install both caches before any document is read."""
+    install_plugin_cache()
+    install_format_cache()
+    # sphinxcontrib-bibtex formats the bibliography in its env-updated handler (priority 500).
+    app.connect("env-updated", load_formatted, priority=400)
+    app.connect("env-updated", keep_formatted, priority=600)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
