@@ -145,7 +145,7 @@ def browser(session: nox.Session) -> None:
     if not CHROMIUM.exists():
         session.error(
             f"Debian's Chromium is missing ({CHROMIUM}). Install it as root with "
-            "`apt-get update && apt-get install -y chromium`, or run .ci/install-browser."
+            "`apt-get update && apt-get install -y chromium` (or run .ci/install-browser)"
         )
     if "--skip-lighthouse" not in session.posargs:
         installed = ROOT / "node_modules" / ".package-lock.json"  # written by npm ci
