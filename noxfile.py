@@ -64,6 +64,14 @@ def epub(session: nox.Session) -> None:
     session.log(f"The EPUB is at {HTML / '_downloads' / 'acupuncture-for-sciatica.epub'}")
 
 
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
+    install_locked(session, "docs")
+    install_locked(session, "nox")  # to time `nox -s docs` itself, in a copy of the project
+    session.run("python", "-m", "living_review.bench", *session.posargs, env=project_env(session))
+
+
 @nox.session(name="docs-live", python=PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site with live reload for authors (http://127.0.0.1:8000)."""

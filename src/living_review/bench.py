@@ -1,0 +1,437 @@
+"""Build-speed figures: ``nox -s bench`` (or ``python -m living_review.bench``).
+
+Everything is measured on throw-away copies of the working tree (in a temporary directory, made
+a git repository so page dates work), never on ``docs/_build``. Each figure is the median of
+``--runs`` runs of a real ``sphinx-build`` process (start-up included, as authors see it),
+strict as in CI (``-W --keep-going -n``). The machine may be shared and noisy, so the figures
+that matter are the ratios, each taken within one run of this script:
+
+* full build, and the *floor*: the same sources built by Sphinx with only myst-parser and the
+  same theme (the site's own roles and directives become plain text or nothing), as a ratio;
+* rebuilds: nothing changed, one page edited, ``references.bib`` edited;
+* the same on a copy scaled to about 80 pages (section pages duplicated with unique labels),
+  and a check that its citation numbers after incremental builds equal a clean build's;
+* ``-j auto`` against ``-j 1``;
+* ``nox -s docs`` from nothing (new environment, warm package cache) and with it reused.
+
+Targets (issue 5): full <= 1.5 x floor; on the scaled copy, one-page rebuild <= 40 % of a full
+build with the same citation numbers; ``nox -s docs`` < 20 s from nothing and < 3 s reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTION_PAGES = [
+    "sciatica",
+    "acupuncture",
+    "how-it-works",
+    "effectiveness",
+    "safety",
+    "alternatives",
+    "bottom-line",
+]
+STRICT = ["-W", "--keep-going", "-n", "-q"]
+COPIED = ["docs", "src", "references.bib", "pyproject.toml", "noxfile.py", "requirements"]
+IGNORED = shutil.ignore_patterns("_build", "__pycache__", ".nox", "*.pyc")
+
+# The floor's conf.py: only myst-parser and the theme. The site's own roles and directives
+# (found by scanning the sources) become plain text and nothing, so the same sources build.
+FLOOR_CONF = '''\
+"""The floor: the same sources, Sphinx with myst-parser and the theme, nothing else."""
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives, roles
+from sphinx.domains import Domain
+
+extensions = ["myst_parser"]
+root_doc = "index"
+exclude_patterns = ["_build"]
+language = "en"
+html_theme = {theme!r}
+html_title = {title!r}
+myst_enable_extensions = {myst_extensions!r}
+myst_heading_anchors = {heading_anchors!r}
+SOURCES = Path({srcdir!r})
+
+
+class AnyOption(dict):
+    def __contains__(self, key):
+        return True
+
+    def __getitem__(self, key):
+        return directives.unchanged
+
+
+class Nothing(Directive):
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = AnyOption()
+
+    def run(self):
+        return []
+
+
+def plain_text(name, rawtext, text, lineno, inliner, options=None, content=None):
+    return [nodes.Text(text)], []
+
+
+def names(pattern):
+    found = set()
+    for page in SOURCES.glob("*.md"):
+        found.update(re.findall(pattern, page.read_text("utf-8")))
+    return found
+
+
+def stand_in_for_the_site_extensions(app):
+    std = app.env.get_domain("std")
+    for name in sorted(names(r"\\{{([a-z][\\w:-]*)\\}}`")):
+        known = name in roles._roles or name in roles._role_registry or name in std.roles
+        if not known:
+            roles.register_local_role(name, plain_text)
+    for name in sorted(names(r"(?:```|:::)\\{{([a-z][\\w-]*)\\}}")):
+        known = (
+            name in directives._directives
+            or name in directives._directive_registry
+            or name in std.directives
+        )
+        if not known:
+            directives.register_directive(name, Nothing)
+
+
+def setup(app):
+    # Roles in a domain (``cite:p``) need the domain: register an empty one for each.
+    by_domain = {{}}
+    for name in names(r"\\{{([a-z][\\w-]*:[\\w-]+)\\}}`"):
+        domain, role = name.split(":", 1)
+        if domain not in app.registry.domains:
+            by_domain.setdefault(domain, {{}})[role] = plain_text
+    for domain, domain_roles in by_domain.items():
+        attributes = {{"name": domain, "label": domain, "roles": domain_roles}}
+        app.add_domain(type(f"Floor_{{domain}}", (Domain,), attributes))
+    app.connect("builder-inited", stand_in_for_the_site_extensions)
+'''
+
+
+@dataclass
+class Figures:
+    """Timings of one kind, in seconds, over several runs."""
+
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def __str__(self) -> str:
+        low, high = min(self.samples), max(self.samples)
+        return f"{self.median:6.2f} s  ({low:.2f}-{high:.2f}, n={len(self.samples)})"
+
+
+class BuildFailed(RuntimeError):
+    """A benchmark build did not succeed (its output is in the message)."""
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Run *command*, return its wall time; raise :class:`BuildFailed` if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise BuildFailed(f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the working tree's sources into *dest* and commit them there (page dates)."""
+    dest.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=IGNORED)
+        elif source.is_file():
+            shutil.copy2(source, dest / name)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "benchmark copy")
+    return dest
+
+
+def scale(project: Path, pages: int) -> int:
+    """Duplicate the section pages (labels made unique) until the site has about *pages*."""
+    docs = project / "docs"
+    existing = len(list(docs.glob("*.md")))
+    copies = max(0, round((pages - existing) / len(SECTION_PAGES)))
+    names = []
+    for number in range(1, copies + 1):
+        for page in SECTION_PAGES:
+            text = (docs / f"{page}.md").read_text("utf-8")
+            text = re.sub(r"^\((\S+)\)=$", rf"(\1-copy{number})=", text, flags=re.MULTILINE)
+            name = f"{page}-copy{number}"
+            (docs / f"{name}.md").write_text(text, "utf-8")
+            names.append(name)
+    index = docs / "index.md"
+    toctree = "\n```{toctree}\n:hidden:\n\n" + "\n".join(names) + "\n```\n"
+    index.write_text(index.read_text("utf-8") + toctree, "utf-8")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "scaled copy")
+    return existing + len(names)
+
+
+def touch_later(path: Path) -> None:
+    """Make sure Sphinx sees *path* as changed even on a coarse clock."""
+    later = time.time() + 2
+    os.utime(path, (later, later))
+
+
+def edit_page(project: Path, run_number: int, page: str = "effectiveness") -> None:
+    path = project / "docs" / f"{page}.md"
+    sentence = f"\nThe benchmark added this sentence (run {run_number}).\n"
+    path.write_text(path.read_text("utf-8") + sentence, "utf-8")
+    touch_later(path)
+
+
+def edit_bib(project: Path, run_number: int) -> None:
+    """Change the title of the first entry (a cited one), as a correction would."""
+    path = project / "references.bib"
+    text = re.sub(r"(title\s*=\s*\{)", rf"\1Edited {run_number} ", path.read_text("utf-8"), count=1)
+    path.write_text(text, "utf-8")
+    touch_later(path)
+
+
+@dataclass
+class Site:
+    """One copy of the project and how to build it."""
+
+    project: Path
+    python: str = sys.executable
+
+    @property
+    def docs(self) -> Path:
+        return self.project / "docs"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(self.project / "src")}
+
+    def build(self, out: str, *extra: str, fresh: bool = False, conf_dir: Path | None = None):
+        """Build into project/_bench/<out> (wiped first if *fresh*); return the wall time."""
+        outdir = self.project / "_bench" / out
+        doctrees = self.project / "_bench" / f"{out}-doctrees"
+        if fresh:
+            shutil.rmtree(outdir, ignore_errors=True)
+            shutil.rmtree(doctrees, ignore_errors=True)
+        conf = ["-c", str(conf_dir)] if conf_dir else []
+        command = [self.python, "-m", "sphinx", "-b", "html", *STRICT, "-d", str(doctrees)]
+        command += [*conf, *extra, str(self.docs), str(outdir)]
+        return run(command, self.project, self.env())
+
+    def outdir(self, out: str) -> Path:
+        return self.project / "_bench" / out
+
+    def write_floor_conf(self) -> Path:
+        """A conf.py for the floor, with the site's theme and MyST settings."""
+        settings: dict[str, object] = {}
+        conf_text = (self.docs / "conf.py").read_text("utf-8")
+        for name in ("html_theme", "html_title", "myst_enable_extensions", "myst_heading_anchors"):
+            match = re.search(rf"^{name}\s*=\s*(.+)$", conf_text, flags=re.MULTILINE)
+            settings[name] = eval(match.group(1), {}) if match else None  # our own conf.py
+        conf_dir = self.project / "_bench" / "floor-conf"
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        (conf_dir / "conf.py").write_text(
+            FLOOR_CONF.format(
+                theme=settings["html_theme"] or "alabaster",
+                title=settings["html_title"] or "floor",
+                myst_extensions=settings["myst_enable_extensions"] or [],
+                heading_anchors=settings["myst_heading_anchors"] or 0,
+                srcdir=str(self.docs),
+            ),
+            "utf-8",
+        )
+        return conf_dir
+
+
+def citation_numbers(outdir: Path) -> dict[str, list[tuple[str, str]]]:
+    """Page -> (number, key) of every in-text citation and bibliography entry on it."""
+    found = {}
+    for page in sorted(outdir.glob("*.html")):
+        soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+        main = soup.select_one("[role=main]") or soup
+        refs = [
+            (a.get_text(strip=True), a["href"].split("#cite-", 1)[1])
+            for a in main.select("a[href*='#cite-']")
+        ]
+        entries = [
+            (e.select_one(".label").get_text(strip=True), e["id"])
+            for e in main.select("[id^='cite-']")
+            if e.select_one(".label")
+        ]
+        found[page.name] = refs + entries
+    return found
+
+
+def cite_last_key_first(site: Site, out: str) -> str:
+    """Edit the first section page to cite, first of all, the key numbered last. Returns it."""
+    soup = BeautifulSoup((site.outdir(out) / "references.html").read_text("utf-8"), "html.parser")
+    key = soup.select("[id^='cite-']")[-1]["id"].removeprefix("cite-")
+    page = site.docs / f"{SECTION_PAGES[0]}.md"
+    lines = page.read_text("utf-8").splitlines(keepends=True)
+    title = next(i for i, line in enumerate(lines) if line.startswith("# "))
+    lines.insert(title + 1, f"\nThe benchmark cites this first {{cite:p}}`{key}`.\n")
+    page.write_text("".join(lines), "utf-8")
+    touch_later(page)
+    return key
+
+
+def measure_site(site: Site, runs: int, floor: bool, label: str) -> dict[str, Figures]:
+    """Full, floor, no-change, one-page and bib rebuilds, and -j auto, *runs* times each."""
+    figures: dict[str, Figures] = {}
+
+    def record(name: str, seconds: float) -> None:
+        figures.setdefault(name, Figures()).samples.append(seconds)
+
+    floor_conf = site.write_floor_conf() if floor else None
+    for number in range(1, runs + 1):
+        print(f"  [{label}] run {number}/{runs}", file=sys.stderr, flush=True)
+        record("full", site.build("site", fresh=True))
+        record("no change", site.build("site"))
+        edit_page(site.project, number)
+        record("one page", site.build("site"))
+        edit_bib(site.project, number)
+        record("references.bib", site.build("site"))
+        record("full -j auto", site.build("parallel", "-j", "auto", fresh=True))
+        if floor_conf:
+            record("floor", site.build("floor", fresh=True, conf_dir=floor_conf))
+    return figures
+
+
+def check_numbers_after_incremental_builds(site: Site) -> tuple[bool, int, str]:
+    """Renumber via one edit, rebuild incrementally, compare with a clean build."""
+    key = cite_last_key_first(site, "site")
+    site.build("site")
+    site.build("clean", fresh=True)
+    incremental = citation_numbers(site.outdir("site"))
+    clean = citation_numbers(site.outdir("clean"))
+    return incremental == clean, len(clean), key
+
+
+def measure_nox(project: Path) -> dict[str, Figures] | None:
+    """``nox -s docs`` in a copy: from nothing (new env) and with the env reused."""
+    try:
+        import nox  # noqa: F401  (only to know it is there)
+    except ImportError:
+        return None
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" and not k.startswith("NOX")}
+    nox_cmd = [sys.executable, "-m", "nox", "--envdir", str(project / "_bench" / "nox")]
+    figures = {"from nothing": Figures(), "env reused": Figures(), "env reused, -R": Figures()}
+    shutil.rmtree(project / "docs" / "_build", ignore_errors=True)
+    figures["from nothing"].samples.append(run([*nox_cmd, "-s", "docs"], project, env))
+    figures["env reused"].samples.append(run([*nox_cmd, "-s", "docs"], project, env))
+    figures["env reused, -R"].samples.append(run([*nox_cmd, "-R", "-s", "docs"], project, env))
+    return figures
+
+
+def ratio_line(name: str, value: float, target: float | None = None, below: bool = True) -> str:
+    line = f"  {name:<44} {value:6.2f}"
+    if target is not None:
+        met = value <= target if below else value >= target
+        line += f"   target {'<=' if below else '>='} {target:g}: {'met' if met else 'MISSED'}"
+    return line
+
+
+def report_site(
+    title: str, figures: dict[str, Figures], pages: int, scaled: bool = False
+) -> list[str]:
+    lines = [f"{title} ({pages} pages)"]
+    for name in ("full", "floor", "no change", "one page", "references.bib", "full -j auto"):
+        if name in figures:
+            lines.append(f"  {name:<44} {figures[name]}")
+    full = figures["full"].median
+    if "floor" in figures:
+        lines.append(ratio_line("full / floor", full / figures["floor"].median, 1.5))
+    lines.append(ratio_line("no change / full", figures["no change"].median / full))
+    one_page_target = 0.4 if scaled else None  # the target is set for the ~80-page copy
+    lines.append(ratio_line("one page / full", figures["one page"].median / full, one_page_target))
+    lines.append(ratio_line("references.bib / full", figures["references.bib"].median / full))
+    lines.append(ratio_line("-j auto / -j 1 (full)", figures["full -j auto"].median / full))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument("--pages", type=int, default=80, help="size of the scaled copy")
+    parser.add_argument("--no-scaled", action="store_true", help="skip the scaled copy")
+    parser.add_argument("--no-nox", action="store_true", help="skip the nox -s docs figures")
+    args = parser.parse_args(argv)
+
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    lines = [
+        f"Build speed: {args.runs} runs per figure, medians (min-max); "
+        f"{cpus} CPUs, load {load:.1f} at start; Python {sys.version.split()[0]}"
+    ]
+    with tempfile.TemporaryDirectory(prefix="living-review-bench-") as tmp:
+        tmpdir = Path(tmp)
+        site = Site(copy_project(tmpdir / "site"))
+        pages = len(list(site.docs.glob("*.md")))
+        lines += report_site("The site", measure_site(site, args.runs, True, "site"), pages)
+
+        if not args.no_scaled:
+            scaled = Site(copy_project(tmpdir / "scaled"))
+            pages = scale(scaled.project, args.pages)
+            figures = measure_site(scaled, args.runs, False, "scaled")
+            lines += report_site("Scaled copy", figures, pages, scaled=True)
+            print("  [scaled] checking citation numbers", file=sys.stderr, flush=True)
+            same, compared, key = check_numbers_after_incremental_builds(scaled)
+            lines.append(
+                f"  citation numbers after incremental builds (edits, bib change, then {key!r}"
+                f" cited first) == clean build, {compared} pages: {'yes' if same else 'NO'}"
+            )
+
+        if not args.no_nox:
+            print("  [nox] nox -s docs in a copy", file=sys.stderr, flush=True)
+            nox_figures = measure_nox(copy_project(tmpdir / "nox"))
+            if nox_figures is None:
+                lines.append("nox -s docs: skipped (nox is not installed here; use nox -s bench)")
+            else:
+                lines.append("nox -s docs (in a copy of the project, warm package cache)")
+                targets = {"from nothing": 20.0, "env reused": 3.0, "env reused, -R": 3.0}
+                for name, fig in nox_figures.items():
+                    lines.append(ratio_line(f"{name} (s)", fig.median, targets[name]))
+
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BuildFailed as error:
+        print(f"benchmark build failed:\n{error}", file=sys.stderr)
+        sys.exit(1)
