@@ -112,8 +112,9 @@ epub_title = project
 epub_author = author
 epub_publisher = author
 epub_copyright = copyright
-epub_identifier = SITE_URL
-epub_scheme = "URL"
+# epubcheck wants the OPF identifier to equal the NCX uid, which Sphinx takes from epub_uid
+# (an XML name), so both are the same name.
+epub_uid = epub_identifier = "acupuncture-for-sciatica-living-review"
 epub_show_urls = "no"  # links stay clickable; printing every DOI after its link clutters
 offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built
 

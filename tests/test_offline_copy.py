@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from sphinx.testing.util import SphinxTestApp
 from living_review.offline_copy import SITE_PATH
 
 EPUB_NAME = "acupuncture-for-sciatica.epub"
+EPUBCHECK = Path("/usr/bin/epubcheck")  # Debian's epubcheck package (a jar run by java)
+NO_EPUBCHECK = "epubcheck not installed (apt-get install epubcheck)"
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,25 @@ def test_epub_is_a_valid_container_with_every_page(real_epub: Build) -> None:
     assert {f"{page}.xhtml" for page in pages} <= names
     # Nothing of the build's own: no doctrees, and no sitemap or robots.txt of the web site.
     assert not [n for n in names if n.endswith((".doctree", ".pickle", "sitemap.xml", ".txt"))]
+
+
+def test_every_epub_page_is_well_formed_xml(real_epub: Build) -> None:
+    """EPUB readers parse XHTML strictly: an unclosed tag breaks the page."""
+    with zipfile.ZipFile(real_epub.outdir / EPUB_NAME) as epub:
+        for name in epub.namelist():
+            if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                ET.fromstring(epub.read(name))  # raises ParseError naming the line
+
+
+@pytest.mark.skipif(not EPUBCHECK.is_file() or not shutil.which("java"), reason=NO_EPUBCHECK)
+def test_epubcheck_finds_no_problem(real_epub: Build) -> None:
+    done = subprocess.run(
+        ["java", "-jar", str(EPUBCHECK), str(real_epub.outdir / EPUB_NAME)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_epub_about_page_links_to_the_published_copy(real_epub: Build) -> None:

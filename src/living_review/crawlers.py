@@ -28,7 +28,7 @@ __version__ = "1.0.0"
 
 logger = logging.getLogger(__name__)
 
-NOINDEX = '<meta name="robots" content="noindex">\n'
+NOINDEX = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
 
 #: Generated pages not worth a search result (the 404 page comes from its config).
 NOT_CONTENT = ("genindex",)  # search.html has its own noindex (Sphinx template)
@@ -86,7 +86,7 @@ def mark_non_content(
 ) -> None:
     """Ask search engines not to index the 404, search and index pages."""
     notfound = getattr(app.config, "notfound_pagename", "404")
-    if pagename not in (*NOT_CONTENT, notfound):
+    if pagename not in (*NOT_CONTENT, notfound) or not is_html_site(app):
         return
     context["metatags"] = context.get("metatags", "") + NOINDEX
     if pagename == notfound:
