@@ -1,0 +1,38 @@
+"""The benchmark's own machinery (not its timings): the floor build and the scaled copy."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from common import ROOTS
+
+from living_review.bench import Site, copy_project, scale
+
+
+def test_floor_builds_the_same_sources_without_the_site_extensions(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(ROOTS / "test-citation-refresh", project / "docs")
+    site = Site(project)
+    seconds = site.build("floor", fresh=True, conf_dir=site.write_floor_conf())  # -W: no warning
+    assert seconds > 0
+    html = (site.outdir("floor") / "second.html").read_text("utf-8")
+    assert "Gamma" in html and "#cite-" not in html  # the role's text stays, no citation
+
+
+def test_scaled_copy_has_unique_labels_and_every_page_in_a_toctree(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "copy")
+    pages = scale(project, 30)
+    docs = project / "docs"
+    assert pages == len(list(docs.glob("*.md"))) >= 28
+    labels = Counter(
+        label
+        for page in docs.glob("*.md")
+        for label in re.findall(r"^\((\S+)\)=$", page.read_text("utf-8"), flags=re.MULTILINE)
+    )
+    assert [label for label, count in labels.items() if count > 1] == []
+    index = (docs / "index.md").read_text("utf-8")
+    copies = [page.stem for page in docs.glob("*-copy*.md")]
+    assert copies and all(f"\n{name}\n" in index for name in copies)
