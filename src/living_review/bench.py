@@ -24,6 +24,7 @@ import argparse
 import math
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bs4 import BeautifulSoup
 
@@ -130,33 +132,54 @@ def setup(app):
 '''
 
 
+class Timing(NamedTuple):
+    """One timed command: wall-clock seconds, and CPU seconds of it and its children."""
+
+    wall: float
+    cpu: float
+
+
 @dataclass
 class Figures:
-    """Timings of one kind, in seconds, over several runs."""
+    """Timings of one kind over several runs."""
 
-    samples: list[float] = field(default_factory=list)
+    samples: list[Timing] = field(default_factory=list)
 
     @property
     def median(self) -> float:
-        return statistics.median(self.samples)
+        """Median wall-clock time."""
+        return statistics.median(t.wall for t in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        """Median CPU time (less disturbed than wall time by other work on the machine)."""
+        return statistics.median(t.cpu for t in self.samples)
 
     def __str__(self) -> str:
-        low, high = min(self.samples), max(self.samples)
-        return f"{self.median:6.2f} s  ({low:.2f}-{high:.2f}, n={len(self.samples)})"
+        walls = [t.wall for t in self.samples]
+        return (
+            f"{self.median:6.2f} s  ({min(walls):.2f}-{max(walls):.2f}, n={len(walls)})"
+            f"  CPU {self.cpu:5.2f} s"
+        )
 
 
 class BuildFailed(RuntimeError):
     """A benchmark build did not succeed (its output is in the message)."""
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
-    """Run *command*, return its wall time; raise :class:`BuildFailed` if it fails."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    """Run *command* and time it; raise :class:`BuildFailed` if it fails."""
+    cpu, start = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    timing = Timing(time.perf_counter() - start, _children_cpu() - cpu)
     if done.returncode != 0:
         raise BuildFailed(f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed
+    return timing
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -239,8 +262,10 @@ class Site:
     def env(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(self.project / "src")}
 
-    def build(self, out: str, *extra: str, fresh: bool = False, conf_dir: Path | None = None):
-        """Build into project/_bench/<out> (wiped first if *fresh*); return the wall time."""
+    def build(
+        self, out: str, *extra: str, fresh: bool = False, conf_dir: Path | None = None
+    ) -> Timing:
+        """Build into project/_bench/<out> (wiped first if *fresh*) and time it."""
         outdir = self.project / "_bench" / out
         doctrees = self.project / "_bench" / f"{out}-doctrees"
         if fresh:
@@ -312,21 +337,21 @@ def measure_site(site: Site, runs: int, floor: bool, label: str) -> dict[str, Fi
     """Full, floor, no-change, one-page and bib rebuilds, and -j auto, *runs* times each."""
     figures: dict[str, Figures] = {}
 
-    def record(name: str, seconds: float) -> None:
-        figures.setdefault(name, Figures()).samples.append(seconds)
+    def record(name: str, timing: Timing) -> None:
+        figures.setdefault(name, Figures()).samples.append(timing)
 
     floor_conf = site.write_floor_conf() if floor else None
     for number in range(1, runs + 1):
         print(f"  [{label}] run {number}/{runs}", file=sys.stderr, flush=True)
         record("full", site.build("site", fresh=True))
+        if floor_conf:  # right after the full build, so both meet the same machine load
+            record("floor", site.build("floor", fresh=True, conf_dir=floor_conf))
         record("no change", site.build("site"))
         edit_page(site.project, number)
         record("one page", site.build("site"))
         edit_bib(site.project, number)
         record("references.bib", site.build("site"))
         record("full -j auto", site.build("parallel", "-j", "auto", fresh=True))
-        if floor_conf:
-            record("floor", site.build("floor", fresh=True, conf_dir=floor_conf))
     return figures
 
 
@@ -360,11 +385,16 @@ def measure_nox(project: Path, runs: int) -> dict[str, Figures] | None:
     return figures
 
 
-def ratio_line(name: str, value: float, target: float | None = None, below: bool = True) -> str:
-    line = f"  {name:<44} {value:6.2f}"
+def verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "MISSED"
+
+
+def ratio_line(name: str, figures: Figures, base: Figures, target: float | None = None) -> str:
+    """*figures* / *base*, by wall-clock and by CPU time, against an optional target."""
+    wall, cpu = figures.median / base.median, figures.cpu / base.cpu
+    line = f"  {name:<44} {wall:6.2f}  (CPU {cpu:.2f})"
     if target is not None:
-        met = value <= target if below else value >= target
-        line += f"   target {'<=' if below else '>='} {target:g}: {'met' if met else 'MISSED'}"
+        line += f"   target <= {target:g}: {verdict(wall, target)} (CPU: {verdict(cpu, target)})"
     return line
 
 
@@ -375,14 +405,14 @@ def report_site(
     for name in ("full", "floor", "no change", "one page", "references.bib", "full -j auto"):
         if name in figures:
             lines.append(f"  {name:<44} {figures[name]}")
-    full = figures["full"].median
+    full = figures["full"]
     if "floor" in figures:
-        lines.append(ratio_line("full / floor", full / figures["floor"].median, 1.5))
-    lines.append(ratio_line("no change / full", figures["no change"].median / full))
+        lines.append(ratio_line("full / floor", full, figures["floor"], 1.5))
+    lines.append(ratio_line("no change / full", figures["no change"], full))
     one_page_target = 0.4 if scaled else None  # the target is set for the ~80-page copy
-    lines.append(ratio_line("one page / full", figures["one page"].median / full, one_page_target))
-    lines.append(ratio_line("references.bib / full", figures["references.bib"].median / full))
-    lines.append(ratio_line("-j auto / -j 1 (full)", figures["full -j auto"].median / full))
+    lines.append(ratio_line("one page / full", figures["one page"], full, one_page_target))
+    lines.append(ratio_line("references.bib / full", figures["references.bib"], full))
+    lines.append(ratio_line("-j auto / -j 1 (full)", figures["full -j auto"], full))
     return lines
 
 
@@ -426,9 +456,10 @@ def main(argv: list[str] | None = None) -> int:
                 lines.append("nox -s docs (in a copy of the project, warm package cache)")
                 targets = {"from nothing": 20.0, "env reused": 3.0, "env reused, -R": 3.0}
                 for name, fig in nox_figures.items():
-                    lines.append(f"  {name:<44} {fig}")
-                for name, fig in nox_figures.items():
-                    lines.append(ratio_line(f"{name}, median (s)", fig.median, targets[name]))
+                    verdict_text = verdict(fig.median, targets[name])
+                    lines.append(
+                        f"  {name:<30} {fig}  target < {targets[name]:g} s: {verdict_text}"
+                    )
 
     print("\n".join(lines))
     return 0
