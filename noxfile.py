@@ -41,7 +41,13 @@ def docs(session: nox.Session) -> None:
     install_locked(session, "docs")
     fresh = ["-E"] if "fresh" in session.posargs else []
     session.run(
-        "sphinx-build", "-b", "html", *SPHINX_STRICT, *fresh, str(DOCS), str(HTML),
+        "sphinx-build",
+        "-b",
+        "html",
+        *SPHINX_STRICT,
+        *fresh,
+        str(DOCS),
+        str(HTML),
         env=project_env(session),
     )
     session.log(f"The site is at {HTML / 'index.html'}")
@@ -53,12 +59,24 @@ def epub(session: nox.Session) -> None:
     install_locked(session, "docs")
     # Doctrees outside the EPUB's directory: the builder packs every file it finds there.
     session.run(
-        "sphinx-build", "-b", "epub", *SPHINX_STRICT, "-d", str(BUILD / "doctrees-epub"),
-        str(DOCS), str(BUILD / "epub"), env=project_env(session),
+        "sphinx-build",
+        "-b",
+        "epub",
+        *SPHINX_STRICT,
+        "-d",
+        str(BUILD / "doctrees-epub"),
+        str(DOCS),
+        str(BUILD / "epub"),
+        env=project_env(session),
     )
     # The HTML build copies the EPUB to _downloads/ (living_review.offline_copy).
     session.run(
-        "sphinx-build", "-b", "html", *SPHINX_STRICT, str(DOCS), str(HTML),
+        "sphinx-build",
+        "-b",
+        "html",
+        *SPHINX_STRICT,
+        str(DOCS),
+        str(HTML),
         env=project_env(session),
     )
     session.log(f"The EPUB is at {HTML / '_downloads' / 'acupuncture-for-sciatica.epub'}")
@@ -77,8 +95,15 @@ def docs_live(session: nox.Session) -> None:
     """Serve the site with live reload for authors (http://127.0.0.1:8000)."""
     install_locked(session, "live")
     session.run(
-        "sphinx-autobuild", *SPHINX_STRICT, "--watch", str(ROOT / "references.bib"),
-        "--watch", str(ROOT / "src"), str(DOCS), str(BUILD / "live"), *session.posargs,
+        "sphinx-autobuild",
+        *SPHINX_STRICT,
+        "--watch",
+        str(ROOT / "references.bib"),
+        "--watch",
+        str(ROOT / "src"),
+        str(DOCS),
+        str(BUILD / "live"),
+        *session.posargs,
         env=project_env(session),
     )
 
@@ -179,7 +204,17 @@ def lock(session: nox.Session) -> None:
     session.install("uv")
     for group in ("docs", "live", "test", "lint", "nox", "citations", "browser"):
         session.run(
-            "uv", "pip", "compile", "pyproject.toml", "--group", group, "--generate-hashes",
-            "--python-version", PYTHON, "--universal", "--quiet",
-            "-o", f"requirements/{group}.txt",  # relative: the header records this command
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            "--group",
+            group,
+            "--generate-hashes",
+            "--python-version",
+            PYTHON,
+            "--universal",
+            "--quiet",
+            "-o",
+            f"requirements/{group}.txt",  # relative: the header records this command
         )
