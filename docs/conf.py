@@ -116,6 +116,9 @@ epub_copyright = copyright
 # (an XML name), so both are the same name.
 epub_uid = epub_identifier = "acupuncture-for-sciatica-living-review"
 epub_show_urls = "no"  # links stay clickable; printing every DOI after its link clutters
+# The EPUB builder packs every file in its output directory, and Sphinx leaves .buildinfo.bak
+# there when the configuration changed since the last build (only .buildinfo is skipped).
+epub_exclude_files = [".buildinfo.bak"]
 offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built
 
 # -- Link check (`nox -s linkcheck`: needs the internet, so it is not part of CI) ------
