@@ -16,11 +16,12 @@ from pathlib import Path
 
 import yaml
 
+from ..review_schedule import DEFAULT_EXEMPT, is_exempt
 from .report import UnusableInput
 
-#: Pages that are not content pages and so need no citation (see the shared plan: every page
-#: except the references and the changelog is a content page).
-NOT_CONTENT_PAGES = frozenset({"references", "changelog"})
+#: Pages that are not content pages and so need no citation: the same pages that need no
+#: review dates (one definition, in review_schedule).
+NOT_CONTENT_PAGES = DEFAULT_EXEMPT
 
 #: Front-matter key that exempts a content page from needing a citation; its value is the reason.
 NO_CITATIONS_KEY = "no_citations"
@@ -97,7 +98,7 @@ class Page:
 
     @property
     def is_content(self) -> bool:
-        return self.docname not in NOT_CONTENT_PAGES
+        return not is_exempt(self.docname, NOT_CONTENT_PAGES)
 
 
 def read_pages(docs: Path) -> list[Page]:
