@@ -35,21 +35,19 @@ def project_env(session: nox.Session) -> dict[str, str]:
     return {"PYTHONPATH": str(ROOT / "src")}
 
 
+def sphinx_build(session: nox.Session, builder: str, outdir: Path, *extra: str) -> None:
+    """Run sphinx-build over docs/ strictly (warnings are errors, every reference resolves)."""
+    session.run(
+        "sphinx-build", "-b", builder, *SPHINX_STRICT, *extra, str(DOCS), str(outdir),
+        env=project_env(session),
+    )  # fmt: skip
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the HTML site into docs/_build/html, warnings as errors (-E with `-- fresh`)."""
     install_locked(session, "docs")
-    fresh = ["-E"] if "fresh" in session.posargs else []
-    session.run(
-        "sphinx-build",
-        "-b",
-        "html",
-        *SPHINX_STRICT,
-        *fresh,
-        str(DOCS),
-        str(HTML),
-        env=project_env(session),
-    )
+    sphinx_build(session, "html", HTML, *(["-E"] if "fresh" in session.posargs else []))
     session.log(f"The site is at {HTML / 'index.html'}")
 
 
@@ -58,27 +56,9 @@ def epub(session: nox.Session) -> None:
     """Build the offline copy (EPUB) into docs/_build/epub, then the site that serves it."""
     install_locked(session, "docs")
     # Doctrees outside the EPUB's directory: the builder packs every file it finds there.
-    session.run(
-        "sphinx-build",
-        "-b",
-        "epub",
-        *SPHINX_STRICT,
-        "-d",
-        str(BUILD / "doctrees-epub"),
-        str(DOCS),
-        str(BUILD / "epub"),
-        env=project_env(session),
-    )
+    sphinx_build(session, "epub", BUILD / "epub", "-d", str(BUILD / "doctrees-epub"))
     # The HTML build copies the EPUB to _downloads/ (living_review.offline_copy).
-    session.run(
-        "sphinx-build",
-        "-b",
-        "html",
-        *SPHINX_STRICT,
-        str(DOCS),
-        str(HTML),
-        env=project_env(session),
-    )
+    sphinx_build(session, "html", HTML)
     session.log(f"The EPUB is at {HTML / '_downloads' / 'acupuncture-for-sciatica.epub'}")
 
 
