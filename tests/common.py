@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,12 +73,38 @@ def build_root(
     """
     srcdir = tmp / f"{name}-{builder}"
     shutil.copytree(ROOTS / f"test-{name}", srcdir, dirs_exist_ok=True)
-    app = SphinxTestApp(builder, srcdir=srcdir, freshenv=True, confoverrides=confoverrides)
+    return build_app(srcdir, builder, fresh=True, confoverrides=confoverrides)
+
+
+def build_app(
+    srcdir: Path,
+    builder: str = "html",
+    *,
+    fresh: bool,
+    confoverrides: dict[str, object] | None = None,
+) -> SphinxTestApp:
+    """Build *srcdir* in-process into srcdir/_build/<builder> (incrementally unless *fresh*)."""
+    app = SphinxTestApp(builder, srcdir=srcdir, freshenv=fresh, confoverrides=confoverrides)
     try:
         app.build()
     finally:
         app.cleanup()
     return app
+
+
+def build_clean(
+    srcdir: Path, *, fresh: bool, confoverrides: dict[str, object] | None = None
+) -> SphinxTestApp:
+    """:func:`build_app` for HTML, asserting the build logged no warning or error."""
+    app = build_app(srcdir, fresh=fresh, confoverrides=confoverrides)
+    assert app_warnings(app) == ""
+    return app
+
+
+def touch_newer(path: Path) -> None:
+    """Move *path*'s mtime clearly past the last build, so an incremental build sees the edit."""
+    later = time.time() + 5  # coarse file-system clocks
+    os.utime(path, (later, later))
 
 
 def app_soup(app: SphinxTestApp, page: str) -> BeautifulSoup:

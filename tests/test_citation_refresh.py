@@ -7,36 +7,23 @@ the citations on ``second`` and the bibliography on ``refs``, which were not edi
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from common import ROOTS, app_warnings
+from common import ROOTS, build_clean, touch_newer
 from sphinx.testing.util import SphinxTestApp
 
 ROOT = ROOTS / "test-citation-refresh"
 NEW_FIRST = "# First\n\nGamma now comes first {cite:p}`gamma`, then alpha {cite:p}`alpha`.\n"
 
 
-def build(srcdir: Path, *, fresh: bool, confoverrides: dict | None = None) -> SphinxTestApp:
-    """Build *srcdir* in-process into srcdir/_build/html (incrementally unless *fresh*)."""
-    app = SphinxTestApp("html", srcdir=srcdir, freshenv=fresh, confoverrides=confoverrides)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert app_warnings(app) == ""
-    return app
-
-
 def edit(path: Path, text: str) -> None:
-    """Change a source file and make sure its mtime moves forward (coarse clocks)."""
+    """Change a source file so that the next incremental build sees it."""
     path.write_text(text, encoding="utf-8")
-    later = time.time() + 5
-    os.utime(path, (later, later))
+    touch_newer(path)
 
 
 def citations(app: SphinxTestApp, page: str) -> list[tuple[str, str, str]]:
@@ -63,12 +50,12 @@ def incremental_then_clean(
     """Build, apply *change*, rebuild incrementally; also build the changed sources clean."""
     live = tmp_path / "live"
     shutil.copytree(ROOT, live)
-    build(live, fresh=True, confoverrides=confoverrides)
+    build_clean(live, fresh=True, confoverrides=confoverrides)
     change(live)
-    incremental = build(live, fresh=False, confoverrides=confoverrides)
+    incremental = build_clean(live, fresh=False, confoverrides=confoverrides)
     clean_src = tmp_path / "clean"
     shutil.copytree(live, clean_src, ignore=shutil.ignore_patterns("_build"))
-    clean = build(clean_src, fresh=True, confoverrides=confoverrides)
+    clean = build_clean(clean_src, fresh=True, confoverrides=confoverrides)
     return incremental, clean
 
 
@@ -110,22 +97,22 @@ def test_without_the_extension_the_other_page_goes_stale(tmp_path: Path) -> None
 def test_every_affected_page_is_rewritten(tmp_path: Path, change) -> None:
     live = tmp_path / "live"
     shutil.copytree(ROOT, live)
-    build(live, fresh=True)
+    build_clean(live, fresh=True)
     pages = [live / "_build" / "html" / f"{name}.html" for name in ("first", "second", "refs")]
     before = [page.stat().st_mtime_ns for page in pages]
     time.sleep(0.01)
     change(live)
-    build(live, fresh=False)
+    build_clean(live, fresh=False)
     assert all(page.stat().st_mtime_ns != old for page, old in zip(pages, before, strict=True))
 
 
 def test_an_unrelated_edit_rewrites_only_that_page(tmp_path: Path) -> None:
     live = tmp_path / "live"
     shutil.copytree(ROOT, live)
-    build(live, fresh=True)
+    build_clean(live, fresh=True)
     pages = {name: live / "_build" / "html" / f"{name}.html" for name in ("second", "refs")}
     before = {name: page.stat().st_mtime_ns for name, page in pages.items()}
     first = live / "first.md"
     edit(first, first.read_text("utf-8").replace("comes first", "is cited first"))
-    build(live, fresh=False)
+    build_clean(live, fresh=False)
     assert {name: page.stat().st_mtime_ns for name, page in pages.items()} == before

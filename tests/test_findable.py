@@ -4,17 +4,14 @@ robots.txt and the 404 page (the real site, built once), and the sitemap's fixtu
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import shutil
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from common import DOCS, ROOTS, Build, app_warnings
-from sphinx.testing.util import SphinxTestApp
+from common import DOCS, ROOTS, Build, build_clean, touch_newer
 
 from living_review.review_schedule import DEFAULT_EXEMPT, parse_date, parse_front_matter
 
@@ -174,21 +171,11 @@ def test_sitemap_stays_complete_after_an_incremental_build(tmp_path: Path) -> No
     srcdir = tmp_path / "site"
     shutil.copytree(ROOTS / "test-sitemap", srcdir)
 
-    def build(fresh: bool) -> SphinxTestApp:
-        app = SphinxTestApp("html", srcdir=srcdir, freshenv=fresh)
-        try:
-            app.build()
-        finally:
-            app.cleanup()
-        assert app_warnings(app) == ""
-        return app
-
-    build(fresh=True)
+    build_clean(srcdir, fresh=True)
     page = srcdir / "alpha.md"
     page.write_text(page.read_text("utf-8") + "\nEdited.\n", encoding="utf-8")
-    later = time.time() + 5  # make sure the edit is newer than the last read
-    os.utime(page, (later, later))
-    app = build(fresh=False)
+    touch_newer(page)
+    app = build_clean(srcdir, fresh=False)
     tree = ET.parse(app.outdir / "sitemap.xml")
     locs = [loc.text for loc in tree.getroot().findall("sm:url/sm:loc", SITEMAP_NS)]
     base = "https://example.org/review/"

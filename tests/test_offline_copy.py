@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from common import DOCS, ROOTS, Build, app_soup, app_warnings, sphinx_build
-from sphinx.testing.util import SphinxTestApp
+from common import (
+    DOCS,
+    ROOTS,
+    Build,
+    app_soup,
+    build_clean,
+    sphinx_build,
+    touch_newer,
+)
 
 from living_review.offline_copy import SITE_PATH
 
@@ -75,17 +80,8 @@ def test_site_links_and_serves_the_epub_once_built(tmp_path: Path) -> None:
     srcdir = tmp_path / "site"
     shutil.copytree(ROOTS / "test-offline-copy", srcdir)
 
-    def build(fresh: bool) -> SphinxTestApp:
-        app = SphinxTestApp("html", srcdir=srcdir, freshenv=fresh)
-        try:
-            app.build()
-        finally:
-            app.cleanup()
-        assert app_warnings(app) == ""
-        return app
-
     # No EPUB yet: the words are there, the link is not (never a dead link).
-    app = build(fresh=True)
+    app = build_clean(srcdir, fresh=True)
     assert app_soup(app, "index.html").select("a.epub-download") == []
     assert app_soup(app, "index.html").select_one(".epub-download").get_text() == (
         "download the EPUB"
@@ -96,9 +92,8 @@ def test_site_links_and_serves_the_epub_once_built(tmp_path: Path) -> None:
     epub = srcdir / "built" / "book.epub"
     epub.parent.mkdir()
     epub.write_bytes(b"PK fake epub")
-    later = time.time() + 5
-    os.utime(epub, (later, later))
-    app = build(fresh=False)
+    touch_newer(epub)
+    app = build_clean(srcdir, fresh=False)
     link = app_soup(app, "index.html").select_one("a.epub-download")
     assert link["href"] == SITE_PATH
     assert (app.outdir / SITE_PATH).read_bytes() == b"PK fake epub"
