@@ -54,7 +54,8 @@ extensions = [
     "living_review.offline_copy",  # {epub-download} link; the site serves the EPUB
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# _fragments/: text written once and included in several pages (e.g. the urgent-care box).
+exclude_patterns = ["_build", "_fragments", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
 
 # Warnings are errors in every build (-W --keep-going), and every reference must resolve.
