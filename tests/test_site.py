@@ -27,6 +27,7 @@ OTHER_PAGES = [
     "methods",
     "changelog",
     "references",
+    "glossary",
     "about",
 ]
 BIB = pybtex.database.parse_file(str(ROOT / "references.bib"))
