@@ -30,16 +30,19 @@ def install_locked(session: nox.Session, group: str) -> None:
     session.install("--require-hashes", "-r", str(LOCKS / f"{group}.txt"))
 
 
-def project_env(session: nox.Session) -> dict[str, str]:
-    """Environment with the project's own code (src/) importable."""
-    return {"PYTHONPATH": str(ROOT / "src")}
+def install_project(session: nox.Session) -> None:
+    """Install the project itself (the living_review package), editable, without dependencies.
+
+    Its dependencies come from the locked group installed before it. Editable, so an edit in
+    src/ counts in the next build without a reinstall (docs-live rebuilds on it).
+    """
+    session.install("--no-deps", "-e", str(ROOT))
 
 
 def sphinx_build(session: nox.Session, builder: str, outdir: Path, *extra: str) -> None:
     """Run sphinx-build over docs/ strictly (warnings are errors, every reference resolves)."""
     session.run(
-        "sphinx-build", "-b", builder, *SPHINX_STRICT, *extra, str(DOCS), str(outdir),
-        env=project_env(session),
+        "sphinx-build", "-b", builder, *SPHINX_STRICT, *extra, str(DOCS), str(outdir)
     )  # fmt: skip
 
 
@@ -47,6 +50,7 @@ def sphinx_build(session: nox.Session, builder: str, outdir: Path, *extra: str) 
 def docs(session: nox.Session) -> None:
     """Build the HTML site into docs/_build/html, warnings as errors (-E with `-- fresh`)."""
     install_locked(session, "docs")
+    install_project(session)
     sphinx_build(session, "html", HTML, *(["-E"] if "fresh" in session.posargs else []))
     session.log(f"The site is at {HTML / 'index.html'}")
 
@@ -55,9 +59,10 @@ def docs(session: nox.Session) -> None:
 def epub(session: nox.Session) -> None:
     """Build the offline copy (EPUB) into docs/_build/epub, then the site that serves it."""
     install_locked(session, "docs")
+    install_project(session)
     # Doctrees outside the EPUB's directory: the builder packs every file it finds there.
     sphinx_build(session, "epub", BUILD / "epub", "-d", str(BUILD / "doctrees-epub"))
-    # The HTML build copies the EPUB to _downloads/ (living_review.offline_copy).
+    # The HTML build copies the EPUB to _downloads/ (living_review.sphinxext.offline_copy).
     sphinx_build(session, "html", HTML)
     session.log(f"The EPUB is at {HTML / '_downloads' / 'acupuncture-for-sciatica.epub'}")
 
@@ -67,13 +72,15 @@ def bench(session: nox.Session) -> None:
     """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
     install_locked(session, "docs")
     install_locked(session, "nox")  # to time `nox -s docs` itself, in a copy of the project
-    session.run("python", "-m", "living_review.bench", *session.posargs, env=project_env(session))
+    install_project(session)
+    session.run("python", "-m", "living_review.tools.bench", *session.posargs)
 
 
 @nox.session(name="docs-live", python=PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site with live reload for authors (http://127.0.0.1:8000)."""
     install_locked(session, "live")
+    install_project(session)
     session.run(
         "sphinx-autobuild",
         *SPHINX_STRICT,
@@ -84,7 +91,6 @@ def docs_live(session: nox.Session) -> None:
         str(DOCS),
         str(BUILD / "live"),
         *session.posargs,
-        env=project_env(session),
     )
 
 
@@ -92,7 +98,8 @@ def docs_live(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (builds the real site and fixture projects offline)."""
     install_locked(session, "test")
-    session.run("pytest", *session.posargs, env=project_env(session))
+    install_project(session)
+    session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -111,9 +118,8 @@ def citations(session: nox.Session) -> None:
     every entry (needs the internet; set CITATIONS_CONTACT). `-- --help` lists the options.
     """
     install_locked(session, "citations")
-    session.run(
-        "python", "-m", "living_review.citations", *session.posargs, env=project_env(session)
-    )
+    install_project(session)
+    session.run("python", "-m", "living_review.tools.citations", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -124,10 +130,11 @@ def linkcheck(session: nox.Session) -> None:
     `--` go to sphinx-build.
     """
     install_locked(session, "docs")
+    install_project(session)
     sphinx_args = ["--", *session.posargs] if session.posargs else []
     session.run(
-        "python", "-m", "living_review.linkcheck", str(DOCS), str(BUILD / "linkcheck"),
-        *sphinx_args, env=project_env(session),
+        "python", "-m", "living_review.tools.linkcheck", str(DOCS), str(BUILD / "linkcheck"),
+        *sphinx_args,
     )  # fmt: skip
 
 
@@ -139,9 +146,8 @@ def review_status(session: nox.Session) -> None:
     `--today YYYY-MM-DD` judges against a fixed date, e.g. `nox -s review-status -- --strict`.
     """
     install_locked(session, "docs")  # the same parsing as the build: Sphinx config, PyYAML
-    session.run(
-        "python", "-m", "living_review.review_status", *session.posargs, env=project_env(session)
-    )
+    install_project(session)
+    session.run("python", "-m", "living_review.tools.review_status", *session.posargs)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -153,7 +159,7 @@ def browser(session: nox.Session) -> None:
 
     Needs Debian's Chromium and Node.js (`.ci/install-browser` installs both, and Lighthouse
     with `npm ci`). Builds the site first, incrementally, so a fresh build is reused. Arguments
-    after `--` go to `python -m living_review.browser_audit`, e.g. `-- --skip-lighthouse`.
+    after `--` go to `python -m living_review.tools.browser_audit`, e.g. `-- --skip-lighthouse`.
     """
     if not CHROMIUM.exists():
         session.error(
@@ -168,14 +174,11 @@ def browser(session: nox.Session) -> None:
                 session.error("Lighthouse needs Node.js and npm: `apt-get install -y nodejs npm`.")
             session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
     install_locked(session, "browser")
+    install_project(session)
+    sphinx_build(session, "html", HTML)
     session.run(
-        "sphinx-build", "-b", "html", *SPHINX_STRICT, str(DOCS), str(HTML),
-        env=project_env(session),
-    )  # fmt: skip
-    session.run(
-        "python", "-m", "living_review.browser_audit", "--html", str(HTML), *session.posargs,
-        env=project_env(session),
-    )  # fmt: skip
+        "python", "-m", "living_review.tools.browser_audit", "--html", str(HTML), *session.posargs
+    )
 
 
 @nox.session(python=PYTHON, default=False)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
-import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import living_review  # the project's own package, installed by nox (pip install -e .)
+
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-sys.path.insert(0, str(ROOT / "src"))  # the project's own extensions live in src/living_review
 
 # Where the sources live: Read the Docs tells us; elsewhere set REVIEW_REPOSITORY_URL.
 REPOSITORY_URL = (
@@ -33,25 +32,27 @@ project = "Acupuncture for Sciatica: a living evidence review"
 author = "the review's contributors"
 copyright = "2026, the review's contributors; based on an article by Dr. Juliana Bruner, DPT (2020)"
 language = "en"
-# The edition, from pyproject.toml (EPUB readers show it; the web pages do not).
-PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
-version = release = PYPROJECT["project"]["version"]
+# The edition: the package version, from pyproject.toml (EPUB readers show it; web pages do not).
+version = release = living_review.__version__
 
+# Every extension the site uses. Our own are in src/living_review/sphinxext/, one per module.
 extensions = [
     "myst_parser",
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
-    "living_review.certainty",
-    "living_review.accessibility",  # ARIA fixes to captions, citations, furo landmarks
-    "living_review.review_dates",  # review dates under each title; overdue notice
-    "living_review.citation_refresh",  # incremental builds renumber every affected page
-    "living_review.pybtex_cache",  # pybtex look-ups and formatting once, not per citation
-    "living_review.template_cache",  # compiled Jinja templates kept between builds
-    "living_review.descriptions",  # front-matter description -> og:description too
-    "living_review.crawlers",  # complete sitemap, robots.txt, noindex on non-content pages
-    "living_review.structured_data",  # schema.org MedicalWebPage JSON-LD on content pages
-    "notfound.extension",
-    "living_review.offline_copy",  # {epub-download} link; the site serves the EPUB
+    "sphinxext.opengraph",  # og: tags for link previews
+    "sphinx_sitemap",  # sitemap.xml
+    "notfound.extension",  # the 404 page
+    "living_review.sphinxext.certainty",  # {certainty} badges and the legend
+    "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
+    "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
+    "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
+    "living_review.sphinxext.pybtex_cache",  # pybtex look-ups and formatting once, not per cite
+    "living_review.sphinxext.template_cache",  # compiled Jinja templates kept between builds
+    "living_review.sphinxext.descriptions",  # front-matter description -> og:description too
+    "living_review.sphinxext.crawlers",  # complete sitemap, robots.txt, noindex on non-pages
+    "living_review.sphinxext.structured_data",  # schema.org MedicalWebPage JSON-LD
+    "living_review.sphinxext.offline_copy",  # {epub-download} link; the site serves the EPUB
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).
@@ -107,7 +108,7 @@ notfound_context = {
     ),
 }
 
-# -- Offline copy: EPUB (`nox -s epub`; see living_review/offline_copy.py) ------------
+# -- Offline copy: EPUB (`nox -s epub`; see living_review.sphinxext.offline_copy) ------------
 epub_basename = "acupuncture-for-sciatica"
 epub_title = project
 epub_author = author
@@ -123,7 +124,7 @@ epub_exclude_files = [".buildinfo.bak"]
 offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built
 
 # -- Link check (`nox -s linkcheck`: needs the internet, so it is not part of CI) ------
-# Results: docs/_build/linkcheck/output.json, summarised by living_review/linkcheck.py.
+# Results: docs/_build/linkcheck/output.json, summarised by living_review.tools.linkcheck.
 # DOIs and PubMed IDs are also checked through the registries' APIs by
 # `nox -s citations -- --online`, which does not depend on publishers' web pages.
 linkcheck_timeout = 30  # seconds per request: some publishers' pages are slow
@@ -144,7 +145,7 @@ linkcheck_allowed_redirects = {
 # automated clients however well the link works in a browser.
 linkcheck_ignore = [
     # Files the HTML build copies into the site (the EPUB): linkcheck looks for local paths
-    # in docs/, where they are not (living_review.offline_copy links the file only if built).
+    # in docs/, where they are not (living_review.sphinxext.offline_copy links it only if built).
     r"_downloads/",
     r"https://onlinelibrary\.wiley\.com/",  # Wiley and Hindawi journals (10.1002, 10.1155)
     r"https://(www\.)?sciencedirect\.com/",  # Elsevier (10.1016)

@@ -46,7 +46,7 @@ def sphinx_build(
         sys.executable, "-m", "sphinx", "-b", builder, "-E", "-W", "--keep-going", "-n",
         "-d", str(doctrees), *extra, str(srcdir), str(outdir),
     ]  # fmt: skip
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    full_env = {**os.environ, **(env or {})}
     done = subprocess.run(command, capture_output=True, text=True, env=full_env, check=False)
     return Build(outdir, done.returncode, done.stdout, done.stderr)
 

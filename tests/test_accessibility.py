@@ -1,4 +1,4 @@
-"""The accessibility fixes (living_review.accessibility) are in the built HTML.
+"""The accessibility fixes (living_review.sphinxext.accessibility) are in the built HTML.
 
 These read the HTML only; `nox -s browser` and tests/test_browser_audit.py check the result
 in a real browser with axe-core.

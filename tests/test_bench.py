@@ -7,9 +7,9 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from common import ROOTS
+from common import ROOT, ROOTS
 
-from living_review.bench import Site, copy_project, scale
+from living_review.tools.bench import Site, copy_project, scale
 
 
 def test_floor_builds_the_same_sources_without_the_site_extensions(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_floor_builds_the_same_sources_without_the_site_extensions(tmp_path: Pat
 
 
 def test_scaled_copy_has_unique_labels_and_every_page_in_a_toctree(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "copy")
+    project = copy_project(ROOT, tmp_path / "copy")
     pages = scale(project, 30)
     docs = project / "docs"
     assert pages == len(list(docs.glob("*.md"))) >= 28

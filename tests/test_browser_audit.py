@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from common import ROOTS, Build, sphinx_build
 
-from living_review import browser_audit
-from living_review.browser_audit import (
+from living_review.tools import browser_audit
+from living_review.tools.browser_audit import (
     MODES,
     Finding,
     Heading,
@@ -23,7 +23,7 @@ from living_review.browser_audit import (
     site_pages,
     summarise,
 )
-from living_review.site_server import serve
+from living_review.tools.site_server import serve
 
 # -- Headings --------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The {certainty} badge role and the {certainty-legend} directive (living_review.certainty)."""
+"""The {certainty} badge role and {certainty-legend} directive (sphinxext.certainty)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from common import ROOTS, app_soup, app_warnings, build_root, sphinx_build
 from sphinx.testing.util import SphinxTestApp
 
-from living_review.certainty import LEVELS
+from living_review.sphinxext.certainty import LEVELS
 
 
 @pytest.fixture(scope="module")

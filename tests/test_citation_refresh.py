@@ -1,4 +1,4 @@
-"""Incremental builds renumber every page whose citations change (living_review.citation_refresh).
+"""Incremental builds renumber every page whose citations change (sphinxext.citation_refresh).
 
 The fixture cites alpha, beta on ``first`` and gamma, beta, alpha on ``second``, so unsrt
 numbers them alpha 1, beta 2, gamma 3. Editing ``first`` alone to cite gamma first renumbers

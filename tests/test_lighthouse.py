@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from living_review.lighthouse import (
+from living_review.tools.lighthouse import (
     MAX_BYTES,
     SCORE_TARGETS,
     LighthouseResult,

@@ -1,4 +1,4 @@
-"""``nox -s linkcheck`` (living_review.linkcheck) on a fixture site, against 127.0.0.1."""
+"""``nox -s linkcheck`` (living_review.tools.linkcheck) on a fixture site, against 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from common import DOCS, ROOTS
 
-from living_review import linkcheck
+from living_review.tools import linkcheck
 
 SLOW_SECONDS = 3.0
 

@@ -20,7 +20,7 @@ from common import (
     touch_newer,
 )
 
-from living_review.offline_copy import SITE_PATH
+from living_review.sphinxext.offline_copy import SITE_PATH
 
 EPUB_NAME = "acupuncture-for-sciatica.epub"
 EPUBCHECK = Path("/usr/bin/epubcheck")  # Debian's epubcheck package (a jar run by java)

@@ -8,7 +8,7 @@ import pytest
 from pybtex.database import parse_string
 from pybtex.plugin import PluginNotFound, find_plugin
 
-from living_review import pybtex_cache
+from living_review.sphinxext import pybtex_cache
 
 BIB = """
 @article{one, author = {Ann Author and Bob Writer}, title = {A title}, journal = {J},

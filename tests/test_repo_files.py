@@ -223,7 +223,10 @@ def test_read_the_docs_builds_strictly_from_the_locked_requirements() -> None:
     assert config["sphinx"] == {"configuration": "docs/conf.py", "fail_on_warning": True}
     assert config["build"]["os"] == "ubuntu-24.04"
     assert config["build"]["tools"]["python"] == "3.11"
-    assert config["python"]["install"] == [{"requirements": "requirements/docs.txt"}]
+    assert config["python"]["install"] == [
+        {"requirements": "requirements/docs.txt"},
+        {"method": "pip", "path": "."},  # the project itself, which declares no dependencies
+    ]
     assert "--hash=sha256:" in (ROOT / "requirements" / "docs.txt").read_text(encoding="utf-8")
 
 

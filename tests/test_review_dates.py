@@ -1,4 +1,4 @@
-"""Review dates under each page title and the overdue notice (living_review.review_dates).
+"""Review dates under each page title and the overdue notice (living_review.sphinxext.review_dates).
 
 Every build here fixes ``review_today``; nothing depends on the real calendar date.
 """
@@ -112,7 +112,9 @@ def test_incremental_build_catches_up_when_the_day_changes(
     """With review_today unset, a later build date re-reads the pages and adds the notice."""
     srcdir = tmp_path / "src"
     srcdir.mkdir()
-    (srcdir / "conf.py").write_text('extensions = ["myst_parser", "living_review.review_dates"]\n')
+    (srcdir / "conf.py").write_text(
+        'extensions = ["myst_parser", "living_review.sphinxext.review_dates"]\n'
+    )
     (srcdir / "index.md").write_text((ROOTS / "test-review-dates" / "index.md").read_text())
     (srcdir / "changelog.md").write_text("# Changelog\n")
 

@@ -1,4 +1,4 @@
-"""`python -m living_review.review_status`: the maintainers' table of review dates.
+"""`python -m living_review.tools.review_status`: the maintainers' table of review dates.
 
 Every run passes --today (or reads a fixed review_today); nothing depends on the real date.
 """
@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from common import ROOT, ROOTS
+from common import ROOTS
 
-from living_review.review_status import main
+from living_review.tools.review_status import main
 
 GOOD = ROOTS / "test-review-dates"
 
@@ -76,10 +76,16 @@ def test_bad_today_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_runs_as_a_module() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "living_review.review_status", "--docs", str(GOOD), "--strict"],
+        [
+            sys.executable,
+            "-m",
+            "living_review.tools.review_status",
+            "--docs",
+            str(GOOD),
+            "--strict",
+        ],
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(ROOT / "src")},
         check=False,
     )
     assert done.returncode == 0, done.stderr

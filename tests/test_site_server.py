@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from living_review.site_server import accepts_gzip, base_path_from_html, serve
+from living_review.tools.site_server import accepts_gzip, base_path_from_html, serve
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from living_review.citations import cli
-from living_review.citations.bibfile import parse_bibtex
-from living_review.citations.online import UNCHECKED, OnlineSettings, check_online
-from living_review.citations.report import Problem
-from living_review.citations.webclient import Client, ClientSettings, retry_after
+from living_review.tools.citations import cli
+from living_review.tools.citations.bibfile import parse_bibtex
+from living_review.tools.citations.online import UNCHECKED, OnlineSettings, check_online
+from living_review.tools.citations.report import Problem
+from living_review.tools.citations.webclient import Client, ClientSettings, retry_after
 
 SLOW_SECONDS = 1.0  # how long the fake server stalls on the "slow" DOI
 CLIENT_TIMEOUT = 0.2

@@ -6,17 +6,17 @@ import time
 from pathlib import Path
 
 import pytest
+from common import ROOT
 from sphinxcontrib.bibtex.citation_target import parse_citation_targets
 from sphinxcontrib.bibtex.domain import BibtexDomain
 from sphinxcontrib.bibtex.foot_domain import BibtexFootDomain
 
-from living_review.citations import cli
-from living_review.citations.bibfile import parse_bibtex
-from living_review.citations.pages import CITE_ROLES, _citation_keys, scan_page
-from living_review.citations.rules import RULES, check_bibfile
+from living_review.tools.citations import cli
+from living_review.tools.citations.bibfile import parse_bibtex
+from living_review.tools.citations.pages import CITE_ROLES, _citation_keys, scan_page
+from living_review.tools.citations.rules import RULES, check_bibfile
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ROOT = Path(__file__).resolve().parents[2]
 BIB = "references.bib"
 PAGE = "docs/index.md"
 

@@ -1,5 +1,5 @@
 # One page whose only accessibility fault is a heading that skips from h1 to h3.
-extensions = ["myst_parser", "living_review.accessibility"]
+extensions = ["myst_parser", "living_review.sphinxext.accessibility"]
 html_theme = "furo"
 project = "Heading skip"
 language = "en"

@@ -1,5 +1,5 @@
 # One page whose only accessibility fault is an image with no alt attribute.
-extensions = ["myst_parser", "living_review.accessibility"]
+extensions = ["myst_parser", "living_review.sphinxext.accessibility"]
 html_theme = "furo"
 project = "Missing alt"
 language = "en"

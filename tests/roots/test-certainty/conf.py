@@ -1,1 +1,1 @@
-extensions = ["myst_parser", "living_review.certainty"]
+extensions = ["myst_parser", "living_review.sphinxext.certainty"]

@@ -1,1 +1,1 @@
-extensions = ["myst_parser", "living_review.review_dates"]
+extensions = ["myst_parser", "living_review.sphinxext.review_dates"]

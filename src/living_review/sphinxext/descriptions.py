@@ -11,7 +11,7 @@ Authors write it once::
 MyST turns that into ``<meta name="description">``. sphinxext-opengraph would otherwise build
 ``og:description`` from the first paragraphs of the page (citation numbers and all), so search
 results and link previews would disagree. This extension gives OpenGraph the same sentence,
-and :func:`page_description` is what the JSON-LD (:mod:`living_review.structured_data`) uses.
+and :func:`page_description` is what the JSON-LD (:mod:`.structured_data`) uses.
 A page without one keeps OpenGraph's own summary, which it also uses as the meta description.
 """
 
@@ -52,7 +52,9 @@ def use_description_for_opengraph(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Run before sphinxext-opengraph's html-page-context handler (priority 500)."""
-    app.setup_extension("sphinxext.opengraph")
+    """Run before sphinxext-opengraph's html-page-context handler (priority 500).
+
+    ``conf.py`` loads sphinxext-opengraph itself; without it the description is unused.
+    """
     app.connect("html-page-context", use_description_for_opengraph, priority=450)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,6 +22,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 __version__ = "1.0.0"
@@ -93,9 +94,17 @@ def mark_non_content(
         context["pageurl"] = None  # served at every missing address: no canonical link
 
 
+def require_sitemap(app: Sphinx) -> None:
+    """Stop with a clear message when ``conf.py`` does not load sphinx-sitemap as well."""
+    if "sphinx_sitemap" not in app.extensions:
+        raise ExtensionError(
+            f"{__name__} works with sphinx-sitemap: add 'sphinx_sitemap' to extensions in conf.py"
+        )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Set up sphinx-sitemap and connect the handlers around it."""
-    app.setup_extension("sphinx_sitemap")
+    """Connect the handlers around sphinx-sitemap's (which ``conf.py`` loads too)."""
+    app.connect("builder-inited", require_sitemap)
     app.connect("html-page-context", mark_non_content)
     app.connect("build-finished", complete_sitemap, priority=400)  # sphinx-sitemap writes at 500
     app.connect("build-finished", write_robots_txt)

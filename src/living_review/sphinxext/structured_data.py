@@ -10,7 +10,7 @@ Each content page (every page with a source, except those exempt from review dat
       "audience": [{"@type": "Patient"}, {"@type": "MedicalAudience", "audienceType": "Clinician"}],
       "isPartOf": {"@type": "WebSite", "name": ..., "url": ...}}</script>
 
-``description`` is the page's front-matter description (:mod:`living_review.descriptions`);
+``description`` is the page's front-matter description (:mod:`.descriptions`);
 ``lastReviewed`` is its ``last_reviewed`` date, read with the review-date rules
 (:func:`living_review.review_schedule.parse_date`), and left out when the page has none.
 ``url`` is the canonical address (``html_baseurl``). Everything comes from the page and the
@@ -25,8 +25,8 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from living_review.descriptions import page_description
 from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt, parse_date
+from living_review.sphinxext.descriptions import page_description
 
 __version__ = "1.0.0"
 

@@ -1,4 +1,4 @@
-"""Which pages are due for review: ``python -m living_review.review_status [--strict] [--today D]``.
+"""Which pages are due for review: ``python -m living_review.tools.review_status [--strict]``.
 
 Prints one row per content page (page, last reviewed, next due, days left) using the same
 reading and validation as the site build (:mod:`living_review.review_schedule`).
@@ -36,7 +36,7 @@ from living_review.review_schedule import (
     resolve_today,
 )
 
-DEFAULT_DOCS = Path(__file__).resolve().parents[2] / "docs"
+DEFAULT_DOCS = Path("docs")  # from the project root, where nox runs
 SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
 
 
@@ -135,7 +135,7 @@ def iso_date(text: str) -> date:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m living_review.review_status",
+        prog="python -m living_review.tools.review_status",
         description="Show when each content page was reviewed and when its next review is due.",
     )
     parser.add_argument(

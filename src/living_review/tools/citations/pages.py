@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from ..review_schedule import DEFAULT_EXEMPT, is_exempt
+from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt
+
 from .report import UnusableInput
 
 #: Pages that are not content pages and so need no citation: the same pages that need no

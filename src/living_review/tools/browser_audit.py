@@ -1,6 +1,6 @@
 """Audit every page of the built site in headless Chromium; then Lighthouse on a few pages.
 
-``python -m living_review.browser_audit --html docs/_build/html`` (what ``nox -s browser``
+``python -m living_review.tools.browser_audit --html docs/_build/html`` (what ``nox -s browser``
 runs) serves the site on 127.0.0.1, opens every page in Debian's Chromium (``/usr/bin/chromium``,
 driven by Playwright; no browser is ever downloaded) in light and dark mode, on a desktop and a
 phone-sized viewport, and requires, on every page in every mode:
@@ -12,7 +12,7 @@ phone-sized viewport, and requires, on every page in every mode:
 * no failed request and no error in the console.
 
 It then runs Lighthouse on the home page and a section page and checks the targets in
-:mod:`living_review.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
+:mod:`living_review.tools.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
 or Lighthouse is missing (the message says how to install it).
 """
 
@@ -26,10 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from living_review import lighthouse
-from living_review.site_server import base_path_from_html, serve
+from living_review.tools import lighthouse
+from living_review.tools.site_server import base_path_from_html, serve
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_CHROMIUM = (
     "Debian's Chromium is needed at {path} and was not found. Install it with\n"
@@ -367,14 +366,20 @@ def _audit_mode(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m living_review.browser_audit",
+        prog="python -m living_review.tools.browser_audit",
         description="Audit the built site in headless Chromium (axe-core) and with Lighthouse.",
     )
     parser.add_argument(
         "--html",
         type=Path,
-        default=ROOT / "docs" / "_build" / "html",
-        help="the built HTML site (default: docs/_build/html)",
+        default=Path("docs/_build/html"),
+        help="the built HTML site (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(),
+        help="the project, where `npm ci` installs Lighthouse (default: the current directory)",
     )
     parser.add_argument("--chromium", type=Path, default=CHROMIUM, help="the browser")
     parser.add_argument(
@@ -424,9 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     lighthouse_bin = None
     if not args.skip_lighthouse:
-        lighthouse_bin = lighthouse.find_lighthouse(ROOT)
+        lighthouse_bin = lighthouse.find_lighthouse(args.root)
         if lighthouse_bin is None:
-            print(INSTALL_LIGHTHOUSE.format(root=ROOT), file=sys.stderr)
+            print(INSTALL_LIGHTHOUSE.format(root=args.root.resolve()), file=sys.stderr)
             return 2
     report_dir: Path = args.report_dir or html_dir.parent / "browser-audit"
     report_dir.mkdir(parents=True, exist_ok=True)

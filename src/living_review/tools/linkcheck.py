@@ -1,6 +1,6 @@
 """``nox -s linkcheck``: Sphinx's linkcheck builder over the site, then a short summary.
 
-``python -m living_review.linkcheck SOURCEDIR OUTDIR [-- SPHINX-OPTIONS]`` runs the builder
+``python -m living_review.tools.linkcheck SOURCEDIR OUTDIR [-- SPHINX-OPTIONS]`` runs the builder
 (settings in docs/conf.py, "Link check"), which writes every result to ``OUTDIR/output.json``
 (one JSON object per line), then prints the count of links by status and each broken or
 timed-out one with its page and line. ``--summary-only`` summarises an existing output.json.
@@ -52,7 +52,7 @@ def _shorten(info: str, limit: int = 160) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m living_review.linkcheck")
+    parser = argparse.ArgumentParser(prog="python -m living_review.tools.linkcheck")
     parser.add_argument("sourcedir", type=Path)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--summary-only", action="store_true", help="only summarise output.json")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Exit statuses of ``python -m living_review.citations``.
+#: Exit statuses of ``python -m living_review.tools.citations``.
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2

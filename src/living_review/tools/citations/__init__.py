@@ -1,4 +1,4 @@
-"""Citation checks for the review: ``python -m living_review.citations [--online]``.
+"""Citation checks for the review: ``python -m living_review.tools.citations [--online]``.
 
 Offline (fast, run in CI): :mod:`.bibfile` reads ``references.bib`` with pybtex, :mod:`.pages`
 finds the citations in ``docs/*.md``, :mod:`.rules` judges both, :mod:`.report` prints the

@@ -1,4 +1,4 @@
-"""Build-speed figures: ``nox -s bench`` (or ``python -m living_review.bench``).
+"""Build-speed figures: ``nox -s bench`` (or ``python -m living_review.tools.bench``).
 
 Everything is measured on throw-away copies of the working tree (in a temporary directory, made
 a git repository so page dates work), never on ``docs/_build``. Each figure is the median of
@@ -37,7 +37,6 @@ from typing import NamedTuple
 
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTION_PAGES = [
     "sciatica",
     "acupuncture",
@@ -48,7 +47,10 @@ SECTION_PAGES = [
     "bottom-line",
 ]
 STRICT = ["-W", "--keep-going", "-n", "-q"]
+#: What a copy needs to build, and to install the project for `nox -s docs` (hatchling reads
+#: the readme and licence files named in pyproject.toml).
 COPIED = ["docs", "src", "references.bib", "pyproject.toml", "noxfile.py", "requirements"]
+COPIED += ["README.md", "LICENSE", "LICENSE-CONTENT"]
 IGNORED = shutil.ignore_patterns("_build", "__pycache__", ".nox", "*.pyc")
 
 # The floor's conf.py: only myst-parser and the theme. The site's own roles and directives
@@ -191,11 +193,11 @@ def git(cwd: Path, *args: str) -> None:
     )
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy the working tree's sources into *dest* and commit them there (page dates)."""
+def copy_project(root: Path, dest: Path) -> Path:
+    """Copy the sources of the project at *root* into *dest* and commit them there (page dates)."""
     dest.mkdir(parents=True)
     for name in COPIED:
-        source = ROOT / name
+        source = root / name
         if source.is_dir():
             shutil.copytree(source, dest / name, ignore=IGNORED)
         elif source.is_file():
@@ -259,9 +261,6 @@ class Site:
     def docs(self) -> Path:
         return self.project / "docs"
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(self.project / "src")}
-
     def build(
         self, out: str, *extra: str, fresh: bool = False, conf_dir: Path | None = None
     ) -> Timing:
@@ -274,7 +273,7 @@ class Site:
         conf = ["-c", str(conf_dir)] if conf_dir else []
         command = [self.python, "-m", "sphinx", "-b", "html", *STRICT, "-d", str(doctrees)]
         command += [*conf, *extra, str(self.docs), str(outdir)]
-        return run(command, self.project, self.env())
+        return run(command, self.project)
 
     def outdir(self, out: str) -> Path:
         return self.project / "_bench" / out
@@ -422,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=80, help="size of the scaled copy")
     parser.add_argument("--no-scaled", action="store_true", help="skip the scaled copy")
     parser.add_argument("--no-nox", action="store_true", help="skip the nox -s docs figures")
+    parser.add_argument(
+        "--root", type=Path, default=Path(), help="the project (default: the current directory)"
+    )
     args = parser.parse_args(argv)
 
     cpus = os.cpu_count()
@@ -432,12 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     with tempfile.TemporaryDirectory(prefix="living-review-bench-") as tmp:
         tmpdir = Path(tmp)
-        site = Site(copy_project(tmpdir / "site"))
+        site = Site(copy_project(args.root, tmpdir / "site"))
         pages = len(list(site.docs.glob("*.md")))
         lines += report_site("The site", measure_site(site, args.runs, True, "site"), pages)
 
         if not args.no_scaled:
-            scaled = Site(copy_project(tmpdir / "scaled"))
+            scaled = Site(copy_project(args.root, tmpdir / "scaled"))
             pages = scale(scaled.project, args.pages)
             figures = measure_site(scaled, args.runs, False, "scaled")
             lines += report_site("Scaled copy", figures, pages, scaled=True)
@@ -449,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         if not args.no_nox:
-            nox_figures = measure_nox(copy_project(tmpdir / "nox"), args.runs)
+            nox_figures = measure_nox(copy_project(args.root, tmpdir / "nox"), args.runs)
             if nox_figures is None:
                 lines.append("nox -s docs: skipped (nox is not installed here; use nox -s bench)")
             else:

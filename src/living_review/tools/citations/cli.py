@@ -1,4 +1,4 @@
-"""Command line: ``python -m living_review.citations [--online] [--bib PATH] [--docs DIR]``.
+"""Command line: ``python -m living_review.tools.citations [--online] [--bib PATH] [--docs DIR]``.
 
 Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
 0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
@@ -30,7 +30,7 @@ from .rules import RULES, check_bibfile, check_pages
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m living_review.citations",
+        prog="python -m living_review.tools.citations",
         description="Check references.bib and the citations in the pages (offline by default).",
         epilog="Exit status: 0 clean, 1 problems, 2 unreadable input, 3 (--online) some checks "
         "could not be made. Rules and settings: CONTRIBUTING.md, 'Checking citations and links'.",
