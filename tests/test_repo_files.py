@@ -170,23 +170,87 @@ def test_actions_are_pinned_and_local_actions_exist(path: Path) -> None:
     for uses in re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)", path.read_text(encoding="utf-8"), re.M):
         if uses.startswith("./"):
             assert (ROOT / uses / "action.yml").is_file(), f"{path.name}: no action at {uses}"
-        else:
-            assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})", uses), (
+        elif uses.startswith("actions/"):  # GitHub's own: a version tag (.github/zizmor.yml)
+            assert re.fullmatch(r"actions/[\w.-]+@(v\d+(\.\d+)*|[0-9a-f]{40})", uses), (
                 f"{path.name}: {uses} is not pinned to a version"
             )
+        else:  # anyone else's: a full commit SHA
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), (
+                f"{path.name}: {uses} is not pinned to a commit"
+            )
+
+
+def test_zizmor_records_the_pinning_policy_the_test_above_applies() -> None:
+    config = load_yaml(GITHUB / "zizmor.yml")
+    policies = config["rules"]["unpinned-uses"]["config"]["policies"]
+    assert policies == {"actions/*": "ref-pin", "*": "hash-pin"}
 
 
 def test_weekly_check_reports_to_an_issue_instead_of_failing() -> None:
     workflow = load_yaml(GITHUB / "workflows" / "weekly.yml")
-    assert workflow["permissions"]["issues"] == "write"
     triggers = workflow[True]  # PyYAML reads the key `on` as the boolean true
     assert "schedule" in triggers and "workflow_dispatch" in triggers
-    steps = workflow["jobs"]["check"]["steps"]
-    checks = [s for s in steps if s.get("run", "").lstrip().startswith("set +e")]
+    check, report = workflow["jobs"]["check"], workflow["jobs"]["report"]
+    checks = [s for s in check["steps"] if s.get("run", "").lstrip().startswith("set +e")]
     assert len(checks) == 3  # links, identifiers online, pages due for review
     for step in checks:  # the status is recorded, not raised
         assert "GITHUB_OUTPUT" in step["run"] and "continue-on-error" not in step, step["name"]
-    assert any("weekly-report.sh" in s.get("run", "") for s in steps)
+        assert f"steps.{step['id']}.outputs.status" in check["outputs"][step["id"]]
+    assert report["needs"] == "check"
+    assert any("weekly-report.sh" in s.get("run", "") for s in report["steps"])
+    assert not any("weekly-report.sh" in s.get("run", "") for s in check["steps"])
+
+
+def test_weekly_check_runs_read_only_and_only_the_report_writes_issues() -> None:
+    workflow = load_yaml(GITHUB / "workflows" / "weekly.yml")
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert jobs["check"]["permissions"] == {"contents": "read"}
+    assert jobs["report"]["permissions"] == {"contents": "read", "issues": "write"}
+    # The job that runs the project's code (and nox, and every lock's packages) cannot write.
+    assert not any(s.get("uses", "").startswith("./") for s in jobs["report"]["steps"])
+    assert not any(re.search(r"^\s*nox\b", s.get("run", ""), re.M) for s in jobs["report"]["steps"])
+
+
+def steps_of(path: Path) -> list[dict]:
+    """Every step of a workflow's jobs, or of a composite action."""
+    document = load_yaml(path)
+    if "runs" in document:
+        return document["runs"]["steps"]
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_checkout_leaves_no_credentials_behind(path: Path) -> None:
+    checkouts = [s for s in steps_of(path) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, step
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.name)
+def test_expressions_reach_run_lines_through_env_only(path: Path) -> None:
+    """`${{ ... }}` inside a `run:` is pasted into the script before the shell sees it."""
+    for step in steps_of(path):
+        assert "${{" not in step.get("run", ""), step.get("name", step["run"])
+
+
+def test_pull_requests_run_what_ci_runs() -> None:
+    """Every session .ci/run runs, the pull-request workflow runs too, tests on two Pythons."""
+    workflow = load_yaml(GITHUB / "workflows" / "pr.yml")
+    ci_run = set(NOX_SESSION.findall((ROOT / ".ci" / "run").read_text(encoding="utf-8")))
+    pr = set(NOX_SESSION.findall((GITHUB / "workflows" / "pr.yml").read_text(encoding="utf-8")))
+    assert ci_run >= {"docs", "citations", "tests", "browser", "lint"}
+    assert pr >= ci_run, f"pr.yml lacks {sorted(ci_run - pr)}"
+    assert workflow["jobs"]["tests"]["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    browser_jobs = [
+        job
+        for job in workflow["jobs"].values()
+        if any("nox -s browser" in s.get("run", "") or "nox -s tests" in s.get("run", "")
+               for s in job["steps"])
+    ]  # fmt: skip
+    for job in browser_jobs:  # Debian's Chromium, installed where missing, as in .ci/run
+        assert any(".ci/install-browser" in s.get("run", "") for s in job["steps"])
 
 
 def test_deploy_grants_pages_rights_to_the_deploy_job_only() -> None:

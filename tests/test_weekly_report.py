@@ -24,11 +24,14 @@ if [ "$1 $2" = "issue list" ]; then cat "$GH_ISSUES"; fi
 def run_report(
     tmp_path: Path,
     existing: list[dict],
-    linkcheck: int,
-    citations: int,
+    linkcheck: int | str,
+    citations: int | str,
     linkcheck_log: str = "(broken) https://example.invalid/ - 404\n",
 ) -> tuple[list[str], str]:
-    """Run the script once: (the gh commands it ran, the report it wrote)."""
+    """Run the script once: (the gh commands it ran, the report it wrote).
+
+    A status is an exit status, or "" for a check that did not run.
+    """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     gh = bin_dir / "gh"
@@ -102,6 +105,29 @@ def test_the_standing_issue_is_updated_not_duplicated(
     assert calls[0].startswith("issue edit 7 ") and "--body-file weekly-report.md" in calls[0]
     assert not any(c.startswith("issue create") for c in calls)
     assert [c.split(" --")[0] for c in calls[1:]] == ([then] if then else [])
+
+
+def test_could_not_check_opens_nothing_and_says_why(tmp_path: Path) -> None:
+    """Exit status 3 (no network) is neither a pass nor a problem: no issue is opened."""
+    calls, report = run_report(tmp_path, [], linkcheck=0, citations=3)
+    assert calls == []
+    assert (
+        "| DOIs and PubMed IDs | `nox -s citations -- --online` | **could not check** "
+        "(exit status 3: no network, or a service did not answer) |"
+    ) in report
+    assert "needs attention" not in report and "passed |" in report
+
+
+@pytest.mark.parametrize("state", ["OPEN", "CLOSED"])
+def test_could_not_check_leaves_the_issue_as_it_was(tmp_path: Path, state: str) -> None:
+    calls, _ = run_report(tmp_path, [{"number": 7, "state": state}], linkcheck=3, citations=0)
+    assert [c.split(" --")[0] for c in calls] == ["issue edit 7"]  # text updated, not closed
+
+
+def test_a_check_that_did_not_run_needs_attention(tmp_path: Path) -> None:
+    calls, report = run_report(tmp_path, [{"number": 7, "state": "CLOSED"}], "", citations=0)
+    assert "| `nox -s linkcheck` | **did not run** (the check job stopped before it) |" in report
+    assert [c.split(" --")[0] for c in calls] == ["issue edit 7", "issue reopen 7"]
 
 
 def test_a_huge_log_is_cut_to_fit_an_issue(tmp_path: Path) -> None:

@@ -4,9 +4,12 @@
 #   weekly-report.sh WHAT COMMAND STATUS LOG [WHAT COMMAND STATUS LOG ...]
 #
 # One group of four arguments per check: what it checks, the command that ran, its exit status
-# and its log file. Writes the report to $REPORT (default: weekly-report.md) and to the job
-# summary, then opens the issue if there is none, or rewrites its body if there is one: reopened
-# while anything needs attention, closed with a dated comment once everything passes.
+# and its log file. Exit status 0 is "passed", 3 is "could not check" (no network, or a service did
+# not answer: nothing was judged), an empty status is "did not run", anything else "needs
+# attention". Writes the report to $REPORT (default: weekly-report.md) and to the job summary,
+# then opens the issue if there is none, or rewrites its body if there is one: reopened while
+# anything needs attention, closed with a dated comment once everything passes. A check that could
+# not run leaves the issue open or closed as it was (the next run decides), with a warning.
 # Needs `gh` with GH_TOKEN set and `issues: write`. A failed check never fails this script; only
 # a failure to write the issue does.
 set -euo pipefail
@@ -28,17 +31,24 @@ excerpt() { # the end of a log, short enough for an issue body, fenced so it can
   echo '````'
 }
 
-clean=true
+could_not_check=3 # the online checks' exit status when nothing could be judged
+clean=true     # every check passed
+problems=false # a check found something, or did not run
 rows="" details=""
 while [ $# -gt 0 ]; do
   what=$1 command=$2 status=$3 log=$4
   shift 4
-  if [ "$status" = 0 ]; then
-    result="passed"
-  else
-    result="**needs attention** (exit status $status)"
-    clean=false
-  fi
+  case $status in
+    0) result="passed" ;;
+    "$could_not_check")
+      result="**could not check** (exit status $status: no network, or a service did not answer)"
+      clean=false
+      echo "::warning::$command could not check (exit status $status): run the workflow again" ;;
+    "") result="**did not run** (the check job stopped before it)"
+      clean=false problems=true ;;
+    *) result="**needs attention** (exit status $status)"
+      clean=false problems=true ;;
+  esac
   rows+="| $what | \`$command\` | $result |"$'\n'
   details+="<details><summary>Output of <code>$command</code> (last lines)</summary>"$'\n\n'
   details+="$(excerpt "$log")"$'\n\n'"</details>"$'\n\n'
@@ -51,7 +61,7 @@ done
   echo "| --- | --- | --- |"
   printf '%s' "$rows"
   echo
-  echo "\"Could not check\" (exit status 3 from the online citation check, when it is the only finding) means a service did not answer: run the workflow again before changing anything."
+  echo "\"Could not check\" (exit status 3) means the network or a service did not answer, so nothing was judged: run the workflow again before changing anything."
   echo "To fix an entry or review a page, follow CONTRIBUTING.md and link this issue in the pull request."
   echo
   printf '%s' "$details"
@@ -65,10 +75,12 @@ gh label create "$label" --force --color D93F0B \
 found=$(gh issue list --label "$label" --state all --limit 1 --json number,state \
   --jq '.[0] | select(.) | "\(.number) \(.state)"')
 if [ -z "$found" ]; then
-  if $clean; then
+  if $problems; then
+    gh issue create --title "$title" --label "$label" --body-file "$report"
+  elif $clean; then
     echo "Everything passed and there is no standing issue yet: nothing to open."
   else
-    gh issue create --title "$title" --label "$label" --body-file "$report"
+    echo "Some checks could not run and nothing else needs attention: no issue opened."
   fi
   exit 0
 fi
@@ -77,7 +89,7 @@ read -r number state <<<"$found"
 gh issue edit "$number" --title "$title" --body-file "$report" >/dev/null
 if $clean && [ "$state" = OPEN ]; then
   gh issue close "$number" --comment "Everything passed on $today: closing until the next problem."
-elif ! $clean && [ "$state" = CLOSED ]; then
+elif $problems && [ "$state" = CLOSED ]; then
   gh issue reopen "$number" --comment "New problems found on $today: see the updated description."
 fi
 echo "Updated issue #$number."
