@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -13,7 +14,12 @@ DOCS = ROOT / "docs"
 BUILD = DOCS / "_build"
 HTML = BUILD / "html"
 LOCKS = ROOT / "requirements"
-PYTHON = "3.11"
+#: The Pythons the project supports. Every session runs on the Python that runs nox (PYTHON None),
+#: so the README's commands work with whichever of these a machine has; the locks are resolved
+#: for the oldest and install on each (CI tests the oldest and the newest).
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+PYTHON = None
 SPHINX_STRICT = ["-W", "--keep-going", "-n"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -23,6 +29,15 @@ nox.options.sessions = ["docs", "citations", "tests"]
 # uv does not compile bytecode by default; with PYTHONDONTWRITEBYTECODE=1 set,
 # every build would otherwise re-parse Sphinx from source.
 os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+# A session's environment is reused only if the Python that runs nox made it; run nox with another
+# Python and the environment is made anew, instead of silently testing the old one.
+os.environ.setdefault("NOX_ENABLE_STALENESS_CHECK", "1")
+
+if RUNNING_PYTHON not in SUPPORTED_PYTHONS:  # one line, not a session "skipped" or a traceback
+    sys.exit(
+        f"nox is running on Python {RUNNING_PYTHON}; this project supports "
+        f"{', '.join(SUPPORTED_PYTHONS[:-1])} and {SUPPORTED_PYTHONS[-1]}: run nox with one of them"
+    )
 
 
 def install_locked(session: nox.Session, group: str) -> None:
@@ -104,10 +119,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Lint and check formatting with ruff."""
+    """Lint and check formatting with ruff; audit the GitHub workflows with zizmor (offline)."""
     install_locked(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # Configuration and pinning policy: .github/zizmor.yml. Offline: no GitHub API lookups.
+    session.run("zizmor", "--offline", "--strict-collection", "--no-progress", "--quiet", ".")
 
 
 @nox.session(python=PYTHON)
@@ -195,7 +212,7 @@ def lock(session: nox.Session) -> None:
             group,
             "--generate-hashes",
             "--python-version",
-            PYTHON,
+            SUPPORTED_PYTHONS[0],  # the oldest; the locks are universal, and tested on each
             "--universal",
             "--quiet",
             "-o",
