@@ -1,4 +1,35 @@
 """The Sphinx extensions ``docs/conf.py`` loads, one concern per module, each with ``setup()``.
 
-Stylesheets are in ``static/``, furo template overrides in ``templates/``.
+What several of them share lives here: the stylesheets in ``static/`` and how an extension
+ships one, and how it tells the web site's builders (html, dirhtml) from the EPUB's. Nothing
+in this package imports :mod:`living_review.tools`.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.config import Config
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _add_static_dir(app: Sphinx, config: Config) -> None:
+    """Put ``static/`` on ``html_static_path`` (once, whichever extension asks first)."""
+    if str(STATIC_DIR) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC_DIR))
+
+
+def add_stylesheet(app: Sphinx, filename: str) -> None:
+    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it."""
+    app.connect("config-inited", _add_static_dir)
+    app.add_css_file(filename)
+
+
+def is_html_site(builder: Builder) -> bool:
+    """True for builders that write the web site (html, dirhtml), not an EPUB or help file."""
+    return builder.format == "html" and not getattr(builder, "embedded", False)

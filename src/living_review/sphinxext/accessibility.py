@@ -23,19 +23,20 @@ it composes with other extensions that set their own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx import addnodes
-from sphinx.application import Sphinx
-from sphinx.config import Config
 
-__version__ = "1.0.0"
+from living_review import __version__
+from living_review.sphinxext import add_stylesheet
 
-HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
-TEMPLATES_DIR = HERE / "templates"
-CSS_FILE = "accessibility.css"
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 #: The heading level of a toctree caption: one under the page title (h1).
 CAPTION_LEVEL = 2
@@ -80,21 +81,17 @@ def use_accessible_translator(app: Sphinx) -> None:
     app.set_translator(app.builder.name, accessible, override=True)
 
 
-def add_paths(app: Sphinx, config: Config) -> None:
-    """Make the template overrides and the stylesheet available (before the theme loads)."""
-    templates = str(TEMPLATES_DIR)
-    if templates not in config.templates_path:
-        config.templates_path.append(templates)
-    static = str(STATIC_DIR)
-    if static not in config.html_static_path:
-        config.html_static_path.append(static)
+def add_templates(app: Sphinx, config: Config) -> None:
+    """Make the furo template overrides available (before the theme loads)."""
+    if str(TEMPLATES_DIR) not in config.templates_path:
+        config.templates_path.append(str(TEMPLATES_DIR))
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the translator wrapper, the furo template overrides and the stylesheet."""
-    app.connect("config-inited", add_paths)
+    app.connect("config-inited", add_templates)
     app.connect("builder-inited", use_accessible_translator)
-    app.add_css_file(CSS_FILE)
+    add_stylesheet(app, "accessibility.css")
     return {
         "version": __version__,
         "parallel_read_safe": True,

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docutils import nodes
-from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
-__version__ = "1.0.0"
+from living_review import __version__
+from living_review.sphinxext import add_stylesheet
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
-
-STATIC_DIR = Path(__file__).parent / "static"
-CSS_FILE = "certainty.css"
 
 
 @dataclass(frozen=True)
@@ -203,22 +203,14 @@ def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         badge.replace_self(ref)
 
 
-def add_static_path(app: Sphinx) -> None:
-    """Make the badge stylesheet available to HTML-like builders (html, dirhtml, epub)."""
-    static = str(STATIC_DIR)
-    if static not in app.config.html_static_path:
-        app.config.html_static_path.append(static)
-
-
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the role, the legend directive, the resolver and the stylesheet."""
     app.add_config_value("certainty_legend_label", "certainty", "env", types=[str])
     app.add_node(certainty_badge)
     app.add_role("certainty", CertaintyRole())
     app.add_directive("certainty-legend", CertaintyLegend)
     app.connect("doctree-resolved", resolve_badges)
-    app.connect("builder-inited", add_static_path)
-    app.add_css_file(CSS_FILE)
+    add_stylesheet(app, "certainty.css")
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -21,13 +21,16 @@ one page, while a new first citation early in the review rebuilds every page tha
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-__version__ = "1.0.0"
+from living_review import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return pages
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the ``env-updated`` handler, after sphinxcontrib-bibtex has numbered citations."""
     app.setup_extension("sphinxcontrib.bibtex")
     # sphinxcontrib-bibtex numbers citations in its own env-updated handler (priority 500).

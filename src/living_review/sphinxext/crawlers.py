@@ -18,27 +18,22 @@ from __future__ import annotations
 
 import queue
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docutils import nodes
-from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
-from sphinx.util import logging
 
-__version__ = "1.0.0"
+from living_review import __version__
+from living_review.sphinxext import is_html_site
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 NOINDEX = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
 
 #: Generated pages not worth a search result (the 404 page comes from its config).
 NOT_CONTENT = ("genindex",)  # search.html has its own noindex (Sphinx template)
-
-
-def is_html_site(app: Sphinx) -> bool:
-    """True for builders that produce the web site (html, dirhtml), not an EPUB or help file."""
-    builder = app.builder
-    return builder.format == "html" and not getattr(builder, "embedded", False)
 
 
 def robots_txt(base_url: str, sitemap_filename: str) -> str:
@@ -48,7 +43,7 @@ def robots_txt(base_url: str, sitemap_filename: str) -> str:
 
 def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
     """Write robots.txt into the output directory of a successful web-site build."""
-    if exception is not None or not is_html_site(app) or not app.config.html_baseurl:
+    if exception is not None or not is_html_site(app.builder) or not app.config.html_baseurl:
         return
     text = robots_txt(app.config.html_baseurl, app.config.sitemap_filename)
     (Path(app.outdir) / "robots.txt").write_text(text, encoding="utf-8")
@@ -68,7 +63,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
         except queue.Empty:
             break
         seen[link] = last_updated
-    if not is_html_site(app):
+    if not is_html_site(app.builder):
         return  # an EPUB has no sitemap: with the queue empty, sphinx-sitemap writes none
     for docname in app.env.found_docs:
         link = app.builder.get_target_uri(docname)
@@ -87,7 +82,7 @@ def mark_non_content(
 ) -> None:
     """Ask search engines not to index the 404, search and index pages."""
     notfound = getattr(app.config, "notfound_pagename", "404")
-    if pagename not in (*NOT_CONTENT, notfound) or not is_html_site(app):
+    if pagename not in (*NOT_CONTENT, notfound) or not is_html_site(app.builder):
         return
     context["metatags"] = context.get("metatags", "") + NOINDEX
     if pagename == notfound:
@@ -102,7 +97,7 @@ def require_sitemap(app: Sphinx) -> None:
         )
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Connect the handlers around sphinx-sitemap's (which ``conf.py`` loads too)."""
     app.connect("builder-inited", require_sitemap)
     app.connect("html-page-context", mark_non_content)

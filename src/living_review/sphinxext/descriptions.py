@@ -17,12 +17,15 @@ A page without one keeps OpenGraph's own summary, which it also uses as the meta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from sphinx.application import Sphinx
 
-__version__ = "1.0.0"
+from living_review import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 
 def page_description(doctree: nodes.document | None) -> str | None:
@@ -51,7 +54,7 @@ def use_description_for_opengraph(
     context["meta"] = {**(context.get("meta") or {}), "og:description": description}
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Run before sphinxext-opengraph's html-page-context handler (priority 500).
 
     ``conf.py`` loads sphinxext-opengraph itself; without it the description is unused.

@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docutils import nodes
-from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
-__version__ = "1.0.0"
+from living_review import __version__
+from living_review.sphinxext import is_html_site
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +62,9 @@ class EpubDownloadRole(SphinxRole):
         return [node], []
 
 
-def is_html_site(app: Sphinx) -> bool:
-    """True for builders that produce the web site (html, dirhtml), not an EPUB or help file."""
-    return app.builder.format == "html" and not getattr(app.builder, "embedded", False)
-
-
 def link_for(app: Sphinx, docname: str) -> str:
     """The EPUB's address as seen from *docname* in the current builder's output."""
-    if is_html_site(app):
+    if is_html_site(app.builder):
         return relative_uri(app.builder.get_target_uri(docname), SITE_PATH)
     base = app.config.html_baseurl
     return base.rstrip("/") + "/" + SITE_PATH if base else SITE_PATH
@@ -85,7 +84,7 @@ def epub_built(app: Sphinx) -> bool:
 
 def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Point every ``{epub-download}`` link on the page at the EPUB (or unlink it if none)."""
-    with_link = epub_built(app) or not is_html_site(app)
+    with_link = epub_built(app) or not is_html_site(app.builder)
     for node in list(doctree.findall(nodes.reference)):
         if CLASS not in node["classes"]:
             continue
@@ -97,7 +96,7 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def rewrite_when_built_state_changes(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Rewrite the pages using the role when an EPUB has appeared or gone since the last build."""
-    if not is_html_site(app):
+    if not is_html_site(app.builder):
         return []
     built, before = epub_built(app), getattr(env, STATE_ATTRIBUTE, None)
     setattr(env, STATE_ATTRIBUTE, built)
@@ -120,7 +119,7 @@ def merge_pages(
 
 def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
     """After a web-site build, copy the built EPUB to :data:`SITE_PATH` if there is one."""
-    if exception is not None or not is_html_site(app):
+    if exception is not None or not is_html_site(app.builder):
         return
     source = epub_source(app)
     if source is None or not source.is_file():
@@ -132,7 +131,7 @@ def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
     logger.info("offline copy: %s", target)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the role, the link resolver and the copy step."""
     app.add_config_value("offline_copy_epub", "", "html", types=frozenset({str}))
     app.add_role("epub-download", EpubDownloadRole())

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docutils import nodes
-from sphinx.application import Sphinx
-from sphinx.config import Config
-from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from living_review import __version__
 from living_review.review_schedule import (
     DEFAULT_EXEMPT,
     ReviewDates,
@@ -39,13 +37,15 @@ from living_review.review_schedule import (
     resolve_today,
     validate,
 )
+from living_review.sphinxext import add_stylesheet
 
-__version__ = "1.0.0"
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
-
-STATIC_DIR = Path(__file__).parent / "static"
-CSS_FILE = "review-dates.css"
 
 
 def dates_line(dates: ReviewDates) -> nodes.paragraph:
@@ -137,22 +137,14 @@ def check_config(app: Sphinx, config: Config) -> None:
     today(config)
 
 
-def add_static_path(app: Sphinx) -> None:
-    """Make the stylesheet available to HTML-like builders (html, dirhtml, epub)."""
-    static = str(STATIC_DIR)
-    if static not in app.config.html_static_path:
-        app.config.html_static_path.append(static)
-
-
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the config values, the page hook and the stylesheet."""
     app.add_config_value("review_dates_exempt", list(DEFAULT_EXEMPT), "env", types=[list, tuple])
     app.add_config_value("review_today", None, "env", types=[date, str, type(None)])
     app.connect("config-inited", check_config)
     app.connect("doctree-read", show_review_dates)
     app.connect("env-get-outdated", reread_when_the_day_changes)
-    app.connect("builder-inited", add_static_path)
-    app.add_css_file(CSS_FILE)
+    add_stylesheet(app, "review-dates.css")
     return {
         "version": __version__,
         "env_version": 1,

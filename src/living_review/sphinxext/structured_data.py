@@ -20,15 +20,17 @@ configuration, so the output is the same in serial, parallel and incremental bui
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docutils import nodes
-from sphinx.application import Sphinx
-
+from living_review import __version__
 from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt, parse_date
+from living_review.sphinxext import is_html_site
 from living_review.sphinxext.descriptions import page_description
 
-__version__ = "1.0.0"
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 ABOUT = {"@type": "MedicalCondition", "name": "Sciatica"}
 AUDIENCE = [
@@ -97,7 +99,7 @@ def add_json_ld(
     doctree: nodes.document | None,
 ) -> None:
     """Add the page's JSON-LD to the tags the theme puts in ``<head>``."""
-    if getattr(app.builder, "embedded", False) or app.builder.format != "html":
+    if not is_html_site(app.builder):
         return  # the web site only, not the EPUB
     if doctree is None or not is_content_page(app, pagename, doctree):
         return
@@ -105,7 +107,7 @@ def add_json_ld(
     context["metatags"] = context.get("metatags", "") + script_tag(data)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Connect the html-page-context handler."""
     app.connect("html-page-context", add_json_ld)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

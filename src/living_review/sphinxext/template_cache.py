@@ -12,12 +12,15 @@ renders is the same.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from jinja2 import FileSystemBytecodeCache
-from sphinx.application import Sphinx
 
-__version__ = "1.0.0"
+from living_review import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
 
 CACHE_DIR = "jinja2-bytecode"
 
@@ -32,7 +35,7 @@ def use_bytecode_cache(app: Sphinx) -> None:
     environment.bytecode_cache = FileSystemBytecodeCache(str(directory))
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Connect to builder-inited, when the HTML builder has set up its templates."""
     app.connect("builder-inited", use_bytecode_cache)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
