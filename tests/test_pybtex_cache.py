@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+import shutil
+from collections.abc import Callable
+
 import pybtex.plugin
 import pybtex.style.formatting
 import pytest
 from pybtex.database import parse_string
 from pybtex.plugin import PluginNotFound, find_plugin
+from pybtex.richtext import Text
+from pybtex.style import FormattedEntry
+from sphinx.application import ENV_PICKLE_FILENAME
+from sphinx.testing.util import SphinxTestApp
 
 from living_review.sphinxext import pybtex_cache
 
@@ -60,3 +68,49 @@ def test_entries_with_crossref_are_not_cached() -> None:
     style = find_plugin("pybtex.style.formatting", "unsrt")()
     entry = parse_string(BIB.replace("year", "crossref = {two}, year"), "bibtex").entries["one"]
     assert pybtex_cache.entry_key(style, "1", entry) is None
+
+
+def test_an_updated_pybtex_or_bibtex_extension_formats_afresh(monkeypatch) -> None:
+    style = find_plugin("pybtex.style.formatting", "unsrt")()
+    entry = parse_string(BIB, "bibtex").entries["one"]
+    first = style.format_entry("1", entry)
+    assert style.format_entry("1", entry) is first
+    monkeypatch.setattr(pybtex_cache, "FORMATTER_VERSIONS", (("pybtex", "99"),))
+    assert style.format_entry("1", entry) is not first
+    assert pybtex_cache.entry_key(style, "1", entry)[0] == (("pybtex", "99"),)
+
+
+STALE = "Formatted by the old pybtex"
+
+
+@pytest.mark.parametrize("updated", [False, True], ids=["same versions", "pybtex updated"])
+@pytest.mark.sphinx("html", testroot="citation-refresh", srcdir="pybtex-update", freshenv=True)
+def test_a_saved_environment_from_an_older_pybtex_is_not_reused(
+    app: SphinxTestApp,
+    make_app: Callable[..., SphinxTestApp],
+    monkeypatch: pytest.MonkeyPatch,
+    updated: bool,
+) -> None:
+    """After a dependency update, the next build (a new process) formats every entry again.
+
+    The saved environment is given entries as an older pybtex might have formatted them; the
+    site is then written again from that environment, without a source change.
+    """
+    app.build()
+    saved = app.doctreedir / ENV_PICKLE_FILENAME
+    env = pickle.loads(saved.read_bytes())
+    entries = getattr(env, pybtex_cache.ENV_ATTRIBUTE)
+    assert entries, "the first build kept no formatted entries"
+    for key, old in entries.items():
+        entries[key] = FormattedEntry(old.key, Text(STALE), old.label)
+    saved.write_bytes(pickle.dumps(env, pickle.HIGHEST_PROTOCOL))
+    shutil.rmtree(app.outdir)  # every page is written again, from the saved environment
+    monkeypatch.setattr(pybtex_cache, "_formatted", {})  # a new process: nothing in memory
+    if updated:
+        monkeypatch.setattr(pybtex_cache, "FORMATTER_VERSIONS", (("pybtex", "99"),))
+
+    again = make_app("html", srcdir=app.srcdir)
+    again.build()
+    references = (again.outdir / "refs.html").read_text(encoding="utf-8")
+    assert (STALE in references) is not updated
+    assert ("Alpha" in references) is updated

@@ -11,23 +11,33 @@ Two costs measured with ``nox -s bench`` (see the README), both upstream behavio
 * **Formatting.** After every read phase, even when nothing changed, sphinxcontrib-bibtex
   formats every entry of the bibliography twice (once for the list, once for the tooltips,
   with the same style), which was most of a no-change rebuild. ``format_entry`` is a pure
-  function of the style, the label and the entry's data, so results are memoised under exactly
-  that key, and kept in the pickled build environment for the next build. An edited entry has
-  a different key and is formatted afresh; entries using ``crossref`` are never cached.
+  function of the style, the label and the entry's data, and of the code doing it (pybtex and
+  sphinxcontrib-bibtex), so results are memoised under exactly that key, with both versions in
+  it, and kept in the pickled build environment for the next build. An edited entry, another
+  style, or an updated pybtex or sphinxcontrib-bibtex gives a different key and the entry is
+  formatted afresh (Sphinx keeps a saved environment across a dependency update). Entries using
+  ``crossref`` are never cached.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Hashable
-from typing import Any
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any
 
 import pybtex.plugin
 import pybtex.style.formatting
-from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 
-__version__ = "2.0.0"
+from living_review import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+#: The code a formatted entry comes from, as (distribution, version): part of every cache key.
+FORMATTER_VERSIONS = tuple((name, version(name)) for name in ("pybtex", "sphinxcontrib-bibtex"))
 
 #: Build-environment attribute holding the formatted entries used in the last build.
 ENV_ATTRIBUTE = "living_review_formatted_entries"
@@ -82,7 +92,16 @@ def entry_key(style: Any, label: str, entry: Any) -> Hashable | None:
         f"{type(part).__module__}.{type(part).__qualname__}"
         for part in (style, style.name_style, style.label_style)
     )
-    return (style_id, style.abbreviate_names, label, entry.key, entry.type, fields, persons)
+    return (
+        FORMATTER_VERSIONS,
+        style_id,
+        style.abbreviate_names,
+        label,
+        entry.key,
+        entry.type,
+        fields,
+        persons,
+    )
 
 
 def install_format_cache() -> None:
@@ -117,7 +136,7 @@ def keep_formatted(app: Sphinx, env: BuildEnvironment) -> None:
     setattr(env, ENV_ATTRIBUTE, {key: _formatted[key] for key in _used if key in _formatted})
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Install both caches before any document is read."""
     install_plugin_cache()
     install_format_cache()
