@@ -36,7 +36,6 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import sentencex
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -86,7 +85,7 @@ TITLE_ROLES = frozenset({"ref", "doc", "numref", "any", "download", "external"})
 
 BlockKind = Literal["paragraph", "heading", "cell", "title", "definition-term"]
 
-_WORD = re.compile(r"[^\W_]+(?:[-'’.,/][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[-'\u2019.,/][^\W_]+)*")  # \u2019: a typographic apostrophe
 
 
 class PageError(Exception):
@@ -163,11 +162,11 @@ class GlossaryTerm:
 
 @dataclass(frozen=True)
 class Inline:
-    """A stretch of a block's text made by markup: a role, a code span or a link."""
+    """A stretch of a block's text made by markup: a role, a code span, a link, emphasis."""
 
     start: int
     end: int
-    kind: Literal["role", "code", "link", "image"]
+    kind: Literal["role", "code", "link", "image", "emphasis"]
     role: Role | None = None
 
 
@@ -187,6 +186,10 @@ class TextBlock:
 
     def sentences(self) -> list[Sentence]:
         """The block's sentences, in order, each with the line it starts on."""
+        # Imported here: the Sphinx build and the citation check read pages with this module
+        # but never split sentences, so only `nox -s prose` (and the tests) install sentencex.
+        import sentencex
+
         found = []
         position = 0
         for segment in sentencex.segment("en", self.text):
@@ -199,7 +202,9 @@ class TextBlock:
             if not stripped:
                 continue
             begin = start + (len(segment) - len(segment.lstrip()))
-            found.append(Sentence(stripped, self.line_at(begin), self, begin, begin + len(stripped)))
+            found.append(
+                Sentence(stripped, self.line_at(begin), self, begin, begin + len(stripped))
+            )
         return found
 
 
@@ -360,7 +365,7 @@ def _front_matter(token: Token | None) -> FrontMatter:
     start, end = token.map[0] + 1, token.map[1]
     try:
         node = yaml.compose(token.content, Loader=_TextDatesLoader)
-        values = yaml.load(token.content, Loader=_TextDatesLoader)  # noqa: S506 (a safe loader)
+        values = yaml.load(token.content, Loader=_TextDatesLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = start + 1 + mark.line if mark is not None else start
@@ -426,7 +431,7 @@ class _Reader:
         length = 0
         line_starts: list[int] = []
         inlines: list[Inline] = []
-        links: list[int] = []
+        opened: dict[str, list[int]] = {"link": [], "emphasis": []}
         current = line
 
         def add(piece: str) -> None:
@@ -454,10 +459,14 @@ class _Reader:
                 shown = OBJECT if shown is None else shown
                 inlines.append(Inline(length, length + len(shown), "role", role))
                 add(shown)
-            elif child.type == "link_open":
-                links.append(length)
-            elif child.type == "link_close" and links:
-                inlines.append(Inline(links.pop(), length, "link"))
+            elif child.type in ("link_open", "em_open"):
+                opened["link" if child.type == "link_open" else "emphasis"].append(length)
+            elif child.type in ("link_close", "em_close"):
+                kind_closed: Literal["link", "emphasis"] = (
+                    "link" if child.type == "link_close" else "emphasis"
+                )
+                if opened[kind_closed]:
+                    inlines.append(Inline(opened[kind_closed].pop(), length, kind_closed))
             elif child.type in ("math_inline", "math_inline_double"):
                 add(OBJECT)
         block = TextBlock(kind, "".join(text), line, tuple(line_starts), tuple(inlines))
