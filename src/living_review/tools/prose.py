@@ -1,0 +1,468 @@
+"""``nox -s prose``: keep the pages' prose short, linked to the glossary, honest and our own.
+
+Run as ``python -m living_review.tools.prose [--root DIR] [--seed FILE]``. It reads every
+``*.md`` page under ``DIR/docs`` (fragments in ``_fragments/`` included; ``_build``,
+``_static`` and hidden folders not) with :mod:`living_review.myst_pages`, the parser MyST
+uses, so code spans, code blocks and citation keys are never taken for prose. Rules:
+
+``long-sentence``
+    A sentence of more than 35 words. A page may opt out in its front matter with
+    ``prose: {long_sentences: allowed}`` (Methods does).
+``term-not-linked``
+    A glossary term used on a page before (or without) a ``{term}`` link at its first use.
+    The terms are the term lines of the ``{glossary}`` directives in ``docs/glossary.md``;
+    the term lines of one entry are synonyms, so a link to any of them counts. Whole words,
+    any case (terms written in capitals, such as ``TENS``, only in capitals), plural ``-s``
+    too; headings, directive titles and link texts are not searched. The glossary is exempt.
+``certainty-wording``
+    A ``{certainty}`` badge in a sentence whose words claim another level
+    (:data:`CERTAINTY_WORDING`).
+``copied-from-seed``
+    8 or more words in a row, ignoring case and punctuation, as in the 2020 article (the seed,
+    ``../shared/seed/acupuncture-for-sciatica-2020.txt`` beside the project by default). Words
+    in quotation marks are quotes and exempt. Without the seed the rule is skipped, saying so.
+
+Citation keys missing from references.bib are ``nox -s citations``' job, not this one's.
+
+Output: ``path:line: rule-id: message`` per problem, then a one-line summary. Exit status 0
+when clean, 1 when there are problems, 2 (one line on stderr) when the input is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from living_review.myst_pages import (
+    OBJECT,
+    FrontMatterError,
+    Page,
+    PageError,
+    Sentence,
+    TextBlock,
+    read_page,
+    read_text,
+)
+
+MAX_WORDS = 35
+SEED_RUN = 8
+DEFAULT_SEED = Path("..") / "shared" / "seed" / "acupuncture-for-sciatica-2020.txt"
+GLOSSARY = Path("glossary.md")  # under docs/
+SKIPPED_FOLDERS = frozenset({"_build", "_static", "_templates", "node_modules"})
+
+#: Front matter ``prose:`` settings and the values each may take (the first is the default).
+PROSE_SETTINGS = {"long_sentences": ("checked", "allowed")}
+
+RULES = ("long-sentence", "term-not-linked", "certainty-wording", "copied-from-seed")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Words that claim more (or less) than a certainty level allows, and what to write."""
+
+    contradicting: tuple[str, ...]
+    advice: str
+
+
+# Present tense and "shown": "the trial showed little difference" reports, it does not claim.
+_SHOWS = ("show", "shows", "shown", "prove", "proves", "proved", "proven")
+_SURE = ("clearly", "definitely", "certainly", "confirms", "confirmed", "demonstrates")
+
+#: For each level of the ``{certainty}`` role, the wording that contradicts it in the same
+#: sentence. The levels are those of ``living_review.sphinxext.certainty.LEVELS`` (a test checks
+#: the keys match), but the table lives here: that module is a Sphinx extension that imports
+#: Sphinx and docutils, which ``nox -s prose`` does not install.
+CERTAINTY_WORDING: dict[str, Wording] = {
+    "high": Wording(
+        ("may", "might", "possibly", "perhaps", "probably", "uncertain", "unclear"),
+        "high certainty is stated plainly; if the source hedges, give the level it gives",
+    ),
+    "moderate": Wording(
+        ("very uncertain", "very low", *_SHOWS[3:], *_SURE),
+        "moderate certainty is worded with “probably”",
+    ),
+    "low": Wording(
+        ("very uncertain", "very low", *_SHOWS, *_SURE),
+        "low certainty is worded with “may”",
+    ),
+    "very-low": Wording(
+        (*_SHOWS, *_SURE, "demonstrated", "established", "establishes"),
+        "very low certainty is worded “we are very uncertain”",
+    ),
+    "not-rated": Wording(
+        ("very uncertain", "very low", "low certainty", "moderate certainty", "high certainty"),
+        "say that no review or guideline has rated it, or give the level the source gives",
+    ),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: ``path:line: rule: message``."""
+
+    path: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.rule}: {self.message}"
+
+
+class UnusableInput(Exception):
+    """The input cannot be checked; the one line to print is ``str(error)``."""
+
+    def __init__(self, path: str, line: int, rule: str, message: str) -> None:
+        super().__init__(f"{path}:{line}: {rule}: {message}")
+
+
+@dataclass(frozen=True)
+class CheckedPage:
+    page: Page
+    name: str  # the path shown in messages, relative to the root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m living_review.tools.prose",
+        description="Check the pages' prose: " + ", ".join(RULES) + ".",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path(), help="the project (holding docs/); default: here"
+    )
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        help=f"the 2020 article as text (default: ROOT/{DEFAULT_SEED.as_posix()})",
+    )
+    args = parser.parse_args(argv)
+    try:
+        findings, notes, page_count = check(args.root, args.seed)
+    except UnusableInput as error:
+        print(error, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(note)
+    for finding in findings:
+        print(finding)
+    print(summary(findings, page_count))
+    return 1 if findings else 0
+
+
+def summary(findings: Sequence[Finding], page_count: int) -> str:
+    if not findings:
+        return f"prose: {page_count} pages checked, no problems"
+    per_rule = Counter(finding.rule for finding in findings)
+    rules = ", ".join(f"{rule} {per_rule[rule]}" for rule in RULES if per_rule[rule])
+    pages = len({finding.path for finding in findings})
+    problems = "problem" if len(findings) == 1 else "problems"
+    return f"prose: {len(findings)} {problems} on {pages} of {page_count} pages ({rules})"
+
+
+def check(root: Path, seed: Path | None = None) -> tuple[list[Finding], list[str], int]:
+    """Findings, notes (rules skipped) and the number of pages checked."""
+    docs = root / "docs"
+    if not docs.is_dir():
+        raise UnusableInput(display(docs, root), 1, "no-docs", "not a folder of pages")
+    pages = [CheckedPage(page, display(page.path, root)) for page in read_pages(docs)]
+    notes: list[str] = []
+    findings: list[Finding] = []
+    glossary = read_glossary(docs / GLOSSARY, root)
+    if glossary is None:
+        notes.append(f"prose: {display(docs / GLOSSARY, root)} not found; term-not-linked skipped")
+    seed_path = seed if seed is not None else root / DEFAULT_SEED
+    seed_ngrams = read_seed(seed_path)
+    if seed_ngrams is None:
+        notes.append(f"prose: seed {seed_path} not found; copied-from-seed skipped")
+    for checked in pages:
+        settings = prose_settings(checked)
+        if settings["long_sentences"] == "checked":
+            findings += long_sentences(checked)
+        if glossary is not None and checked.page.path != docs / GLOSSARY:
+            findings += unlinked_terms(checked, glossary)
+        findings += certainty_wording(checked)
+        if seed_ngrams is not None:
+            findings += copied_from_seed(checked, seed_ngrams)
+    return sorted(findings), notes, len(pages)
+
+
+def display(path: Path, root: Path) -> str:
+    """*path* as shown in messages: relative to *root* where it is under it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_pages(docs: Path) -> list[Page]:
+    pages = []
+    for path in sorted(docs.rglob("*.md")):
+        folders = path.relative_to(docs).parts[:-1]
+        if any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
+            continue
+        try:
+            pages.append(read_page(path))
+        except PageError as error:
+            name = display(path, docs.parent)
+            raise UnusableInput(name, error.line, "unreadable", error.message) from None
+    return pages
+
+
+def prose_settings(checked: CheckedPage) -> dict[str, str]:
+    """The page's ``prose:`` front-matter settings, defaults filled in."""
+    try:
+        front_matter = checked.page.front_matter
+    except FrontMatterError as error:
+        raise UnusableInput(checked.name, error.line, "front-matter", error.message) from None
+    settings = {key: values[0] for key, values in PROSE_SETTINGS.items()}
+    given = front_matter.values.get("prose")
+    if given is None:
+        return settings
+    line = front_matter.line_of("prose")
+    if not isinstance(given, dict):
+        raise UnusableInput(
+            checked.name, line, "front-matter", "'prose' takes settings, e.g. "
+            "prose: {long_sentences: allowed}",
+        )  # fmt: skip
+    for key, value in given.items():
+        if key not in PROSE_SETTINGS:
+            known = ", ".join(PROSE_SETTINGS)
+            message = f"unknown 'prose' setting {key!r} (known: {known})"
+            raise UnusableInput(checked.name, line, "front-matter", message)
+        if value not in PROSE_SETTINGS[key]:
+            allowed = " or ".join(PROSE_SETTINGS[key])
+            message = f"'prose: {key}' is {value!r}; use {allowed}"
+            raise UnusableInput(checked.name, line, "front-matter", message)
+        settings[key] = value
+    return settings
+
+
+def preview(text: str, words: int = 8) -> str:
+    shown = " ".join(text.replace(OBJECT, "…").split()[:words])
+    return f"“{shown}…”" if len(text.split()) > words else f"“{shown}”"
+
+
+# long-sentence ---------------------------------------------------------------------------
+
+
+def long_sentences(checked: CheckedPage) -> Iterator[Finding]:
+    for sentence in checked.page.sentences():
+        count = len(sentence.words)
+        if count > MAX_WORDS:
+            yield Finding(
+                checked.name, sentence.line, "long-sentence",
+                f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence.text)}",
+            )  # fmt: skip
+
+
+# term-not-linked -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """The glossary's terms: which entry each belongs to, and one pattern finding them all."""
+
+    entries: dict[str, int]  # casefolded term -> entry number
+    pattern: re.Pattern[str]
+
+    def entry_of(self, words: str) -> int | None:
+        key = " ".join(words.split()).casefold()
+        if key in self.entries:
+            return self.entries[key]
+        return self.entries.get(key[:-1]) if key.endswith("s") else None
+
+
+def is_acronym(term: str) -> bool:
+    """``TENS``, ``RR``, ``NSAIDs``: capitals (a plural ``s`` aside), matched only in capitals.
+
+    Any case would find "tens of trials" for TENS.
+    """
+    letters = [char for char in term.removesuffix("s") if char.isalpha()]
+    return len(letters) >= 2 and all(char.isupper() for char in letters)
+
+
+def read_glossary(path: Path, root: Path) -> Glossary | None:
+    if not path.exists():
+        return None
+    try:
+        page = read_page(path)
+    except PageError as error:
+        raise UnusableInput(display(path, root), error.line, "unreadable", error.message) from None
+    if not page.glossary_terms:
+        raise UnusableInput(
+            display(path, root), 1, "glossary", "no terms: expected a ```{glossary} directive"
+        )
+    entries = {" ".join(term.text.split()).casefold(): term.entry for term in page.glossary_terms}
+    alternatives = []
+    for term in sorted({term.text for term in page.glossary_terms}, key=len, reverse=True):
+        written = r"\s+".join(re.escape(part) for part in term.split())
+        alternatives.append(f"{written}s?" if is_acronym(term) else f"(?i:{written}s?)")
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return Glossary(entries, pattern)
+
+
+def unlinked_terms(checked: CheckedPage, glossary: Glossary) -> Iterator[Finding]:
+    """The first use of each entry on the page, where it is not a ``{term}`` link."""
+    first_use: dict[int, tuple[int, str]] = {}  # entry -> (line, words) of a plain first use
+    linked: set[int] = set()
+    later_link: dict[int, int] = {}
+    for block in checked.page.blocks:
+        if block.kind not in ("paragraph", "cell"):
+            continue
+        uses: list[tuple[int, int, bool, str]] = []  # (offset, entry, linked, words)
+        for inline in block.inlines:
+            if inline.role is not None and inline.role.name == "term":
+                entry = glossary.entry_of(inline.role.target)
+                if entry is not None:
+                    uses.append((inline.start, entry, True, inline.role.content))
+        covered = [
+            (inline.start, inline.end)
+            for inline in block.inlines
+            if inline.end > inline.start and inline.kind != "emphasis"
+        ]
+        for match in glossary.pattern.finditer(block.text):
+            if any(start < match.end() and match.start() < end for start, end in covered):
+                continue
+            entry = glossary.entry_of(match.group())
+            if entry is not None:
+                uses.append((match.start(), entry, False, match.group()))
+        for offset, entry, is_link, words in sorted(uses):
+            if entry in linked or entry in first_use:
+                if is_link and entry in first_use:
+                    later_link.setdefault(entry, block.line_at(offset))
+                continue
+            if is_link:
+                linked.add(entry)
+            else:
+                first_use[entry] = (block.line_at(offset), " ".join(words.split()))
+    for entry, (line, words) in first_use.items():
+        link = words if words.casefold() in glossary.entries else f"{words} <{words[:-1]}>"
+        message = f"“{words}” is in the glossary: link its first use here as {{term}}`{link}`"
+        if entry in later_link:
+            message += f" (the link is only on line {later_link[entry]})"
+        yield Finding(checked.name, line, "term-not-linked", message)
+
+
+# certainty-wording -----------------------------------------------------------------------
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    written = [r"[\s-]+".join(re.escape(word) for word in phrase.split()) for phrase in phrases]
+    return re.compile(r"(?i)(?<!\w)(?:" + "|".join(written) + r")(?!\w)")
+
+
+_CONTRADICTING = {
+    level: _phrase_pattern(wording.contradicting) for level, wording in CERTAINTY_WORDING.items()
+}
+
+
+def certainty_wording(checked: CheckedPage) -> Iterator[Finding]:
+    for sentence in checked.page.sentences():
+        yield from _sentence_certainty(checked, sentence)
+
+
+def _sentence_certainty(checked: CheckedPage, sentence: Sentence) -> Iterator[Finding]:
+    for role in sentence.roles:
+        level = role.content.strip()
+        if role.name != "certainty" or level not in CERTAINTY_WORDING:
+            continue  # an unknown level fails the build, with the allowed levels
+        found = sorted(
+            {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
+        )
+        if found:
+            words = ", ".join(f"“{word}”" for word in found)
+            advice = CERTAINTY_WORDING[level].advice
+            yield Finding(
+                checked.name, role.line, "certainty-wording",
+                f"{{certainty}}`{level}` beside {words}: {advice}",
+            )  # fmt: skip
+
+
+# copied-from-seed ------------------------------------------------------------------------
+
+_SEED_CITATION = re.compile(r"\(\s*\d+(?:\s*[,\u2013-]\s*\d+)*\s*\)")  # the article's "(1, 2)"
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_APOSTROPHES = "'\u2019"  # straight and typographic
+
+
+def normalised_words(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, word) of each word, lower case, apostrophes dropped ("doesn't" = "doesnt")."""
+    text = unicodedata.normalize("NFKC", text)
+    for match in re.finditer(rf"[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*", text):
+        word = match.group().translate({ord(char): None for char in _APOSTROPHES})
+        yield match.start(), match.end(), word.casefold()
+
+
+def read_seed(path: Path) -> dict[tuple[str, ...], int] | None:
+    """Every run of :data:`SEED_RUN` words of the seed, with the line it is on."""
+    if not path.is_file():
+        return None
+    try:
+        text = read_text(path)
+    except PageError as error:
+        raise UnusableInput(str(path), error.line, "unreadable", error.message) from None
+    ngrams: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = [word for _, _, word in normalised_words(_SEED_CITATION.sub(" ", line))]
+        for index in range(len(tokens) - SEED_RUN + 1):
+            ngrams.setdefault(tuple(tokens[index : index + SEED_RUN]), number)
+    return ngrams
+
+
+def copied_from_seed(checked: CheckedPage, seed: dict[tuple[str, ...], int]) -> Iterator[Finding]:
+    for block in checked.page.blocks:
+        for start, end, seed_line in _shared_runs(block, seed):
+            copied = block.text[start:end]
+            count = sum(1 for _ in normalised_words(copied))
+            yield Finding(
+                checked.name, block.line_at(start), "copied-from-seed",
+                f"{count} words in a row as in the 2020 article (its line {seed_line}): "
+                f"{preview(copied, 12)}; say it in our own words, or quote a short phrase",
+            )  # fmt: skip
+
+
+def _shared_runs(
+    block: TextBlock, seed: dict[tuple[str, ...], int]
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end, seed line) of each longest run of words also in the seed.
+
+    Quotes and italics (a title, such as the 2020 article's own) are skipped; they and code
+    spans (OBJECT) break runs, so a run never reaches across them.
+    """
+    text = block.text
+    skipped = [(m.start(), m.end()) for m in re.finditer(f"{_QUOTED.pattern}|{OBJECT}", text)]
+    skipped += [(i.start, i.end) for i in block.inlines if i.kind == "emphasis"]
+    breaks: list[tuple[int, int]] = []
+    for start, end in sorted(skipped):  # merge overlapping stretches
+        if breaks and start <= breaks[-1][1]:
+            breaks[-1] = (breaks[-1][0], max(end, breaks[-1][1]))
+        else:
+            breaks.append((start, end))
+    starts = [0, *(end for _, end in breaks)]
+    ends = [*(start for start, _ in breaks), len(text)]
+    for offset, stop in zip(starts, ends, strict=True):
+        tokens = list(normalised_words(text[offset:stop]))
+        run_start = run_end = -1
+        run_line = 0
+        for index in range(len(tokens) - SEED_RUN + 1):
+            window = tuple(word for _, _, word in tokens[index : index + SEED_RUN])
+            if window not in seed:
+                continue
+            if run_start >= 0 and index <= run_end - SEED_RUN + 1:
+                run_end = index + SEED_RUN  # the run goes on
+                continue
+            if run_start >= 0:
+                yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
+            run_start, run_end, run_line = index, index + SEED_RUN, seed[window]
+        if run_start >= 0:
+            yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
+
+
+if __name__ == "__main__":
+    sys.exit(main())
