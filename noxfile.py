@@ -139,6 +139,19 @@ def citations(session: nox.Session) -> None:
     session.run("python", "-m", "living_review.tools.citations", *session.posargs)
 
 
+@nox.session(python=PYTHON)
+def prose(session: nox.Session) -> None:
+    """Check the pages' prose: sentence length, glossary links, certainty words, own words.
+
+    Offline; CI runs it. The 2020 article is read from ../shared/seed/ (`-- --seed FILE` to
+    point elsewhere; without it that rule is skipped, saying so). CONTRIBUTING.md explains
+    each rule and how to fix what it reports.
+    """
+    install_locked(session, "prose")
+    install_project(session)
+    session.run("python", "-m", "living_review.tools.prose", "--root", str(ROOT), *session.posargs)
+
+
 @nox.session(python=PYTHON, default=False)
 def linkcheck(session: nox.Session) -> None:
     """Check every external link of the site (needs the internet; not part of CI).
@@ -202,7 +215,7 @@ def browser(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint", "nox", "citations", "browser"):
+    for group in ("docs", "live", "test", "lint", "nox", "citations", "prose", "browser"):
         session.run(
             "uv",
             "pip",
