@@ -85,6 +85,8 @@ html_last_updated_fmt = "%d %B %Y"
 html_copy_source = False
 html_show_sourcelink = False
 html_favicon = "_static/favicon.svg"
+html_static_path = ["_static"]
+html_css_files = ["urgent-care.css"]  # the urgent-care box stands out in light and dark mode
 html_theme_options = {
     "announcement": f"<strong>{MEDICAL_NOTICE}</strong>",
     "source_repository": REPOSITORY_URL + "/",
