@@ -171,6 +171,20 @@ class Inline:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """A block's inline content as written, in order: text, a code span, a role, a line break.
+
+    For checks that look at the source rather than the prose, such as citation syntax that
+    MyST would show as literal text (link targets are not text, so they are not here).
+    """
+
+    kind: Literal["text", "code", "role", "break"]
+    content: str
+    line: int
+    role: Role | None = None
+
+
+@dataclass(frozen=True)
 class TextBlock:
     """A run of prose: a paragraph, heading, table cell, directive title or glossary definition."""
 
@@ -179,6 +193,7 @@ class TextBlock:
     line: int
     line_starts: tuple[int, ...]  # offset in ``text`` where each later source line begins
     inlines: tuple[Inline, ...]
+    pieces: tuple[Piece, ...] = ()
 
     def line_at(self, offset: int) -> int:
         """The source line of the character at *offset* in :attr:`text`."""
@@ -431,6 +446,7 @@ class _Reader:
         length = 0
         line_starts: list[int] = []
         inlines: list[Inline] = []
+        pieces: list[Piece] = []
         opened: dict[str, list[int]] = {"link": [], "emphasis": []}
         current = line
 
@@ -442,13 +458,16 @@ class _Reader:
         for child in children:
             if child.type == "text":
                 add(child.content)
+                pieces.append(Piece("text", child.content, current))
             elif child.type in ("softbreak", "hardbreak"):
                 add("\n")
                 current += 1
                 line_starts.append(length)
+                pieces.append(Piece("break", "\n", current))
             elif child.type == "code_inline":
                 inlines.append(Inline(length, length + 1, "code"))
                 add(OBJECT)
+                pieces.append(Piece("code", child.content, current))
             elif child.type == "image":
                 inlines.append(Inline(length, length + 1, "image"))
                 add(OBJECT)
@@ -459,6 +478,7 @@ class _Reader:
                 shown = OBJECT if shown is None else shown
                 inlines.append(Inline(length, length + len(shown), "role", role))
                 add(shown)
+                pieces.append(Piece("role", child.content, current, role))
             elif child.type in ("link_open", "em_open"):
                 opened["link" if child.type == "link_open" else "emphasis"].append(length)
             elif child.type in ("link_close", "em_close"):
@@ -469,8 +489,10 @@ class _Reader:
                     inlines.append(Inline(opened[kind_closed].pop(), length, kind_closed))
             elif child.type in ("math_inline", "math_inline_double"):
                 add(OBJECT)
-        block = TextBlock(kind, "".join(text), line, tuple(line_starts), tuple(inlines))
-        if block.text.strip():
+        block = TextBlock(
+            kind, "".join(text), line, tuple(line_starts), tuple(inlines), tuple(pieces)
+        )
+        if block.text.strip() or pieces:
             self.page.blocks.append(block)
         return block
 

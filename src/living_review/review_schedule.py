@@ -12,11 +12,13 @@ Every content page declares three ISO dates (``YYYY-MM-DD``) in its front matter
     evidence_searched: 2026-10-31
     ---
 
-The front matter is read from the source file here rather than from Sphinx's ``env.metadata``:
-MyST stores unknown front-matter keys there only as ``str(value)`` with no line numbers, and
-drops the whole front matter when YAML cannot build a value (``2026-02-30`` is a YAML timestamp
-with no such day), which would turn a malformed date into a misleading "missing" message.
-Here YAML timestamps are kept as text and checked strictly, and each key keeps its line.
+The front matter is read from the source file, with the project's one front-matter reader
+(:func:`living_review.myst_pages.read_front_matter`, the parser MyST uses), rather than from
+Sphinx's ``env.metadata``: MyST stores unknown front-matter keys there only as ``str(value)``
+with no line numbers, and drops the whole front matter when YAML cannot build a value
+(``2026-02-30`` is a YAML timestamp with no such day), which would turn a malformed date into a
+misleading "missing" message. The reader keeps YAML timestamps as text, so they are checked
+strictly here, and each key keeps its line.
 
 Nothing here reads the clock except :func:`build_date`; everything else takes ``today``.
 """
@@ -31,7 +33,13 @@ from datetime import UTC, date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import yaml
+from living_review.myst_pages import (
+    FrontMatter,
+    FrontMatterError,
+    PageError,
+    read_front_matter,
+    read_text,
+)
 
 KEYS = ("last_reviewed", "next_review", "evidence_searched")
 DEFAULT_EXEMPT = ("references", "changelog")
@@ -82,61 +90,12 @@ class ReviewDatesError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass(frozen=True)
-class FrontMatter:
-    """A page's front matter: its top-level values and the 1-based line of each key."""
-
-    values: Mapping[str, object]
-    lines: Mapping[str, int]
-    start_line: int | None  # line of the opening ``---``; None if the page has no front matter
-
-
-class _TextDatesLoader(yaml.SafeLoader):
-    """A safe YAML loader that leaves timestamps as text so they can be checked strictly."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def split_front_matter(text: str) -> str | None:
-    """The YAML between a leading ``---`` line and the next ``---`` line, or None."""
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    for index, line in enumerate(lines[1:], start=1):
-        if line.rstrip() == "---":
-            return "\n".join(lines[1:index])
-    return None
-
-
 def parse_front_matter(text: str, path: Path) -> FrontMatter:
     """Parse a page's front matter (raises :class:`ReviewDatesError` if it is not valid YAML)."""
-    block = split_front_matter(text)
-    if block is None:
-        return FrontMatter(values={}, lines={}, start_line=None)
     try:
-        node = yaml.compose(block, Loader=_TextDatesLoader)
-        values = yaml.load(block, Loader=_TextDatesLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(error, "problem", None) or str(error)
-        raise ReviewDatesError(
-            [Problem(path, line, None, f"front matter is not valid YAML: {problem}")]
-        ) from error
-    if values is None:
-        return FrontMatter(values={}, lines={}, start_line=1)
-    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
-        raise ReviewDatesError([Problem(path, 1, None, "front matter is not a mapping of keys")])
-    lines = {
-        key_node.value: key_node.start_mark.line + 2  # +1 for 1-based, +1 for the opening ---
-        for key_node, _ in node.value
-        if isinstance(key_node, yaml.ScalarNode)
-    }
-    return FrontMatter(values=values, lines=lines, start_line=1)
+        return read_front_matter(text)
+    except FrontMatterError as error:
+        raise ReviewDatesError([Problem(path, error.line, None, error.message)]) from error
 
 
 def parse_date(value: object) -> date | None:
@@ -194,7 +153,10 @@ def validate(front_matter: FrontMatter, path: Path) -> ReviewDates:
 
 def read_review_dates(path: Path) -> ReviewDates:
     """Read and validate one page's review dates (raises :class:`ReviewDatesError`)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except PageError as error:
+        raise ReviewDatesError([Problem(path, error.line, None, error.message)]) from error
     return validate(parse_front_matter(text, path), path)
 
 

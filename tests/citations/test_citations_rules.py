@@ -37,6 +37,8 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     "bib-no-identifier": {(BIB, 9), (BIB, 16)},  # nothing; a url on an article (not a guideline)
     "bib-url-repeats-id": {(BIB, 15)},
     "bib-uncited": {(BIB, 9)},  # and not the entry with keywords = {excluded}
+    # Not the unknown keys in code spans (one over two lines), fences, indented code, a
+    # code block inside an admonition, or comments: MyST does not read those as roles.
     "cite-unknown-key": {(PAGE, 4), (PAGE, 5)},
     # pandoc, pandoc in-text, LaTeX, rST role, no backticks, space, unknown role, no comma,
     # and pandoc inside a directive body; not the ones in code, comments, e-mails or URLs.

@@ -27,6 +27,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from living_review import __version__
+from living_review.myst_pages import read_text
 from living_review.review_schedule import (
     DEFAULT_EXEMPT,
     ReviewDates,
@@ -102,7 +103,7 @@ def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
         return
     path = Path(env.doc2path(docname))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # as MyST read it (a byte-order mark dropped)
         dates = validate(parse_front_matter(text, path), path)
     except ReviewDatesError as error:
         for problem in error.problems:

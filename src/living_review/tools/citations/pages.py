@@ -1,21 +1,20 @@
 """Find the citations in the MyST pages under ``docs/``, and citations MyST would not render.
 
-A light line scanner, not a Markdown parser: it follows fences (code blocks are skipped, the
-Markdown bodies of directives such as ``:::{admonition}`` are read), HTML and ``%`` comments,
-and inline code spans, which is all it takes to find roles. Limits: a role or code span split
-across two lines, indented code blocks and ``{eval-rst}`` bodies are not read (the site's
-pages use none of them; "one sentence per line" keeps roles on one line).
+Pages are read with :mod:`living_review.myst_pages`, the parser MyST itself uses, so a role is a
+citation exactly where the build sees one: not in a code span (even one over two lines), a
+code block (fenced or indented), an HTML or ``%`` comment, or the body of a directive that is
+not Markdown (``code-block``, ``eval-rst``, ...); and in the Markdown bodies and titles of
+directives such as ``:::{admonition}``. The plain text around roles is searched for citation
+syntax of other tools (pandoc, LaTeX, reStructuredText), which MyST shows as literal text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from living_review.myst_pages import FrontMatterError, PageError, Piece, parse_page, read_text
 from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt
 
 from .report import UnusableInput
@@ -40,21 +39,10 @@ CITE_ROLES = frozenset(
     | {f"footcite:{suffix}" for suffix in FOOTCITE_ROLE_SUFFIXES}
 )
 
-#: Directives whose body is not Markdown, so a citation in it is not one.
-OPAQUE_DIRECTIVES = frozenset({
-    "code", "code-block", "code-cell", "sourcecode", "literalinclude", "math", "raw",
-    "toctree", "bibliography", "footbibliography", "eval-rst", "eval-md", "csv-table",
-    "mermaid", "graphviz",
-})  # fmt: skip
-
 # sphinxcontrib.bibtex.citation_target: `{pre}key{post}, key2` (a test checks they agree).
 _TARGET = re.compile(
     r"\s*([{](?P<pre>[^{}]+)[}])?\s*(?P<key>[^{}\s,]+)\s*([{](?P<post>[^{}]+)[}])?\s*"
 )
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}")
-_BACKTICKS = re.compile(r"`+")
-_ROLE_BEFORE = re.compile(r"\{(?P<name>[A-Za-z0-9_:+.-]+)\}$")
 _CITE_NAME = re.compile(r"(?:foot)?cite(?::[\w-]+)?")
 _ROLE_NO_TICKS = re.compile(r"\{(?P<name>(?:foot)?cite(?::[\w-]+)?)\}")
 _ROLE_SPACE_BEFORE_CODE = re.compile(r"\{(?P<name>(?:foot)?cite(?::[\w-]+)?)\}\s+$")
@@ -112,121 +100,51 @@ def read_pages(docs: Path) -> list[Page]:
         if any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise UnusableInput(path, f"not UTF-8 text ({error.reason})") from None
-        except OSError as error:
-            raise UnusableInput(path, error.strerror or str(error)) from None
+            text = read_text(path)
+        except PageError as error:
+            raise UnusableInput(path, error.message) from None
         pages.append(scan_page(text, path, relative.with_suffix("").as_posix()))
     return pages
 
 
 def scan_page(text: str, path: Path, docname: str) -> Page:
     """Find citations and unrenderable citation syntax in one page's text."""
-    page = Page(path, docname)
-    lines = text.splitlines()
-    start = _front_matter(lines, page)
-    for number, line in _markdown_lines(lines, start):
-        if page.title_line == 1 and re.match(r"#\s", line):
-            page.title_line = number
-        _scan_line(line, number, page)
+    parsed = parse_page(text, path)
+    page = Page(path, docname, title_line=parsed.title_line)
+    try:
+        reason = parsed.front_matter.values.get(NO_CITATIONS_KEY)
+    except FrontMatterError:
+        reason = None  # the build and the review-dates check report bad front matter
+    if reason:
+        page.no_citations_reason = str(reason).strip()
+    for block in parsed.blocks:
+        _scan_pieces(block.pieces, page)
     return page
 
 
-def _front_matter(lines: list[str], page: Page) -> int:
-    """Read the front matter's ``no_citations``; return the index of the first body line."""
-    if not lines or lines[0].strip() != "---":
-        return 0
-    for index in range(1, len(lines)):
-        if lines[index].strip() == "---":
-            try:
-                values = yaml.safe_load("\n".join(lines[1:index]))
-            except yaml.YAMLError:
-                values = None  # the build and the review-dates check report bad front matter
-            if isinstance(values, dict) and values.get(NO_CITATIONS_KEY):
-                page.no_citations_reason = str(values[NO_CITATIONS_KEY]).strip()
-            return index + 1
-    return 0
-
-
-def _markdown_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
-    """(line number, text) of the lines MyST reads as Markdown, comments removed."""
-    fences: list[tuple[str, int, bool]] = []  # (fence character, length, body is Markdown)
-    in_comment = False
-    for index in range(start, len(lines)):
-        line = lines[index]
-        if fences:
-            char, length, _markdown = fences[-1]
-            closing = re.fullmatch(rf" {{0,3}}{re.escape(char)}{{{length},}}\s*", line)
-            if closing:
-                fences.pop()
-                continue
-        if fences and not fences[-1][2]:
-            continue  # inside a code block
-        if not in_comment and (opening := _FENCE.match(line)):
-            fence, info = opening.group("fence"), opening.group("info")
-            directive = _DIRECTIVE.match(info)
-            markdown = bool(directive) and directive.group("name") not in OPAQUE_DIRECTIVES
-            if fence[0] == ":" and not directive:
-                markdown = True  # a bare ::: container holds Markdown
-            fences.append((fence[0], len(fence), markdown))
-            if markdown and directive:
-                line = info[directive.end() :]  # a directive's title may hold roles
-            else:
-                continue
-        line, in_comment = _strip_html_comments(line, in_comment)
-        if line.lstrip().startswith("%"):
-            continue  # a MyST comment line
-        yield index + 1, line
-
-
-def _strip_html_comments(line: str, in_comment: bool) -> tuple[str, bool]:
-    kept = []
-    position = 0
-    while position <= len(line):
-        if in_comment:
-            end = line.find("-->", position)
-            if end < 0:
-                return "".join(kept), True
-            position, in_comment = end + 3, False
-        else:
-            begin = line.find("<!--", position)
-            if begin < 0:
-                kept.append(line[position:])
-                break
-            kept.append(line[position:begin])
-            position, in_comment = begin + 4, True
-    return "".join(kept), in_comment
-
-
-def _scan_line(line: str, number: int, page: Page) -> None:
-    """Roles and code spans in one line; everything outside them is checked as plain text."""
-    position = plain_start = 0
-    while opening := _BACKTICKS.search(line, position):
-        ticks = opening.group()
-        closing = next(
-            (run for run in _BACKTICKS.finditer(line, opening.end()) if run.group() == ticks), None
-        )
-        if closing is None:
-            position = opening.end()  # backticks with no partner are literal text
+def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
+    """Roles, and the plain text around them; code spans are not read, only what precedes them."""
+    for index, piece in enumerate(pieces):
+        if piece.kind == "role" and piece.role is not None:
+            _role(piece.role.name, piece.content, piece.line, page)
+        if piece.kind != "text":
             continue
-        before = line[plain_start : opening.start()]
-        content = line[opening.end() : closing.start()]
-        if role := _ROLE_BEFORE.search(before):
-            _plain_text(before[: role.start()], number, page)
-            _role(role.group("name"), content, number, page)
-        elif bad := _RST_ROLE_BEFORE_CODE.search(before) or _ROLE_SPACE_BEFORE_CODE.search(before):
-            _plain_text(before[: bad.start()], number, page)
-            name = bad.group("name")
-            if bad.re is _RST_ROLE_BEFORE_CODE:
-                problem = f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
-            else:
-                problem = f"a space between {{{name}}} and `{content}` makes it literal text"
-            page.bad.append(BadSyntax(number, f"{problem} in MyST: write {{{name}}}`{content}`"))
-        else:
-            _plain_text(before, number, page)  # an inline code span: not read
-        position = plain_start = closing.end()
-    _plain_text(line[plain_start:], number, page)
+        text = piece.content
+        following = pieces[index + 1] if index + 1 < len(pieces) else None
+        if following is not None and following.kind == "code":
+            bad = _RST_ROLE_BEFORE_CODE.search(text) or _ROLE_SPACE_BEFORE_CODE.search(text)
+            if bad:
+                name, content = bad.group("name"), following.content
+                if bad.re is _RST_ROLE_BEFORE_CODE:
+                    problem = (
+                        f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
+                    )
+                else:
+                    problem = f"a space between {{{name}}} and `{content}` makes it literal text"
+                advice = f"in MyST: write {{{name}}}`{content}`"
+                page.bad.append(BadSyntax(piece.line, f"{problem} {advice}"))
+                text = text[: bad.start()]
+        _plain_text(text, piece.line, page)
 
 
 def _role(name: str, content: str, number: int, page: Page) -> None:
