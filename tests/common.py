@@ -1,12 +1,16 @@
-"""Helpers shared by the tests: building a Sphinx project and reading its HTML."""
+"""Helpers shared by the tests: where the project is, a strict sphinx-build, reading HTML.
+
+Fixture projects are built in-process with Sphinx's own fixtures (``sphinx.testing``, loaded in
+conftest.py): ``@pytest.mark.sphinx("html", testroot="<name>")`` and the ``app`` or
+``make_app`` fixtures, from ``tests/roots/test-<name>/``. The real site, and anything that must
+run exactly as nox runs it, is built by :func:`sphinx_build` in a subprocess.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +18,14 @@ from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # tests/ is not installed: it sits in the checkout
 DOCS = ROOT / "docs"
 ROOTS = Path(__file__).resolve().parent / "roots"
+
+
+def page_soup(outdir: Path, page: str) -> BeautifulSoup:
+    """Parse one built page, e.g. ``page_soup(app.outdir, "index.html")``."""
+    return BeautifulSoup((outdir / page).read_text(encoding="utf-8"), "html.parser")
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,7 @@ class Build:
 
     def soup(self, page: str) -> BeautifulSoup:
         """Parse one built page, e.g. ``soup("index.html")``."""
-        return BeautifulSoup((self.outdir / page).read_text(encoding="utf-8"), "html.parser")
+        return page_soup(self.outdir, page)
 
 
 def sphinx_build(
@@ -60,58 +69,20 @@ def cite_links(soup: BeautifulSoup) -> list[tuple[str, str]]:
     return links
 
 
-def build_root(
-    name: str,
-    tmp: Path,
-    builder: str = "html",
-    confoverrides: dict[str, object] | None = None,
-) -> SphinxTestApp:
-    """Copy tests/roots/test-<name> into *tmp*, build it in-process (fresh env) and return the app.
+def warnings(app: SphinxTestApp) -> str:
+    """Everything an in-process build logged as a warning or error, without colour codes."""
+    return strip_escape_sequences(app.warning.getvalue())
 
-    In-process builds are much faster than :func:`sphinx_build`; use this for fixture projects
-    and read the results with :func:`app_soup` and :func:`app_warnings`.
+
+def build_cleanly(app: SphinxTestApp) -> SphinxTestApp:
+    """Build *app*, check that it logged no warning or error, and release Sphinx's global state.
+
+    After the clean-up the next ``make_app`` of the same test starts afresh, as a new
+    ``sphinx-build`` process would (reading the saved environment); *app*'s output stays.
     """
-    srcdir = tmp / f"{name}-{builder}"
-    shutil.copytree(ROOTS / f"test-{name}", srcdir, dirs_exist_ok=True)
-    return build_app(srcdir, builder, fresh=True, confoverrides=confoverrides)
-
-
-def build_app(
-    srcdir: Path,
-    builder: str = "html",
-    *,
-    fresh: bool,
-    confoverrides: dict[str, object] | None = None,
-) -> SphinxTestApp:
-    """Build *srcdir* in-process into srcdir/_build/<builder> (incrementally unless *fresh*)."""
-    app = SphinxTestApp(builder, srcdir=srcdir, freshenv=fresh, confoverrides=confoverrides)
     try:
         app.build()
     finally:
         app.cleanup()
+    assert warnings(app) == ""
     return app
-
-
-def build_clean(
-    srcdir: Path, *, fresh: bool, confoverrides: dict[str, object] | None = None
-) -> SphinxTestApp:
-    """:func:`build_app` for HTML, asserting the build logged no warning or error."""
-    app = build_app(srcdir, fresh=fresh, confoverrides=confoverrides)
-    assert app_warnings(app) == ""
-    return app
-
-
-def touch_newer(path: Path) -> None:
-    """Move *path*'s mtime clearly past the last build, so an incremental build sees the edit."""
-    later = time.time() + 5  # coarse file-system clocks
-    os.utime(path, (later, later))
-
-
-def app_soup(app: SphinxTestApp, page: str) -> BeautifulSoup:
-    """Parse one page an in-process build wrote, e.g. ``app_soup(app, "index.html")``."""
-    return BeautifulSoup((app.outdir / page).read_text(encoding="utf-8"), "html.parser")
-
-
-def app_warnings(app: SphinxTestApp) -> str:
-    """Everything an in-process build logged as a warning or error, without colour codes."""
-    return strip_escape_sequences(app.warning.getvalue())

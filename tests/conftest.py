@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from common import DOCS, ROOTS, Build, sphinx_build
 
+# Sphinx's own fixtures: @pytest.mark.sphinx("html", testroot=...), app, make_app.
 pytest_plugins = ("sphinx.testing.fixtures",)
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,7 +27,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def rootdir():
+def rootdir() -> Path:
     """Fixture projects for ``@pytest.mark.sphinx(testroot=...)``: tests/roots/test-<name>/."""
     return ROOTS
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import runpy
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from common import DOCS, ROOTS, Build, build_clean, touch_newer
+from common import DOCS, Build, build_cleanly
+from sphinx.testing.util import SphinxTestApp
 
 from living_review.review_schedule import DEFAULT_EXEMPT, parse_date, parse_front_matter
+from living_review.tools.bench import touch_newer
 
 PAGES = sorted(path.stem for path in DOCS.glob("*.md"))
 CONTENT_PAGES = [page for page in PAGES if page not in DEFAULT_EXEMPT]
@@ -167,15 +168,13 @@ def test_404_page(real_site: Build, base_url: str) -> None:
 # -- Incremental builds keep a complete sitemap (fixture) ---------------------------------
 
 
-def test_sitemap_stays_complete_after_an_incremental_build(tmp_path: Path) -> None:
-    srcdir = tmp_path / "site"
-    shutil.copytree(ROOTS / "test-sitemap", srcdir)
-
-    build_clean(srcdir, fresh=True)
-    page = srcdir / "alpha.md"
+@pytest.mark.sphinx("html", testroot="sitemap", srcdir="sitemap-incremental", freshenv=True)
+def test_sitemap_stays_complete_after_an_incremental_build(app: SphinxTestApp, make_app) -> None:
+    build_cleanly(app)
+    page = app.srcdir / "alpha.md"
     page.write_text(page.read_text("utf-8") + "\nEdited.\n", encoding="utf-8")
     touch_newer(page)
-    app = build_clean(srcdir, fresh=False)
+    app = build_cleanly(make_app("html", srcdir=app.srcdir))
     tree = ET.parse(app.outdir / "sitemap.xml")
     locs = [loc.text for loc in tree.getroot().findall("sm:url/sm:loc", SITEMAP_NS)]
     base = "https://example.org/review/"
@@ -185,3 +184,11 @@ def test_sitemap_stays_complete_after_an_incremental_build(tmp_path: Path) -> No
         .read_text("utf-8")
         .endswith("Sitemap: https://example.org/review/sitemap.xml\n")
     )
+
+
+@pytest.mark.sphinx(
+    "html", testroot="sitemap", confoverrides={"extensions": ["living_review.sphinxext.crawlers"]}
+)
+def test_crawlers_says_when_conf_py_does_not_load_sphinx_sitemap(make_app, app_params) -> None:
+    with pytest.raises(Exception, match=r"add 'sphinx_sitemap' to extensions in conf\.py"):
+        make_app(*app_params.args, **app_params.kwargs)

@@ -10,17 +10,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from common import (
-    DOCS,
-    ROOTS,
-    Build,
-    app_soup,
-    build_clean,
-    sphinx_build,
-    touch_newer,
-)
+from common import DOCS, Build, build_cleanly, page_soup, sphinx_build
+from sphinx.testing.util import SphinxTestApp
 
 from living_review.sphinxext.offline_copy import SITE_PATH
+from living_review.tools.bench import touch_newer
 
 EPUB_NAME = "acupuncture-for-sciatica.epub"
 EPUBCHECK = Path("/usr/bin/epubcheck")  # Debian's epubcheck package (a jar run by java)
@@ -76,24 +70,22 @@ def test_epub_about_page_links_to_the_published_copy(real_epub: Build) -> None:
     assert link["href"].startswith("https://") and link["href"].endswith(SITE_PATH)
 
 
-def test_site_links_and_serves_the_epub_once_built(tmp_path: Path) -> None:
-    srcdir = tmp_path / "site"
-    shutil.copytree(ROOTS / "test-offline-copy", srcdir)
-
+@pytest.mark.sphinx("html", testroot="offline-copy", freshenv=True)
+def test_site_links_and_serves_the_epub_once_built(app: SphinxTestApp, make_app) -> None:
     # No EPUB yet: the words are there, the link is not (never a dead link).
-    app = build_clean(srcdir, fresh=True)
-    assert app_soup(app, "index.html").select("a.epub-download") == []
-    assert app_soup(app, "index.html").select_one(".epub-download").get_text() == (
-        "download the EPUB"
-    )
+    epub = app.srcdir / "built" / "book.epub"
+    shutil.rmtree(epub.parent, ignore_errors=True)
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "index.html")
+    assert soup.select("a.epub-download") == []
+    assert soup.select_one(".epub-download").get_text() == "download the EPUB"
     assert not (app.outdir / SITE_PATH).exists()
 
     # An EPUB appears: the next incremental build links it and copies it into the site.
-    epub = srcdir / "built" / "book.epub"
     epub.parent.mkdir()
     epub.write_bytes(b"PK fake epub")
     touch_newer(epub)
-    app = build_clean(srcdir, fresh=False)
-    link = app_soup(app, "index.html").select_one("a.epub-download")
+    app = build_cleanly(make_app("html", srcdir=app.srcdir))
+    link = page_soup(app.outdir, "index.html").select_one("a.epub-download")
     assert link["href"] == SITE_PATH
     assert (app.outdir / SITE_PATH).read_bytes() == b"PK fake epub"

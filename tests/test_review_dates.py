@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from common import ROOTS, app_soup, app_warnings, build_root
+from common import build_cleanly, page_soup, warnings
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.review_schedule import (
@@ -26,27 +26,22 @@ from living_review.review_schedule import (
 
 DATES = ReviewDates(date(2026, 11, 26), date(2027, 5, 26), date(2026, 10, 31))
 
-
-@pytest.fixture(scope="module")
-def on_due_date(tmp_path_factory: pytest.TempPathFactory) -> SphinxTestApp:
-    """The page on its due date: not yet overdue."""
-    tmp = tmp_path_factory.mktemp("due")
-    return build_root("review-dates", tmp, confoverrides={"review_today": "2027-05-26"})
-
-
-@pytest.fixture(scope="module")
-def day_after(tmp_path_factory: pytest.TempPathFactory) -> SphinxTestApp:
-    """The day after the due date: overdue."""
-    tmp = tmp_path_factory.mktemp("overdue")
-    return build_root("review-dates", tmp, confoverrides={"review_today": "2027-05-27"})
+#: The fixture page on its due date (not yet overdue), and the day after (overdue).
+on_due_date = pytest.mark.sphinx(
+    "html", testroot="review-dates", confoverrides={"review_today": "2027-05-26"}
+)
+day_after = pytest.mark.sphinx(
+    "html", testroot="review-dates", confoverrides={"review_today": "2027-05-27"}
+)
 
 
 # -- The site ----------------------------------------------------------------------------------
 
 
-def test_dates_are_shown_under_the_title(on_due_date: SphinxTestApp) -> None:
-    assert app_warnings(on_due_date) == ""
-    heading = app_soup(on_due_date, "index.html").select_one("h1")
+@on_due_date
+def test_dates_are_shown_under_the_title(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    heading = page_soup(app.outdir, "index.html").select_one("h1")
     line = heading.find_next_sibling()
     assert line.name == "p" and line["class"] == ["review-dates"]
     assert line.get_text() == (
@@ -55,81 +50,89 @@ def test_dates_are_shown_under_the_title(on_due_date: SphinxTestApp) -> None:
     )
 
 
-def test_no_notice_until_past_the_due_date(on_due_date: SphinxTestApp) -> None:
-    assert app_soup(on_due_date, "index.html").select(".due-for-review") == []
+@on_due_date
+def test_no_notice_until_past_the_due_date(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    assert page_soup(app.outdir, "index.html").select(".due-for-review") == []
 
 
-def test_notice_once_past_the_due_date(day_after: SphinxTestApp) -> None:
-    soup = app_soup(day_after, "index.html")
+@day_after
+def test_notice_once_past_the_due_date(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "index.html")
     (notice,) = soup.select("div.admonition.due-for-review")
     assert notice.select_one(".admonition-title").get_text() == "Due for review"
     assert "due to be reviewed on 26 May 2027" in notice.get_text()
     assert soup.select_one("p.review-dates").find_next_sibling() is notice  # right under the dates
 
 
-def test_exempt_pages_need_no_dates(day_after: SphinxTestApp) -> None:
-    assert app_warnings(day_after) == ""
-    soup = app_soup(day_after, "changelog.html")
+@day_after
+def test_exempt_pages_need_no_dates(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "changelog.html")
     assert soup.select(".review-dates, .due-for-review") == []
 
 
-def test_stylesheet_is_shipped(on_due_date: SphinxTestApp) -> None:
-    assert (on_due_date.outdir / "_static" / "review-dates.css").is_file()
+@on_due_date
+def test_stylesheet_is_shipped(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    assert (app.outdir / "_static" / "review-dates.css").is_file()
+
+
+def bad_root(name: str, expected: str) -> object:
+    """A fixture project with one bad date, and the error it must give."""
+    return pytest.param(expected, marks=pytest.mark.sphinx(testroot=name), id=name)
 
 
 @pytest.mark.parametrize(
-    ("root", "expected"),
+    "expected",
     [
-        ("review-dates-missing", "index.md:1: ERROR: front matter is missing 'next_review'"),
-        (
+        bad_root(
+            "review-dates-missing", "index.md:1: ERROR: front matter is missing 'next_review'"
+        ),
+        bad_root(
             "review-dates-malformed",
             "index.md:2: ERROR: 'last_reviewed' is not a valid date: '26/11/2026'",
         ),
-        (
+        bad_root(
             "review-dates-order",
             "index.md:3: ERROR: 'next_review' 2026-05-26 is before 'last_reviewed' 2026-11-26",
         ),
     ],
 )
+@pytest.mark.sphinx("html", freshenv=True, confoverrides={"review_today": "2027-01-01"})
 def test_bad_dates_are_errors_naming_file_line_key_and_value(
-    tmp_path: Path, root: str, expected: str
+    app: SphinxTestApp, expected: str
 ) -> None:
-    warnings = app_warnings(
-        build_root(root, tmp_path, confoverrides={"review_today": "2027-01-01"})
-    )
-    assert expected in warnings
-    assert warnings.count("ERROR") == 1
+    app.build()
+    assert expected in warnings(app)
+    assert warnings(app).count("ERROR") == 1
 
 
-def test_bad_review_today_is_a_config_error(tmp_path: Path) -> None:
+@pytest.mark.sphinx("html", testroot="review-dates", confoverrides={"review_today": "next week"})
+def test_bad_review_today_is_a_config_error(make_app, app_params) -> None:
     with pytest.raises(Exception, match="review_today must be a date or YYYY-MM-DD"):
-        build_root("review-dates", tmp_path, confoverrides={"review_today": "next week"})
+        make_app(*app_params.args, **app_params.kwargs)
 
 
+@pytest.mark.sphinx("html", testroot="review-dates", srcdir="review-dates-day-changes")
 def test_incremental_build_catches_up_when_the_day_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app, app_params, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With review_today unset, a later build date re-reads the pages and adds the notice."""
-    srcdir = tmp_path / "src"
-    srcdir.mkdir()
-    (srcdir / "conf.py").write_text(
+    args, kwargs = app_params
+    (kwargs["srcdir"] / "conf.py").write_text(
         'extensions = ["myst_parser", "living_review.sphinxext.review_dates"]\n'
-    )
-    (srcdir / "index.md").write_text((ROOTS / "test-review-dates" / "index.md").read_text())
-    (srcdir / "changelog.md").write_text("# Changelog\n")
+    )  # as the fixture's, but judged against the build date
 
-    def build(day: str) -> SphinxTestApp:
+    def notices(day: str) -> int:
         epoch = datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()
         monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(epoch)))
-        app = SphinxTestApp("html", srcdir=srcdir)
-        try:
-            app.build()
-        finally:
-            app.cleanup()
-        return app
+        app = build_cleanly(make_app(*args, **kwargs))
+        return len(page_soup(app.outdir, "index.html").select(".due-for-review"))
 
-    assert app_soup(build("2027-05-26"), "index.html").select(".due-for-review") == []
-    assert len(app_soup(build("2027-05-27"), "index.html").select(".due-for-review")) == 1
+    assert notices("2027-05-26") == 0
+    assert notices("2027-05-27") == 1
 
 
 # -- The date logic (pure functions) -----------------------------------------------------------

@@ -229,9 +229,12 @@ def scale(project: Path, pages: int) -> int:
     return existing + len(names)
 
 
-def touch_later(path: Path) -> None:
-    """Make sure Sphinx sees *path* as changed even on a coarse clock."""
-    later = time.time() + 2
+def touch_newer(path: Path) -> None:
+    """Move *path*'s mtime clearly past the last build, so an incremental build sees the edit.
+
+    Sphinx compares modification times, which some file systems keep to the second or coarser.
+    """
+    later = time.time() + 5
     os.utime(path, (later, later))
 
 
@@ -239,7 +242,7 @@ def edit_page(project: Path, run_number: int, page: str = "effectiveness") -> No
     path = project / "docs" / f"{page}.md"
     sentence = f"\nThe benchmark added this sentence (run {run_number}).\n"
     path.write_text(path.read_text("utf-8") + sentence, "utf-8")
-    touch_later(path)
+    touch_newer(path)
 
 
 def edit_bib(project: Path, run_number: int) -> None:
@@ -247,7 +250,7 @@ def edit_bib(project: Path, run_number: int) -> None:
     path = project / "references.bib"
     text = re.sub(r"(title\s*=\s*\{)", rf"\1Edited {run_number} ", path.read_text("utf-8"), count=1)
     path.write_text(text, "utf-8")
-    touch_later(path)
+    touch_newer(path)
 
 
 @dataclass
@@ -328,7 +331,7 @@ def cite_last_key_first(site: Site, out: str) -> str:
     title = next(i for i, line in enumerate(lines) if line.startswith("# "))
     lines.insert(title + 1, f"\nThe benchmark cites this first {{cite:p}}`{key}`.\n")
     page.write_text("".join(lines), "utf-8")
-    touch_later(page)
+    touch_newer(page)
     return key
 
 
