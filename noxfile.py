@@ -54,6 +54,34 @@ def install_project(session: nox.Session) -> None:
     session.install("--no-deps", "-e", str(ROOT))
 
 
+#: An online check's exit status when it could judge nothing: no network, or a service did not
+#: answer. nox turns every failing command into its own exit status 1, so run_online_check
+#: passes this one on, for the weekly report to tell "could not check" from "found problems".
+COULD_NOT_CHECK = 3
+
+
+class ExitStatus(list[int]):
+    """`success_codes` for session.run that also notes the exit status nox checks against it
+    (session.run returns no exit status)."""
+
+    seen: int | None = None
+
+    def __contains__(self, status: object) -> bool:
+        self.seen = status if isinstance(status, int) else None
+        return super().__contains__(status)
+
+
+def run_online_check(session: nox.Session, *args: str) -> None:
+    """Run an online check; exit status 3 ("could not check") becomes nox's own."""
+    status = ExitStatus([0, COULD_NOT_CHECK])
+    if session.run(*args, success_codes=status) and status.seen == COULD_NOT_CHECK:
+        session.warn(
+            f"exit status {COULD_NOT_CHECK}: could not check (all or some), as said above: no "
+            "network, or a service did not answer. Nothing was found wrong; run it again later."
+        )
+        raise SystemExit(COULD_NOT_CHECK)
+
+
 def sphinx_build(session: nox.Session, builder: str, outdir: Path, *extra: str) -> None:
     """Run sphinx-build over docs/ strictly (warnings are errors, every reference resolves)."""
     session.run(
@@ -136,7 +164,7 @@ def citations(session: nox.Session) -> None:
     """
     install_locked(session, "citations")
     install_project(session)
-    session.run("python", "-m", "living_review.tools.citations", *session.posargs)
+    run_online_check(session, "python", "-m", "living_review.tools.citations", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -157,14 +185,14 @@ def linkcheck(session: nox.Session) -> None:
     """Check every external link of the site (needs the internet; not part of CI).
 
     Results go to docs/_build/linkcheck/output.json; a summary is printed. Arguments after
-    `--` go to sphinx-build.
+    `--` go to sphinx-build. With no network: "could not check: no network", exit status 3.
     """
     install_locked(session, "docs")
     install_project(session)
     sphinx_args = ["--", *session.posargs] if session.posargs else []
-    session.run(
-        "python", "-m", "living_review.tools.linkcheck", str(DOCS), str(BUILD / "linkcheck"),
-        *sphinx_args,
+    run_online_check(
+        session, "python", "-m", "living_review.tools.linkcheck", str(DOCS),
+        str(BUILD / "linkcheck"), *sphinx_args,
     )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import runpy
 import shutil
@@ -70,7 +71,9 @@ def test_broken_link_is_reported_and_fails(
     site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outdir = tmp_path / "linkcheck"
-    status = linkcheck.main([str(site), str(outdir), "--", "-q"])
+    server = re.search(r"http://127\.0\.0\.1:\d+/", (site / "index.md").read_text())
+    assert server
+    status = linkcheck.main(["--probe", server.group(), str(site), str(outdir), "--", "-q"])
     assert status != 0
     results = {
         r["uri"].rsplit("/", 1)[1]: r for r in linkcheck.read_results(outdir / "output.json")
@@ -94,6 +97,49 @@ def test_summary_only_fails_on_a_broken_link(tmp_path: Path) -> None:
         '{"filename": "a.md", "lineno": 4, "status": "broken", "uri": "https://b", "info": "x"}\n'
     )
     assert linkcheck.main(["docs", str(tmp_path), "--summary-only"]) == 1
+
+
+def test_a_bibliography_link_is_reported_at_its_references_bib_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The builder places every link of a {bibliography} at the directive's line; the report
+    names the .bib line of the field it was made from. A link written on a page keeps its line."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "references.md").write_text(
+        "# References\n\n```{bibliography}\n```\n\nSee [this](https://example.org/written).\n"
+    )
+    bib = tmp_path / "references.bib"
+    bib.write_text(
+        "@article{koes2007,\n  title = {T},\n  doi = {10.1136/BMJ.39223.428495.BE},\n"
+        "  pubmed = {17585160},\n}\n\n@misc{nice2020,\n  title = {G},\n"
+        "  url = {https://www.nice.org.uk/guidance/ng59},\n}\n"
+    )
+    outdir = tmp_path / "linkcheck"
+    outdir.mkdir()
+    on_directive = {"filename": "references.md", "lineno": 3, "info": ""}
+    results = [
+        {**on_directive, "status": "broken", "uri": "https://doi.org/10.1136/bmj.39223.428495.BE",
+         "info": "404"},
+        {**on_directive, "status": "timeout", "uri": "https://www.ncbi.nlm.nih.gov/pubmed/17585160"},
+        {**on_directive, "status": "broken", "uri": "https://www.nice.org.uk/guidance/ng59/"},
+        {**on_directive, "status": "broken", "uri": "https://example.org/in-no-entry"},
+        {**on_directive, "lineno": 6, "status": "broken", "uri": "https://example.org/written"},
+    ]  # fmt: skip
+    (outdir / "output.json").write_text("".join(json.dumps(r) + "\n" for r in results))
+    status = linkcheck.main(["--bib", str(bib), str(docs), str(outdir), "--summary-only"])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 1
+    listed = "in the bibliography on references.md:3"
+    assert lines[1:6] == [
+        f"{bib}:3: broken https://doi.org/10.1136/bmj.39223.428495.BE "
+        f"(entry 'koes2007', {listed}) (404)",
+        f"{bib}:4: timeout https://www.ncbi.nlm.nih.gov/pubmed/17585160 "
+        f"(entry 'koes2007', {listed})",
+        f"{bib}:9: broken https://www.nice.org.uk/guidance/ng59/ (entry 'nice2020', {listed})",
+        "references.md:3: broken https://example.org/in-no-entry",
+        "references.md:6: broken https://example.org/written",
+    ]
 
 
 def test_real_site_allows_the_redirects_it_expects() -> None:

@@ -6,7 +6,9 @@ backoff sleeps are recorded, not slept), so these tests take well under two seco
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -291,15 +293,27 @@ def test_timeout_is_could_not_check(server: tuple[str, type[FakeAPIs]]) -> None:
 
 
 def test_network_failure_is_could_not_check_and_exits_3(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The network is there (the probe connects) but every request fails: one "could not
+    check" per identifier, exit 3. (With no network at all: tests/test_network.py.)"""
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     fixture = Path(__file__).parent / "fixtures" / "clean"
-    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
-    status = cli.main([
-        "--bib", str(fixture / "references.bib"), "--docs", str(fixture / "docs"),
-        "--online", "--doi-api", closed, "--eutils", closed, "--crossref", closed,
-        "--retries", "0", "--timeout", "0.5", "--cache-dir", str(tmp_path),
-    ])  # fmt: skip
+    server = socket.create_server(("127.0.0.1", 0))  # accepts, then hangs up without a word
+
+    def hang_up() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                server.accept()[0].close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    silent = f"http://127.0.0.1:{server.getsockname()[1]}"
+    with server:
+        status = cli.main([
+            "--bib", str(fixture / "references.bib"), "--docs", str(fixture / "docs"),
+            "--online", "--doi-api", silent, "--eutils", silent, "--crossref", silent,
+            "--retries", "0", "--timeout", "0.5", "--cache-dir", str(tmp_path),
+        ])  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert status == 3
     assert f": {UNCHECKED}: entry 'good2020': could not check DOI 10.1000/good" in lines[0]

@@ -2,7 +2,8 @@
 
 Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
 0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
-3 when nothing is wrong but some checks could not be made (network trouble).
+3 when nothing is wrong but some checks could not be made (network trouble). With no network at
+all, one line says so ("could not check: no network") and the online checks are not attempted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..network import NO_NETWORK, unreachable
 from .bibfile import read_bibfile
 from .pages import read_pages
 from .report import (
@@ -66,23 +68,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages)
     checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
     unchecked_rule = None
+    no_network: str | None = None
     if args.online:
         from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
 
         settings = settings_from_args(args)
-        if not settings.contact:
-            print(
-                f"note: set {CONTACT_VARIABLE} (or --contact) to an e-mail address, so the "
-                "services' operators can reach us instead of blocking us",
-                file=sys.stderr,
-            )
-        result = check_online(bib, settings)
-        problems += result.problems
-        checked += f" (online: {result.describe()})"
         unchecked_rule = UNCHECKED
+        no_network = unreachable([settings.doi_api, settings.eutils, settings.crossref])
+        if no_network:
+            print(f"citations: {NO_NETWORK} ({no_network}); the online checks were not made")
+            checked += " (online: not checked, no network)"
+        else:
+            if not settings.contact:
+                print(
+                    f"note: set {CONTACT_VARIABLE} (or --contact) to an e-mail address, so the "
+                    "services' operators can reach us instead of blocking us",
+                    file=sys.stderr,
+                )
+            result = check_online(bib, settings)
+            problems += result.problems
+            checked += f" (online: {result.describe()})"
     for problem in sorted(set(problems)):
         print(problem.format())
     print(summary(problems, checked, time.perf_counter() - started, unchecked_rule))
     if any(problem.rule != unchecked_rule for problem in problems):
         return EXIT_PROBLEMS
-    return EXIT_UNCHECKED if problems else EXIT_CLEAN
+    return EXIT_UNCHECKED if problems or no_network else EXIT_CLEAN
