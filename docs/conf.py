@@ -53,6 +53,8 @@ extensions = [
     "living_review.sphinxext.crawlers",  # complete sitemap, robots.txt, noindex on non-pages
     "living_review.sphinxext.structured_data",  # schema.org MedicalWebPage JSON-LD
     "living_review.sphinxext.offline_copy",  # {epub-download} link; the site serves the EPUB
+    "living_review.sphinxext.reference_style",  # checks the bibliography style is installed
+    "living_review.sphinxext.citation_backlinks",  # "Cited in" links after each reference
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).
@@ -68,7 +70,9 @@ myst_heading_anchors = 0  # link to sections with explicit (label)= targets only
 
 # -- Citations -------------------------------------------------------------------
 bibtex_bibfiles = [str(ROOT / "references.bib")]
-bibtex_default_style = "unsrt"  # numbered in order of first citation (the default is alpha)
+# unsrt (numbered in order of first citation) with at most six authors, then "et al.", and a
+# free full-text link: living_review.sphinxext.reference_style, a pybtex plugin (pyproject.toml).
+bibtex_default_style = "living_review"
 bibtex_reference_style = "label"  # [1], [2, 3]
 bibtex_cite_id = "cite-{key}"  # stable anchors for every entry
 bibtex_encoding = "utf-8"
