@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from living_review.tools.tables import text_table
+
 #: Category id -> the lowest acceptable score (0 to 1).
 SCORE_TARGETS: dict[str, float] = {
     "performance": 0.95,
@@ -85,22 +87,14 @@ def target_failures(
 
 
 def format_table(results: Sequence[LighthouseResult]) -> str:
-    """A small fixed-width table: one row per page, the four scores and the kB transferred."""
+    """A small table: one row per page, the four scores and the kB transferred (to the right)."""
     header = ["page", *CATEGORY_NAMES.values(), "kB"]
-    rows = [header]
+    rows = []
     for result in results:
         scores = [result.scores.get(cid) for cid in CATEGORY_NAMES]
         cells = ["-" if s is None else f"{s:.2f}" for s in scores]
         rows.append([result.page, *cells, f"{result.total_bytes / 1000:.1f}"])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = []
-    for row in rows:
-        first, *rest = row
-        line = first.ljust(widths[0]) + "".join(
-            "  " + cell.rjust(width) for cell, width in zip(rest, widths[1:], strict=True)
-        )
-        lines.append(line)
-    return "\n".join(lines)
+    return text_table(header, rows, right=range(1, len(header)))
 
 
 def find_lighthouse(root: Path) -> Path | None:

@@ -35,6 +35,7 @@ from living_review.review_schedule import (
     read_review_dates,
     resolve_today,
 )
+from living_review.tools.tables import text_table
 
 DEFAULT_DOCS = Path("docs")  # from the project root, where nox runs
 SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
@@ -108,20 +109,9 @@ def collect(docs: Path, docnames: Sequence[str]) -> tuple[list[PageStatus], list
 
 
 def render_table(pages: Sequence[PageStatus], today: date) -> str:
-    """A plain-text table, columns aligned, overdue pages marked."""
+    """A plain-text table, columns aligned (days left to the right), overdue pages marked."""
     header = ("page", "last reviewed", "next due", "days left", "status")
-    rows = [header, *(page.row(today) for page in pages)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        aligned = [
-            cell.rjust(width) if index == 3 else cell.ljust(width)
-            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(aligned).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(header), rule, *(line(row) for row in rows[1:])])
+    return text_table(header, [page.row(today) for page in pages], right={3})
 
 
 def iso_date(text: str) -> date:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import gzip
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,19 +103,40 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def loopback_server(
+    handler: Callable[..., BaseHTTPRequestHandler],
+) -> Iterator[ThreadingHTTPServer]:
+    """An HTTP server on 127.0.0.1 (an ephemeral port), in a thread, for the ``with`` block.
+
+    Each request gets its own daemon thread; leaving the block stops the server within a few
+    hundredths of a second, even while a client still waits for an answer.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    server.block_on_close = False
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.02,), name="loopback-server", daemon=True
+    )
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def base_url(server: ThreadingHTTPServer, path: str = "/") -> str:
+    """The address of *path* on a server from :func:`loopback_server`."""
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}{path}"
+
+
+@contextmanager
 def serve(directory: Path, base_path: str = "/") -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 (ephemeral port); yields the site's base URL."""
     if not base_path.startswith("/") or not base_path.endswith("/"):
         raise ValueError(f"base path must start and end with '/': {base_path!r}")
     handler = type("Handler", (SiteRequestHandler,), {"base_path": base_path})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(directory)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host}:{port}{base_path}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with loopback_server(partial(handler, directory=str(directory))) as server:
+        yield base_url(server, base_path)
