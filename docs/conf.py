@@ -37,6 +37,7 @@ version = release = living_review.__version__
 
 # Every extension the site uses. Our own are in src/living_review/sphinxext/, one per module.
 extensions = [
+    "living_review.sphinxext.quiet_output",  # first: drops two upstream messages nobody can act on
     "myst_parser",
     "sphinxcontrib.bibtex",
     "sphinx_last_updated_by_git",
