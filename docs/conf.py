@@ -116,6 +116,7 @@ notfound_context = {
 }
 
 # -- Offline copy: EPUB (`nox -s epub`; see living_review.sphinxext.offline_copy) ------------
+# The one name of the file: _build/epub/<name>.epub, served by the site as _downloads/<name>.epub.
 epub_basename = "acupuncture-for-sciatica"
 epub_title = project
 epub_author = author
@@ -128,7 +129,6 @@ epub_show_urls = "no"  # links stay clickable; printing every DOI after its link
 # The EPUB builder packs every file in its output directory, and Sphinx leaves .buildinfo.bak
 # there when the configuration changed since the last build (only .buildinfo is skipped).
 epub_exclude_files = [".buildinfo.bak"]
-offline_copy_epub = f"_build/epub/{epub_basename}.epub"  # copied into the site when built
 
 # -- Link check (`nox -s linkcheck`: needs the internet, so it is not part of CI) ------
 # Results: docs/_build/linkcheck/output.json, summarised by living_review.tools.linkcheck.

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from common import DOCS, ROOTS, Build, sphinx_build
 
+from living_review.tools.browser_audit import CHROMIUM
+
 # Sphinx's own fixtures: @pytest.mark.sphinx("html", testroot=...), app, make_app.
 pytest_plugins = ("sphinx.testing.fixtures",)
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

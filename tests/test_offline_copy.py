@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -13,10 +14,10 @@ from bs4 import BeautifulSoup
 from common import DOCS, Build, build_cleanly, page_soup, sphinx_build
 from sphinx.testing.util import SphinxTestApp
 
-from living_review.sphinxext.offline_copy import SITE_PATH
+from living_review.sphinxext.offline_copy import site_path
 from living_review.tools.bench import touch_newer
 
-EPUB_NAME = "acupuncture-for-sciatica.epub"
+EPUB_NAME = runpy.run_path(str(DOCS / "conf.py"))["epub_basename"] + ".epub"
 EPUBCHECK = Path("/usr/bin/epubcheck")  # Debian's epubcheck package (a jar run by java)
 NO_EPUBCHECK = "epubcheck not installed (apt-get install epubcheck)"
 
@@ -67,7 +68,7 @@ def test_epubcheck_finds_no_problem(real_epub: Build) -> None:
 def test_epub_about_page_links_to_the_published_copy(real_epub: Build) -> None:
     about = BeautifulSoup((real_epub.outdir / "about.xhtml").read_text("utf-8"), "html.parser")
     link = about.select_one("a.epub-download")
-    assert link["href"].startswith("https://") and link["href"].endswith(SITE_PATH)
+    assert link["href"].startswith("https://") and link["href"].endswith(f"_downloads/{EPUB_NAME}")
 
 
 @pytest.mark.sphinx("html", testroot="offline-copy", freshenv=True)
@@ -79,7 +80,7 @@ def test_site_links_and_serves_the_epub_once_built(app: SphinxTestApp, make_app)
     soup = page_soup(app.outdir, "index.html")
     assert soup.select("a.epub-download") == []
     assert soup.select_one(".epub-download").get_text() == "download the EPUB"
-    assert not (app.outdir / SITE_PATH).exists()
+    assert not (app.outdir / site_path(app.config)).exists()
 
     # An EPUB appears: the next incremental build links it and copies it into the site.
     epub.parent.mkdir()
@@ -87,5 +88,5 @@ def test_site_links_and_serves_the_epub_once_built(app: SphinxTestApp, make_app)
     touch_newer(epub)
     app = build_cleanly(make_app("html", srcdir=app.srcdir))
     link = page_soup(app.outdir, "index.html").select_one("a.epub-download")
-    assert link["href"] == SITE_PATH
-    assert (app.outdir / SITE_PATH).read_bytes() == b"PK fake epub"
+    assert link["href"] == site_path(app.config) == "_downloads/Offline.epub"
+    assert (app.outdir / site_path(app.config)).read_bytes() == b"PK fake epub"

@@ -1,8 +1,10 @@
 """The offline copy: an EPUB of the whole review, served by the web site, linked from a page.
 
 ``nox -s epub`` builds the EPUB with Sphinx's ``epub`` builder into ``docs/_build/epub/`` and
-builds the web site, whose HTML build copies it to ``_downloads/acupuncture-for-sciatica.epub``
-(:data:`SITE_PATH`): any HTML build finished after an EPUB build does, whatever the order.
+builds the web site, whose HTML build copies it to ``_downloads/<epub_basename>.epub``
+(:func:`site_path`): any HTML build finished after an EPUB build does, whatever the order.
+The file it copies is ``offline_copy_epub`` (relative to conf.py), by default where the EPUB
+builder writes with ``-b epub`` into ``_build/epub``: ``_build/epub/<epub_basename>.epub``.
 
 Pages link to it with a role::
 
@@ -30,14 +32,18 @@ from living_review.sphinxext import is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
-#: Where the EPUB is served in the web site, from the site's root.
-SITE_PATH = "_downloads/acupuncture-for-sciatica.epub"
 CLASS = "epub-download"
+
+
+def site_path(config: Config) -> str:
+    """Where the EPUB is served in the web site, from the site's root."""
+    return f"_downloads/{config.epub_basename}.epub"
 
 
 #: Build-environment attributes: the pages using the role, and whether an EPUB was there.
@@ -57,21 +63,22 @@ class EpubDownloadRole(SphinxRole):
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         text = self.text.strip() or "Download the EPUB"
-        node = nodes.reference(self.rawtext, text, refuri=SITE_PATH, classes=[CLASS])
+        node = nodes.reference(self.rawtext, text, refuri=site_path(self.config), classes=[CLASS])
         pages_with_links(self.env).add(self.env.docname)
         return [node], []
 
 
 def link_for(app: Sphinx, docname: str) -> str:
     """The EPUB's address as seen from *docname* in the current builder's output."""
+    path = site_path(app.config)
     if is_html_site(app.builder):
-        return relative_uri(app.builder.get_target_uri(docname), SITE_PATH)
+        return relative_uri(app.builder.get_target_uri(docname), path)
     base = app.config.html_baseurl
-    return base.rstrip("/") + "/" + SITE_PATH if base else SITE_PATH
+    return base.rstrip("/") + "/" + path if base else path
 
 
 def epub_source(app: Sphinx) -> Path | None:
-    """Where ``nox -s epub`` leaves the EPUB (``offline_copy_epub``), if configured."""
+    """Where ``nox -s epub`` leaves the EPUB (``offline_copy_epub``; None if set empty)."""
     configured = app.config.offline_copy_epub
     return Path(app.confdir, configured) if configured else None
 
@@ -118,22 +125,27 @@ def merge_pages(
 
 
 def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
-    """After a web-site build, copy the built EPUB to :data:`SITE_PATH` if there is one."""
+    """After a web-site build, copy the built EPUB to :func:`site_path` if there is one."""
     if exception is not None or not is_html_site(app.builder):
         return
     source = epub_source(app)
     if source is None or not source.is_file():
         logger.info("offline copy: no EPUB at %s yet (build it with `nox -s epub`)", source)
         return
-    target = Path(app.outdir, SITE_PATH)
+    target = Path(app.outdir, site_path(app.config))
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     logger.info("offline copy: %s", target)
 
 
+def default_epub_path(config: Config) -> str:
+    """Where ``sphinx-build -b epub <docs> <docs>/_build/epub`` writes the EPUB."""
+    return f"_build/epub/{config.epub_basename}.epub"
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the role, the link resolver and the copy step."""
-    app.add_config_value("offline_copy_epub", "", "html", types=frozenset({str}))
+    app.add_config_value("offline_copy_epub", default_epub_path, "html", types=frozenset({str}))
     app.add_role("epub-download", EpubDownloadRole())
     app.connect("doctree-resolved", resolve_links)
     app.connect("env-updated", rewrite_when_built_state_changes)
