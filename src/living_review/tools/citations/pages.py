@@ -84,10 +84,14 @@ class Page:
     at_words: list[tuple[int, str]] = field(default_factory=list)
     no_citations_reason: str = ""
     title_line: int = 1
+    #: Files this page pulls in with ``{include}`` (resolved paths), e.g. the urgent-care box.
+    includes: list[Path] = field(default_factory=list)
+    #: True for a file that is not a page of its own but is included into pages.
+    is_fragment: bool = False
 
     @property
     def is_content(self) -> bool:
-        return not is_exempt(self.docname, NOT_CONTENT_PAGES)
+        return not self.is_fragment and not is_exempt(self.docname, NOT_CONTENT_PAGES)
 
 
 def read_pages(docs: Path) -> list[Page]:
@@ -99,12 +103,38 @@ def read_pages(docs: Path) -> list[Page]:
         relative = path.relative_to(docs)
         if any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
             continue
-        try:
-            text = read_text(path)
-        except PageError as error:
-            raise UnusableInput(path, error.message) from None
-        pages.append(scan_page(text, path, relative.with_suffix("").as_posix()))
-    return pages
+        pages.append(_read_and_scan(path, relative.with_suffix("").as_posix()))
+    return pages + _included_fragments(pages, docs)
+
+
+def _read_and_scan(path: Path, docname: str) -> Page:
+    try:
+        text = read_text(path)
+    except PageError as error:
+        raise UnusableInput(path, error.message) from None
+    return scan_page(text, path, docname)
+
+
+def _included_fragments(pages: list[Page], docs: Path) -> list[Page]:
+    """The Markdown files that pages ``{include}`` (even from excluded folders such as
+    ``_fragments/``), each read once: their citations are the including pages' citations, and
+    a problem in one is reported at the fragment's own file and line."""
+    fragments: dict[Path, Page] = {}
+    queue = list(pages)
+    while queue:
+        page = queue.pop()
+        for path in page.includes:
+            if path in fragments or path.suffix != ".md" or not path.is_file():
+                continue  # a missing file is the build's error; other formats hold no roles
+            try:
+                docname = path.relative_to(docs.resolve()).with_suffix("").as_posix()
+            except ValueError:
+                docname = path.as_posix()
+            fragment = _read_and_scan(path, docname)
+            fragment.is_fragment = True
+            fragments[path] = fragment
+            queue.append(fragment)
+    return [fragments[path] for path in sorted(fragments)]
 
 
 def scan_page(text: str, path: Path, docname: str) -> Page:
@@ -119,6 +149,11 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
         page.no_citations_reason = str(reason).strip()
     for block in parsed.blocks:
         _scan_pieces(block.pieces, page)
+    page.includes = [
+        (path.parent / fence.argument.strip()).resolve()
+        for fence in parsed.directives
+        if fence.name == "include" and fence.argument.strip()
+    ]
     return page
 
 
