@@ -1,4 +1,4 @@
-"""Files that pages pull in with ``{include}`` (docs/_fragments/) are checked where they are written."""
+"""Files pages pull in with ``{include}`` (docs/_fragments/) are checked where written."""
 
 from __future__ import annotations
 
