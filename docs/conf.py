@@ -56,6 +56,7 @@ extensions = [
     "living_review.sphinxext.offline_copy",  # {epub-download} link; the site serves the EPUB
     "living_review.sphinxext.reference_style",  # checks the bibliography style is installed
     "living_review.sphinxext.citation_backlinks",  # "Cited in" links after each reference
+    "living_review.sphinxext.citation_popovers",  # the reference in a popover on each citation
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).
