@@ -7,9 +7,11 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from common import ROOT, ROOTS
 
 from living_review.tools.bench import Site, copy_project, scale
+from living_review.tools.toctree import toctree_entries
 
 
 def test_floor_builds_the_same_sources_without_the_site_extensions(tmp_path: Path) -> None:
@@ -36,3 +38,17 @@ def test_scaled_copy_has_unique_labels_and_every_page_in_a_toctree(tmp_path: Pat
     index = (docs / "index.md").read_text("utf-8")
     copies = [page.stem for page in docs.glob("*-copy*.md")]
     assert copies and all(f"\n{name}\n" in index for name in copies)
+
+
+def test_toctree_entries_are_read_as_myst_reads_them(tmp_path: Path) -> None:
+    page = tmp_path / "index.md"
+    page.write_text(
+        "# Home\n\n"
+        "````markdown\n```{toctree}\n:caption: The review\n\nnot-a-page\n```\n````\n\n"
+        "```{toctree}\n:caption: Other\n\nabout\n```\n\n"
+        ":::{toctree}\n:caption: The review\n:maxdepth: 1\n\nfirst\nsecond\n:::\n",
+        encoding="utf-8",
+    )
+    assert toctree_entries(page, "The review") == ["first", "second"]  # not the one in code
+    with pytest.raises(ValueError, match="no toctree captioned 'Missing'"):
+        toctree_entries(page, "Missing")

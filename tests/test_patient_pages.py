@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from bs4 import Tag
-from common import Build, cite_links
+from common import DOCS, Build, cite_links
+
+from living_review.tools.toctree import section_pages
 
 # Pages that tell readers most sciatica settles, or to start with conservative care: each
 # must show when not to wait.
@@ -23,15 +25,7 @@ WARNING_SIGNS = [
     "weight loss",
     "injury",
 ]
-SECTION_PAGES = [
-    "sciatica",
-    "acupuncture",
-    "how-it-works",
-    "effectiveness",
-    "safety",
-    "alternatives",
-    "bottom-line",
-]
+SECTION_PAGES = section_pages(DOCS)  # the home page's toctree "The review"
 
 
 def main_of(site: Build, page: str) -> Tag:

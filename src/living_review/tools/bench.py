@@ -37,15 +37,8 @@ from typing import NamedTuple
 
 from bs4 import BeautifulSoup
 
-SECTION_PAGES = [
-    "sciatica",
-    "acupuncture",
-    "how-it-works",
-    "effectiveness",
-    "safety",
-    "alternatives",
-    "bottom-line",
-]
+from living_review.tools.toctree import section_pages
+
 STRICT = ["-W", "--keep-going", "-n", "-q"]
 #: What a copy needs to build, and to install the project for `nox -s docs` (hatchling reads
 #: the readme and licence files named in pyproject.toml).
@@ -211,11 +204,12 @@ def copy_project(root: Path, dest: Path) -> Path:
 def scale(project: Path, pages: int) -> int:
     """Duplicate the section pages (labels made unique) until the site has about *pages*."""
     docs = project / "docs"
+    sections = section_pages(docs)
     existing = len(list(docs.glob("*.md")))
-    copies = max(0, round((pages - existing) / len(SECTION_PAGES)))
+    copies = max(0, round((pages - existing) / len(sections)))
     names = []
     for number in range(1, copies + 1):
-        for page in SECTION_PAGES:
+        for page in sections:
             text = (docs / f"{page}.md").read_text("utf-8")
             text = re.sub(r"^\((\S+)\)=$", rf"(\1-copy{number})=", text, flags=re.MULTILINE)
             name = f"{page}-copy{number}"
@@ -326,7 +320,7 @@ def cite_last_key_first(site: Site, out: str) -> str:
     """Edit the first section page to cite, first of all, the key numbered last. Returns it."""
     soup = BeautifulSoup((site.outdir(out) / "references.html").read_text("utf-8"), "html.parser")
     key = soup.select("[id^='cite-']")[-1]["id"].removeprefix("cite-")
-    page = site.docs / f"{SECTION_PAGES[0]}.md"
+    page = site.docs / f"{section_pages(site.docs)[0]}.md"
     lines = page.read_text("utf-8").splitlines(keepends=True)
     title = next(i for i, line in enumerate(lines) if line.startswith("# "))
     lines.insert(title + 1, f"\nThe benchmark cites this first {{cite:p}}`{key}`.\n")
