@@ -37,6 +37,28 @@ def test_cached_lookups_return_what_pybtex_returns() -> None:
         find_plugin("pybtex.backends", "no-such-backend")
 
 
+def test_without_the_cache_every_lookup_reads_the_installed_entry_points(monkeypatch) -> None:
+    """The control (UPSTREAM.md): pybtex asks importlib.metadata on every look-up."""
+    pybtex_cache.install_plugin_cache()
+    asked: list[str] = []
+    original = pybtex.plugin.entry_points
+
+    def counting_entry_points(**selection: str):
+        asked.append(selection["group"])
+        return original(**selection)
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", counting_entry_points)
+    uncached = pybtex.plugin._load_entry_point.__wrapped__
+    for _ in range(3):
+        uncached("pybtex.backends", "plaintext")
+    assert len(asked) == 3  # pybtex alone: a scan of every installed distribution each time
+    asked.clear()
+    pybtex.plugin._load_entry_point.cache_clear()
+    for _ in range(3):
+        find_plugin("pybtex.backends", "plaintext")
+    assert len(asked) == 1  # with the cache: once per process
+
+
 def test_registering_a_plugin_empties_the_lookup_cache() -> None:
     pybtex_cache.install_plugin_cache()
     plaintext = find_plugin("pybtex.backends", "plaintext")
