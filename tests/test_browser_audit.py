@@ -6,6 +6,7 @@ command, where /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,19 @@ def test_audit_reports_a_skipped_heading_level(fixture_sites: dict[str, Build]) 
     assert rules(findings) == expected, summarise(findings, 1, [m.name for m in FIXTURE_MODES])
     problems = {f.detail for f in findings if f.check == "headings"}
     assert problems == {"h1 is followed by h3 'Straight to level three': a level is skipped"}
+
+
+@pytest.mark.browser
+def test_audit_says_how_many_pages_are_done(fixture_sites: dict[str, Build]) -> None:
+    """Progress every PROGRESS_EVERY pages and at the end of each mode, with the time taken."""
+    lines: list[str] = []
+    light = [m for m in FIXTURE_MODES if m.name == "light"]
+    with serve(fixture_sites["browser-heading-skip"].outdir) as base_url:
+        browser_audit.audit_pages(base_url, ["index.html"] * 6, modes=light, progress=lines.append)
+    assert [re.sub(r"\(\d+ s\)$", "(N s)", line) for line in lines] == [
+        "axe-core, light: 5 of 6 pages audited (N s)",
+        "axe-core, light: 6 of 6 pages audited (N s)",
+    ]
 
 
 @pytest.mark.browser

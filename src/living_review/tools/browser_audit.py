@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -255,14 +256,27 @@ def require_chromium(chromium: Path) -> None:
         raise BrowserMissingError(INSTALL_CHROMIUM.format(path=chromium))
 
 
+#: How often the audit says how far it has got: every this many pages, and at each mode's end.
+PROGRESS_EVERY = 5
+
+
+def say(line: str) -> None:
+    """Print a line at once: nox reads the output through a pipe, which Python buffers."""
+    print(line, flush=True)
+
+
 def audit_pages(
     base_url: str,
     pages: Sequence[str],
     *,
     modes: Sequence[Mode] = MODES,
     chromium: Path = CHROMIUM,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Finding]:
-    """Open every page in every mode in one headless Chromium; return every problem found."""
+    """Open every page in every mode in one headless Chromium; return every problem found.
+
+    *progress*, if given, is told how many pages of each mode are done (every
+    :data:`PROGRESS_EVERY` pages and at the end of each mode)."""
     from playwright.sync_api import sync_playwright
 
     require_chromium(chromium)
@@ -275,7 +289,7 @@ def audit_pages(
         )
         try:
             for mode in modes:
-                findings += _audit_mode(browser, base_url, pages, mode, axe)
+                findings += _audit_mode(browser, base_url, pages, mode, axe, progress)
         finally:
             browser.close()
     return findings
@@ -317,11 +331,17 @@ def new_context(browser: Any, mode: Mode) -> Any:
 
 
 def _audit_mode(
-    browser: Any, base_url: str, pages: Sequence[str], mode: Mode, axe: str
+    browser: Any,
+    base_url: str,
+    pages: Sequence[str],
+    mode: Mode,
+    axe: str,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Finding]:
     """All pages in one mode, in a fresh browser context."""
     context = new_context(browser, mode)
     findings: list[Finding] = []
+    started = time.monotonic()
     try:
         page = context.new_page()
         events = _PageEvents()
@@ -329,7 +349,7 @@ def _audit_mode(
         page.on("pageerror", events.exception)
         page.on("requestfailed", events.request_failed)
         page.on("response", events.response)
-        for name in pages:
+        for done, name in enumerate(pages, start=1):
             events.problems.clear()
             page.goto(base_url + name, wait_until="load")
             page.add_script_tag(content=axe)
@@ -356,6 +376,11 @@ def _audit_mode(
                 findings.append(Finding(name, mode.name, "images", "alt-text", "critical", problem))
             for check, rule, detail in events.problems:
                 findings.append(Finding(name, mode.name, check, rule, "serious", detail))
+            if progress and (done % PROGRESS_EVERY == 0 or done == len(pages)):
+                progress(
+                    f"axe-core, {mode.name}: {done} of {len(pages)} pages audited "
+                    f"({time.monotonic() - started:.0f} s)"
+                )
     finally:
         context.close()
     return findings
@@ -441,17 +466,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     failed = False
     with serve(html_dir, base_path) as base_url:
-        print(f"Serving {html_dir} at {base_url}; auditing {len(pages)} pages in Chromium.")
-        findings = audit_pages(base_url, pages, modes=modes, chromium=args.chromium)
+        say(
+            f"Serving {html_dir} at {base_url}; auditing {len(pages)} pages in Chromium, in "
+            f"{len(modes)} modes ({', '.join(m.name for m in modes)})."
+        )
+        findings = audit_pages(base_url, pages, modes=modes, chromium=args.chromium, progress=say)
         (report_dir / "axe.json").write_text(
             json.dumps([asdict(f) for f in findings], indent=1), encoding="utf-8"
         )
-        print(summarise(findings, len(pages), [m.name for m in modes]))
+        say(summarise(findings, len(pages), [m.name for m in modes]))
         failed |= bool(findings)
 
         if lighthouse_bin is not None:
             results = []
-            for page in args.lighthouse_pages or LIGHTHOUSE_PAGES:
+            lighthouse_pages = args.lighthouse_pages or LIGHTHOUSE_PAGES
+            for number, page in enumerate(lighthouse_pages, start=1):
+                say(
+                    f"Lighthouse {number} of {len(lighthouse_pages)} under way: {page} "
+                    "(a phone on throttled 4G)"
+                )
+                started = time.monotonic()
                 results.append(
                     lighthouse.run_lighthouse(
                         base_url + page,
@@ -461,6 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         chrome_flags=CHROMIUM_FLAGS,
                         report_path=report_dir / f"lighthouse-{page.replace('/', '-')}.json",
                     )
+                )
+                say(
+                    f"Lighthouse {number} of {len(lighthouse_pages)}: {page} done in "
+                    f"{time.monotonic() - started:.0f} s"
                 )
             print("\nLighthouse (phone, throttled 4G; scores 0-1, kB transferred):")
             print(lighthouse.format_table(results))
