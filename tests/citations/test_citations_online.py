@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from living_review.bibfile import parse_bibtex
 from living_review.tools.citations import cli
-from living_review.tools.citations.bibfile import parse_bibtex
 from living_review.tools.citations.online import UNCHECKED, OnlineSettings, check_online
 from living_review.tools.citations.report import Problem
 from living_review.tools.citations.webclient import Client, ClientSettings, retry_after

@@ -11,8 +11,8 @@ from sphinxcontrib.bibtex.citation_target import parse_citation_targets
 from sphinxcontrib.bibtex.domain import BibtexDomain
 from sphinxcontrib.bibtex.foot_domain import BibtexFootDomain
 
+from living_review.bibfile import parse_bibtex
 from living_review.tools.citations import cli
-from living_review.tools.citations.bibfile import parse_bibtex
 from living_review.tools.citations.pages import CITE_ROLES, _citation_keys, scan_page
 from living_review.tools.citations.rules import RULES, check_bibfile
 
@@ -23,28 +23,45 @@ PAGE = "docs/index.md"
 #: fixture (named after its rule) -> every (file, line) the rule must report there, and nothing
 #: else: each fixture is clean apart from the one mistake (and the look-alikes it must ignore).
 EXPECTED: dict[str, set[tuple[str, int]]] = {
-    "bib-parse-error": {(BIB, 12)},  # comma missing at the end of line 11
+    # A comma missing at the end of line 11; a brace opened on line 19 and never closed, which
+    # pybtex only notices at the next entry (line 25), but which belongs to the entry before.
+    "bib-parse-error": {(BIB, 12), (BIB, 19)},
     "bib-duplicate-key": {(BIB, 1), (BIB, 9)},  # both copies, keys differing only in case
     "bib-repeated-field": {(BIB, 7)},  # the second `year`
     "bib-duplicate-id": {(BIB, 15), (BIB, 16)},  # the second entry's doi and pubmed lines
-    "bib-unknown-type": {(BIB, 9)},
-    "bib-missing-field": {(BIB, 9), (BIB, 18)},  # no journal; an empty title
+    "bib-unknown-type": {(BIB, 9), (BIB, 16), (BIB, 24)},  # @webpage, @conference, @report
+    "bib-missing-field": {(BIB, 9), (BIB, 16)},  # no journal; no year
+    "bib-empty-field": {(BIB, 14), (BIB, 20)},  # doi = {}; title = { }
+    "bib-null-field": {(BIB, 14), (BIB, 15)},  # null, NULL; not a title about null results
+    # A link in eprint; an eprint from HAL; not an arXiv identifier with archiveprefix = arXiv.
+    "bib-bad-eprint": {(BIB, 15), (BIB, 23)},
+    "bib-bad-name": {(BIB, 10), (BIB, 18)},  # {,}; "and ..."; not "and others" or a group
+    # \emph and \textit; $d^2$; not accents, \&, {protected} words or math pybtex converts.
+    "bib-raw-latex": {(BIB, 11), (BIB, 15)},
     "bib-bad-doi": {(BIB, 14), (BIB, 22)},  # a doi.org link; no suffix
     "bib-bad-pubmed": {(BIB, 14)},
     "bib-bad-pmcid": {(BIB, 14)},
     "bib-insecure-url": {(BIB, 13)},
     "bib-pmid-field": {(BIB, 15)},
-    "bib-no-identifier": {(BIB, 9), (BIB, 16)},  # nothing; a url on an article (not a guideline)
+    # Nothing; a url on an article (not a guideline); not an arXiv preprint (the style links it).
+    "bib-no-identifier": {(BIB, 9), (BIB, 16)},
     "bib-url-repeats-id": {(BIB, 15)},
     "bib-uncited": {(BIB, 9)},  # and not the entry with keywords = {excluded}
     # Not the unknown keys in code spans (one over two lines), fences, indented code, a
     # code block inside an admonition, or comments: MyST does not read those as roles.
-    "cite-unknown-key": {(PAGE, 4), (PAGE, 5)},
+    # A typo; a key nowhere; a key in the wrong case (sphinxcontrib-bibtex matches case exactly).
+    "cite-unknown-key": {(PAGE, 4), (PAGE, 5), (PAGE, 6)},
     # pandoc, pandoc in-text, LaTeX, rST role, no backticks, space, unknown role, no comma,
     # and pandoc inside a directive body; not the ones in code, comments, e-mails or URLs.
     "cite-bad-syntax": {(PAGE, line) for line in (4, 5, 6, 7, 8, 9, 10, 11, 23)},
     # not about.md (no_citations: reason) nor references.md (not a content page)
     "page-no-citation": {("docs/uncited.md", 7)},
+}
+
+
+#: fixture -> the one (file, line) where it cannot be used at all: exit 2, one line on stderr.
+UNUSABLE: dict[str, tuple[str, int]] = {
+    "unreadable": (BIB, 11),  # a Latin-1 byte in entry cafe2021
 }
 
 
@@ -65,7 +82,7 @@ def parse_line(line: str, root: Path) -> tuple[str, int, str]:
 
 
 def test_every_rule_has_a_fixture() -> None:
-    assert set(EXPECTED) == set(RULES)
+    assert set(EXPECTED) | set(UNUSABLE) == set(RULES)
 
 
 @pytest.mark.parametrize("rule", sorted(EXPECTED))
@@ -75,6 +92,18 @@ def test_rule_fires_on_its_fixture(rule: str, capsys: pytest.CaptureFixture[str]
     assert found == {(path, line, rule) for path, line in EXPECTED[rule]}
     assert status == 1
     assert lines[-1].startswith(f"citations: {len(EXPECTED[rule])} problem")
+
+
+@pytest.mark.parametrize("rule", sorted(UNUSABLE))
+def test_unusable_input_is_one_line_and_exit_2(
+    rule: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = FIXTURES / rule
+    assert cli.main(["--bib", str(root / BIB), "--docs", str(root / "docs")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    (error,) = err.splitlines()
+    assert parse_line(error, root) == (*UNUSABLE[rule], rule)
 
 
 def test_clean_fixture_passes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,10 +118,25 @@ def test_messages_name_the_entry_and_the_fix(capsys: pytest.CaptureFixture[str])
     assert "key 'good2020' is defined 2 times (lines 1, 9)" in lines[0]
     _, lines = run_fixture("cite-unknown-key", capsys)
     assert "cites 'good2002', not in references.bib; did you mean 'good2020'?" in lines[0]
+    assert (
+        "cites 'Good2020', not in references.bib; it is 'good2020' there, and keys must "
+        "match case exactly" in lines[2]
+    )
     _, lines = run_fixture("bib-bad-doi", capsys)
     assert "write the bare DOI (10.1000/doiurl)" in lines[0]
     _, lines = run_fixture("bib-parse-error", capsys)
-    assert "is a comma missing at the end of the previous field?" in lines[0]
+    assert (
+        "entry 'broken2021': BibTeX syntax error: '}' expected (is a comma missing at the "
+        "end of the previous field?)" in lines[0]
+    )
+    assert (
+        "entry 'unbalanced2022': a brace opened in field 'title' is never closed, so its "
+        "value runs on over 'journal', 'year', 'doi'" in lines[1]
+    )
+    _, lines = run_fixture("bib-unknown-type", capsys)
+    assert "cannot format @conference entries: use @inproceedings" in lines[1]
+    _, lines = run_fixture("bib-bad-eprint", capsys)
+    assert "write the bare arXiv identifier (2101.00001)" in lines[0]
 
 
 def test_the_real_project_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,7 +153,7 @@ def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     latin1.write_bytes("@misc{a, title = {Caf\xe9}}".encode("latin-1"))
     assert cli.main(["--bib", str(latin1), "--docs", str(docs)]) == 2
     assert cli.main(["--bib", str(FIXTURES / "clean" / BIB), "--docs", str(tmp_path / "no")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "unreadable: No such file or directory" in capsys.readouterr().err
 
 
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +167,12 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     [
         ("@article{a,\n  author = {A, B, C, D},\n}", 2, "Too many commas"),
         ("@article{a,\n  title = undefinedmacro,\n}", 2, "undefined string"),
-        ("@article{a,\n  title = {unbalanced,\n}\n", 4, "premature end of file"),
+        # An unclosed brace or entry: at the field or entry that opened it, not where the
+        # file ends or the next entry starts.
+        ("@article{a,\n  title = {unbalanced,\n}\n", 2, "'title' is never closed: the file"),
+        ("@article{a,\n  title = {x {y},\n  year = {1},\n}\n", 2, "runs on over 'year'"),
+        ("@article{a,\n  title = {x {y},\n  year = 1}\n\n@misc{b,\n  year = 1}\n", 2, "'year'"),
+        ("@article{a,\n  year = 1\n\n@misc{b,\n  year = 1}\n", 1, "'a' is not closed before"),
     ],
 )
 def test_other_parse_errors_have_lines(text: str, line: int, words: str) -> None:
@@ -157,3 +206,11 @@ def test_fences_and_code_do_not_count() -> None:
     page = scan_page(text, Path("p.md"), "p")
     assert [(c.key, c.line) for c in page.citations] == [("in_note", 5)]
     assert page.bad == []
+
+
+def test_an_eprint_the_style_cannot_link_is_no_identifier_and_says_why() -> None:
+    text = "@misc{hal2022,\n  author = {Roe, R.},\n  title = {T},\n  year = {2022},\n"
+    text += "  eprint = {hal-01234567},\n  archiveprefix = {HAL},\n}\n"
+    found = {p.rule: p.message for p in check_bibfile(parse_bibtex(text, Path("x.bib")))}
+    assert "links every eprint to arxiv.org" in found["bib-bad-eprint"]
+    assert "its eprint is not an arXiv identifier the style can link" in found["bib-no-identifier"]

@@ -14,8 +14,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from living_review.bibfile import read_bibfile
+
 from ..network import NO_NETWORK, unreachable
-from .bibfile import read_bibfile
 from .pages import read_pages
 from .report import (
     EXIT_CLEAN,
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bib = read_bibfile(args.bib)
         pages = read_pages(args.docs)
     except UnusableInput as error:
-        print(f"{error.path}: error: cannot read: {error.reason}", file=sys.stderr)
+        print(error.problem.format(), file=sys.stderr)  # path:line: rule-id: message
         return EXIT_UNUSABLE
     problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages)
     checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .bibfile import BibEntry, BibFile
+from living_review.bibfile import BibEntry, BibFile
+
 from .matching import first_author_matches, latex_to_text, titles_match, year_matches
 from .report import Problem
 from .rules import DOI, PMCID, PUBMED

@@ -6,49 +6,22 @@ to it, followed by a one-line summary.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+
+# Problem and UnusableInput are shared with the site build; the checks import them from here.
+from living_review.problems import Problem, UnusableInput, display_path
+
+__all__ = [
+    "EXIT_CLEAN", "EXIT_PROBLEMS", "EXIT_UNCHECKED", "EXIT_UNUSABLE",
+    "Problem", "UnusableInput", "display_path", "plural", "summary",
+]  # fmt: skip
 
 #: Exit statuses of ``python -m living_review.tools.citations``.
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 EXIT_UNCHECKED = 3  # --online only: nothing wrong found, but some checks could not be run
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One finding, tied to a file and a line (1-based)."""
-
-    path: Path
-    line: int
-    rule: str
-    message: str
-
-    def format(self, relative_to: Path | None = None) -> str:
-        """``path:line: rule-id: message``, with the path relative to *relative_to* if inside."""
-        return f"{display_path(self.path, relative_to)}:{self.line}: {self.rule}: {self.message}"
-
-
-class UnusableInput(Exception):
-    """An input file cannot be read at all (missing, unreadable, not UTF-8)."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: cannot read: {reason}")
-        self.path = path
-        self.reason = reason
-
-
-def display_path(path: Path, relative_to: Path | None = None) -> str:
-    """*path* relative to *relative_to* (default: the working directory) when it is inside it."""
-    base = relative_to or Path.cwd()
-    try:
-        return os.fspath(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return os.fspath(path)
 
 
 def plural(count: int, word: str) -> str:

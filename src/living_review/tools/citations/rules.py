@@ -1,8 +1,9 @@
 """The offline rules: what makes a reference or a citation wrong, each with a stable id.
 
-Rules take what :mod:`.bibfile` and :mod:`.pages` read and return :class:`~.report.Problem`\\ s.
-Every message names the entry or key and says what to do, so a reviewer can act on it without
-reading this code.
+Rules take what :mod:`living_review.bibfile` and :mod:`.pages` read and return
+:class:`~.report.Problem`\\ s. Every message names the entry or key and says what to do, so a
+reviewer can act on it without reading this code. The rules about entries the style would print
+wrongly live in :mod:`living_review.bib_rendering`, which the site build runs too.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Iterable
 from urllib.parse import unquote
 
-from pybtex.plugin import find_plugin
+from living_review import bib_rendering
+from living_review.bib_rendering import EntryRule, Hit, arxiv_linked, check_rendering
+from living_review.bibfile import PARSE_ERROR, BibEntry, BibFile
+from living_review.problems import UNREADABLE
 
-from .bibfile import PARSE_ERROR, BibEntry, BibFile
 from .pages import Page
 from .report import Problem
 
@@ -26,19 +28,20 @@ RULES: dict[str, str] = {
     "bib-duplicate-key": "two entries share a key (reported on both lines)",
     "bib-repeated-field": "a field appears twice in one entry",
     "bib-duplicate-id": "two entries have the same DOI, PubMed ID or PMCID",
-    "bib-unknown-type": "the bibliography style cannot format this entry type",
-    "bib-missing-field": "a field the entry type needs is missing or empty",
+    **bib_rendering.RULES,
+    "bib-missing-field": "a field the entry type needs is missing",
     "bib-bad-doi": "DOI is not 10.<registrant>/<suffix> (or is given as a URL)",
     "bib-bad-pubmed": "PubMed ID is not a number",
     "bib-bad-pmcid": "PMCID is not PMC<digits>",
     "bib-insecure-url": "url is not an https:// address",
     "bib-pmid-field": "PubMed ID in a `pmid` field, which the style ignores (use `pubmed`)",
-    "bib-no-identifier": "no DOI, PubMed ID or PMCID (a guideline, @misc, may use its url)",
+    "bib-no-identifier": "no DOI, PubMed ID, PMCID or arXiv eprint (a guideline may use its url)",
     "bib-url-repeats-id": "url only repeats the DOI or PubMed ID, which the style already links",
     "bib-uncited": "entry cited on no page (mark deliberate ones `keywords = {excluded}`)",
     "cite-unknown-key": "a page cites a key that references.bib does not define",
     "cite-bad-syntax": "citation written in a syntax MyST does not render",
     "page-no-citation": "a content page cites nothing",
+    UNREADABLE: "a file cannot be read at all: missing, or not UTF-8 (exit status 2)",
 }
 
 #: ``keywords`` value that marks an entry kept on purpose although no page cites it.
@@ -83,16 +86,6 @@ PUBMED_URL = re.compile(
 )
 
 
-def supported_types(style: str = STYLE) -> frozenset[str]:
-    """Entry types the style can format (it has a ``get_<type>_template`` for each)."""
-    style_class = find_plugin("pybtex.style.formatting", style)
-    return frozenset(
-        name.removeprefix("get_").removesuffix("_template")
-        for name in dir(style_class)
-        if name.startswith("get_") and name.endswith("_template")
-    )
-
-
 # -- references.bib ------------------------------------------------------------------------
 
 
@@ -101,17 +94,10 @@ def check_bibfile(bib: BibFile) -> list[Problem]:
     problems = list(bib.problems)
     problems += duplicate_keys(bib)
     problems += duplicate_identifiers(bib)
-    types = supported_types()
+    problems += check_rendering(bib, STYLE)
     for entry in bib.entries:
         for rule in ENTRY_RULES:
             problems += [Problem(bib.path, *hit) for hit in rule(entry)]
-        if entry.type not in types:
-            known = ", ".join(sorted(types))
-            message = (
-                f"entry '{entry.key}': the site's bibliography style ({STYLE}) cannot format "
-                f"@{entry.type} entries; use one of: {known}"
-            )
-            problems.append(Problem(bib.path, entry.line, "bib-unknown-type", message))
     return problems
 
 
@@ -154,17 +140,6 @@ def duplicate_identifiers(bib: BibFile) -> list[Problem]:
     return problems
 
 
-class Hit(NamedTuple):
-    """A problem in one entry: the line, the rule id, the message."""
-
-    line: int
-    rule: str
-    message: str
-
-
-EntryRule = Callable[[BibEntry], Iterable[Hit]]
-
-
 def repeated_fields(entry: BibEntry) -> Iterable[Hit]:
     first_line: dict[str, int] = {}
     for bib_field in entry.fields:
@@ -183,22 +158,14 @@ def repeated_fields(entry: BibEntry) -> Iterable[Hit]:
 def missing_fields(entry: BibEntry) -> Iterable[Hit]:
     for need in REQUIRED.get(entry.type, DEFAULT_REQUIRED):
         names = need if isinstance(need, tuple) else (need,)
-        if any(entry.value(name) for name in names):
-            continue
-        empty = [name for name in names if entry.get(name)]
+        if any(entry.get(name) for name in names):
+            continue  # present; if it is empty, bib-empty-field says so
         wanted = " or ".join(f"'{name}'" for name in names)
-        if empty:
-            yield Hit(
-                entry.line_of(empty[0]),
-                "bib-missing-field",
-                f"entry '{entry.key}': field '{empty[0]}' is empty",
-            )
-        else:
-            yield Hit(
-                entry.line,
-                "bib-missing-field",
-                f"entry '{entry.key}' (@{entry.type}) has no {wanted} field",
-            )
+        yield Hit(
+            entry.line,
+            "bib-missing-field",
+            f"entry '{entry.key}' (@{entry.type}) has no {wanted} field",
+        )
 
 
 def malformed_identifiers(entry: BibEntry) -> Iterable[Hit]:
@@ -253,9 +220,16 @@ def malformed_identifiers(entry: BibEntry) -> Iterable[Hit]:
 def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
     if any(entry.value(name) for name in ("doi", "pubmed", "pmcid")):
         return
+    if arxiv_linked(entry):
+        return  # a preprint: the style links its arXiv page
     if entry.value("url") and entry.type in URL_IDENTIFIED_TYPES:
         return
-    if entry.value("url"):
+    if entry.value("eprint"):
+        advice = (
+            "its eprint is not an arXiv identifier the style can link (see bib-bad-eprint): "
+            "add its DOI, PubMed ID or PMCID, or the arXiv identifier"
+        )
+    elif entry.value("url"):
         advice = (
             f"a url identifies only guidelines and other web documents (@misc); this is "
             f"@{entry.type}: add its DOI, PubMed ID or PMCID"
@@ -311,7 +285,9 @@ def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
     """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax."""
     problems: list[Problem] = []
     keys = {entry.key.lower(): entry.key for entry in bib.entries}
-    known = set(keys) | bib.damaged_keys  # a damaged entry already has its parse error
+    # sphinxcontrib-bibtex finds a cited key only as written, case included (while pybtex
+    # takes two keys differing in case for one, so bib-duplicate-key ignores case).
+    known = {entry.key for entry in bib.entries} | bib.damaged_keys  # damaged: a parse error
     cited: set[str] = set()
     for page in pages:
         for bad in page.bad:
@@ -324,11 +300,14 @@ def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
                 )
                 problems.append(Problem(page.path, line, "cite-bad-syntax", message))
         for citation in page.citations:
-            cited.add(citation.key.lower())
-            if citation.key.lower() in known:
+            cited.add(citation.key.lower())  # cited, if in the wrong case: one problem, not two
+            if citation.key in known:
                 continue
-            close = difflib.get_close_matches(citation.key, list(keys.values()), n=1, cutoff=0.75)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            if (written := keys.get(citation.key.lower())) is not None:
+                hint = f"; it is '{written}' there, and keys must match case exactly"
+            else:
+                close = difflib.get_close_matches(citation.key, list(keys.values()), cutoff=0.75)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
             message = f"{{{citation.role}}} cites '{citation.key}', not in references.bib{hint}"
             problems.append(Problem(page.path, citation.line, "cite-unknown-key", message))
         if page.is_content and not page.citations and not page.no_citations_reason:

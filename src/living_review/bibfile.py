@@ -18,10 +18,20 @@ tokenizer then resumes at the next ``@``. Repeated keys and fields stay visible 
 the rules to report. Finally, when the file looks clean, the real ``Parser`` reads it once more
 (:func:`_build_parser_error`), so anything else pybtex would refuse still fails this check
 rather than the build.
+
+Every syntax error names the entry it is in. An unclosed brace is reported where it opens: the
+value then runs on over the next fields (or entries) until some later brace closes it, and
+pybtex only notices at the next entry, or at the end of the file. A byte that is not UTF-8 is
+reported with its line and entry too.
+
+This module is shared: ``nox -s citations`` (:mod:`living_review.tools.citations`) and the site
+build (:mod:`living_review.sphinxext.bibliography_check`) both read the file with it, so a file
+one refuses, the other refuses with the same message.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,13 +41,16 @@ from pybtex.bibtex.utils import split_name_list
 from pybtex.database import BibliographyDataError, Person
 from pybtex.database.input.bibtex import LowLevelParser, Parser, month_names
 from pybtex.exceptions import PybtexError
-from pybtex.scanner import PybtexSyntaxError, TokenRequired
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 from pybtex.utils import CaseInsensitiveDict
 
-from .report import Problem, UnusableInput
+from living_review.problems import Problem, UnusableInput
 
 PARSE_ERROR = "bib-parse-error"
 _END_EXPECTED = ("'}' expected", "')' expected")  # after a value with no comma behind it
+#: In a value, a later line that starts a field (``year = ``) or an entry (``@article{``): the
+#: value has run on past where it should have ended, because a brace in it was never closed.
+_RUN_ON = re.compile(r"\n\s*(?:@\s*(?P<entry>[A-Za-z]\w*)\s*[{(]|(?P<field>[A-Za-z][\w-]*)\s*=)")
 PERSON_FIELDS = frozenset(name.lower() for name in Person.valid_roles)  # author, editor
 
 
@@ -86,6 +99,12 @@ class BibFile:
     damaged_keys: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class _SyntaxProblem:
+    line: int
+    message: str
+
+
 class _LocatingParser(LowLevelParser):
     """pybtex's BibTeX tokenizer, noting where entries and fields start and collecting errors."""
 
@@ -96,14 +115,47 @@ class _LocatingParser(LowLevelParser):
             handle_error=self._collect,
             filename=filename,
         )
-        self.errors: list[PybtexSyntaxError] = []
+        self.errors: list[_SyntaxProblem] = []
         self.entry_line = 0
         self.entry_failed = False
         self.field_lines: list[int] = []
+        self.field_line = 0  # where the field being read (or last read) starts
+        self.last_part = ""  # the last piece of a value read (``{...}``, ``"..."``, a macro)
 
     def _collect(self, error: PybtexSyntaxError) -> None:
-        self.errors.append(error)
+        self.errors.append(self._locate(error))
         self.entry_failed = True
+
+    def _locate(self, error: PybtexSyntaxError) -> _SyntaxProblem:
+        """Where the mistake is, and what it is, in the words of the entry it is in."""
+        key = self.current_entry_key
+        entry = f"entry '{key}'" if key else f"the entry on line {self.entry_line}"
+        at_eof = isinstance(error, PrematureEOF)
+        at_next_entry = self.text.startswith("@", self.pos)
+        if at_eof or at_next_entry:
+            fields = list(zip(self.current_fields or [], self.field_lines, strict=False))
+            if at_eof and self.current_field_name:  # its value was read, then the file ended
+                fields.append(((self.current_field_name, [self.last_part]), self.field_line))
+            for (name, parts), line in fields:
+                run_on = [
+                    f"@{found['entry']}" if found["entry"] else found["field"]
+                    for found in _RUN_ON.finditer("".join(parts))
+                ]
+                if run_on:
+                    return _SyntaxProblem(line, _unclosed_brace(entry, name, run_on))
+        if at_eof and self.current_field_name:
+            message = (
+                f"{entry}: the value of field '{self.current_field_name}' is never closed: the "
+                "file ends first (a '}' or a closing quote is missing)"
+            )
+            return _SyntaxProblem(self.field_line or self.entry_line, message)
+        if at_next_entry:
+            message = (
+                f"{entry} is not closed before the next entry starts (line {error.lineno}): add "
+                "its closing brace, or close a brace left open in one of its fields"
+            )
+            return _SyntaxProblem(self.entry_line, message)
+        return _SyntaxProblem(error.lineno or self.entry_line or 1, f"{entry}: {_describe(error)}")
 
     def parse_command(self):  # type: ignore[no-untyped-def]
         # skip_to("@") has just consumed the "@", so lineno is the entry's first line.
@@ -112,9 +164,13 @@ class _LocatingParser(LowLevelParser):
         self.field_lines = []
         return super().parse_command()
 
+    def parse_value_part(self) -> str:
+        self.last_part = super().parse_value_part()
+        return self.last_part
+
     def parse_field(self) -> None:
         self.eat_whitespace()
-        line = self.lineno
+        line = self.field_line = self.lineno
         super().parse_field()
         # The base class appends (name, value) to current_fields exactly when a name was read
         # and its value parsed without an exception, i.e. when we get here with a name.
@@ -125,13 +181,33 @@ class _LocatingParser(LowLevelParser):
 def read_bibfile(path: Path) -> BibFile:
     """Parse *path*; raises :class:`UnusableInput` if it cannot be read as UTF-8 text."""
     try:
-        text = path.read_text(encoding="utf-8")  # docs/conf.py: bibtex_encoding = "utf-8"
-    except UnicodeDecodeError as error:
-        reason = f"not UTF-8 text ({error.reason} at byte {error.start})"
-        raise UnusableInput(path, reason) from None
+        data = path.read_bytes()
     except OSError as error:
         raise UnusableInput(path, error.strerror or str(error)) from None
+    try:
+        text = data.decode("utf-8")  # docs/conf.py: bibtex_encoding = "utf-8"
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, data, error) from None
     return parse_bibtex(text, path)
+
+
+def _not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> UnusableInput:
+    """The first byte that is not UTF-8: its line, and the entry it is in (or follows)."""
+    before = data[: error.start].decode("utf-8")
+    parser = _LocatingParser(before, filename=str(path))
+    keys = [body[0] for command, body in parser if command.lower() not in ("string", "preamble")]
+    if keys and parser.entry_failed:  # the text before the byte ends inside that entry
+        where = f"entry '{keys[-1]}': "
+    elif keys:
+        where = f"after entry '{keys[-1]}': "
+    else:
+        where = ""
+    byte = data[error.start : error.start + 1].hex()
+    reason = (
+        f"{where}byte 0x{byte} is not UTF-8 ({error.reason}): save {path.name} as UTF-8 "
+        "(it may have been saved as Latin-1 or Windows-1252)"
+    )
+    return UnusableInput(path, reason, line=before.count("\n") + 1)
 
 
 def parse_bibtex(text: str, path: Path) -> BibFile:
@@ -146,7 +222,7 @@ def parse_bibtex(text: str, path: Path) -> BibFile:
         key, raw_fields = body
         if parser.entry_failed:
             if key:
-                damaged.add(key.lower())
+                damaged.add(key)  # exactly as written: citations match keys exactly
             continue
         lines = parser.field_lines
         if len(lines) != len(raw_fields):  # cannot happen with pybtex 0.24-0.26; stay safe
@@ -158,7 +234,7 @@ def parse_bibtex(text: str, path: Path) -> BibFile:
         problems.extend(_read_persons(entry, path))
         entries.append(entry)
     for error in parser.errors:
-        problems.append(Problem(path, error.lineno or 1, PARSE_ERROR, _describe(error)))
+        problems.append(Problem(path, error.line, PARSE_ERROR, error.message))
     if not problems:
         problems.extend(_build_parser_error(text, path))
     return BibFile(path, entries, problems, damaged)
@@ -178,6 +254,14 @@ def _read_persons(entry: BibEntry, path: Path) -> list[Problem]:
             continue
         entry.persons[bib_field.name] = names
     return problems
+
+
+def _unclosed_brace(entry: str, name: str, run_on: list[str]) -> str:
+    taken = ", ".join(f"'{word}'" for word in run_on[:3])
+    return (
+        f"{entry}: a brace opened in field '{name}' is never closed, so its value runs on over "
+        f"{taken}{', ...' if len(run_on) > 3 else ''}: close the brace in '{name}'"
+    )
 
 
 def _describe(error: PybtexSyntaxError) -> str:
