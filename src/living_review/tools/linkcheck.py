@@ -84,7 +84,7 @@ class BibliographyLinks:
     """
 
     def __init__(self, bib: Path, sourcedir: Path) -> None:
-        from .citations.bibfile import read_bibfile
+        from living_review.bibfile import read_bibfile
         from .citations.report import UnusableInput, display_path
 
         self.sourcedir = sourcedir
