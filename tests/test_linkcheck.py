@@ -6,16 +6,16 @@ import json
 import re
 import runpy
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from common import DOCS, ROOTS
 
 from living_review.tools import linkcheck
+from living_review.tools.site_server import loopback_server
 
 SLOW_SECONDS = 3.0
 
@@ -54,17 +54,12 @@ class Pages(BaseHTTPRequestHandler):
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The fixture site, its links pointing at a server started for this test."""
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
-    httpd.daemon_threads = True
-    httpd.block_on_close = False
-    threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True).start()
-    source = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-linkcheck", source)
-    page = source / "index.md"
-    page.write_text(page.read_text().replace("PORT", str(httpd.server_address[1])))
-    yield source
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(Pages) as httpd:
+        source = tmp_path / "src"
+        shutil.copytree(ROOTS / "test-linkcheck", source)
+        page = source / "index.md"
+        page.write_text(page.read_text().replace("PORT", str(httpd.server_address[1])))
+        yield source
 
 
 def test_broken_link_is_reported_and_fails(

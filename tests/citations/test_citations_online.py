@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -24,6 +24,7 @@ from living_review.tools.citations import cli
 from living_review.tools.citations.online import UNCHECKED, OnlineSettings, check_online
 from living_review.tools.citations.report import Problem
 from living_review.tools.citations.webclient import Client, ClientSettings, retry_after
+from living_review.tools.site_server import base_url, loopback_server
 
 SLOW_SECONDS = 1.0  # how long the fake server stalls on the "slow" DOI
 CLIENT_TIMEOUT = 0.2
@@ -165,14 +166,8 @@ class FakeAPIs(BaseHTTPRequestHandler):
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, type[FakeAPIs]]]:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     handler = type("Handler", (FakeAPIs,), {"requests": [], "busy_answered": set()})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    httpd.block_on_close = False  # do not wait for the stalled "slow" answer
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(handler) as httpd:  # does not wait for the stalled "slow" answer
+        yield base_url(httpd, ""), handler
 
 
 def settings_for(base: str, cache: Path | None) -> OnlineSettings:
