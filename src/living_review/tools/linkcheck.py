@@ -85,6 +85,7 @@ class BibliographyLinks:
 
     def __init__(self, bib: Path, sourcedir: Path) -> None:
         from living_review.bibfile import read_bibfile
+
         from .citations.report import UnusableInput, display_path
 
         self.sourcedir = sourcedir
