@@ -40,6 +40,7 @@ extensions = [
     "living_review.sphinxext.quiet_output",  # first: drops two upstream messages nobody can act on
     "myst_parser",
     "sphinxcontrib.bibtex",
+    "living_review.sphinxext.bibliography_check",  # bad references.bib: file:line, no traceback
     "sphinx_last_updated_by_git",
     "sphinxext.opengraph",  # og: tags for link previews
     "sphinx_sitemap",  # sitemap.xml
