@@ -58,6 +58,7 @@ extensions = [
     "living_review.sphinxext.reference_style",  # checks the bibliography style is installed
     "living_review.sphinxext.citation_backlinks",  # "Cited in" links after each reference
     "living_review.sphinxext.citation_popovers",  # the reference in a popover on each citation
+    "living_review.sphinxext.responsive_tables",  # tables reflow into cards on a phone
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).

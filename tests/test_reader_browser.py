@@ -61,6 +61,33 @@ def focused_html(page: Any) -> str:
     return page.evaluate("document.activeElement.outerHTML")
 
 
+# -- Tables that fit -------------------------------------------------------------------------------
+
+
+def test_no_page_is_wider_than_a_phone_and_no_table_cell_is_cut_off(
+    chromium: Any, site_url: str, real_site: Build
+) -> None:
+    page = open_page(chromium, site_url + "index.html", PHONE)
+    problems = {}
+    for name in browser_audit.site_pages(real_site.outdir):
+        page.goto(site_url + name, wait_until="load")
+        found = browser_audit.layout_problems(page.evaluate(browser_audit._LAYOUT))
+        if found:
+            problems[name] = found
+    assert problems == {}
+
+
+def test_the_guideline_table_is_a_stack_of_labelled_cards_on_a_phone(
+    chromium: Any, site_url: str
+) -> None:
+    page = open_page(chromium, site_url + "guidelines.html", PHONE)
+    cell = page.locator("article table tbody td").first
+    assert cell.evaluate("td => getComputedStyle(td).display") == "block"
+    label = cell.evaluate("td => getComputedStyle(td, '::before').content")
+    assert "Guideline" in label
+    assert page.locator(".back-to-top").is_hidden()
+
+
 # -- Citation popovers -----------------------------------------------------------------------------
 
 

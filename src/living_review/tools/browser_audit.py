@@ -10,7 +10,13 @@ phone-sized viewport, and requires, on every page in every mode:
 * two checks axe does not make: ``alt=""`` only on an image marked decorative (axe takes any
   empty alt as decorative, so an image whose author forgot its text passes), and main content
   that opens with its one level-1 heading (axe asks only for an ``<h1>`` somewhere on the page);
-* no failed request and no error in the console.
+* no failed request and no error in the console;
+* on a phone (412 x 823), a page no wider than the viewport
+  (``document.documentElement.scrollWidth <= innerWidth``) and no table cell cut off, by the
+  viewport or by a box around it (``layout``: ``page-overflow``, ``clipped-cell``).
+
+On a phone it also saves screenshots of :data:`SCREENSHOT_PAGES` (``<page>-<mode>.png``, the
+whole page) beside the reports, for a reviewer to look at.
 
 It then runs Lighthouse on the home page and a section page and checks the targets in
 :mod:`living_review.tools.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
@@ -55,6 +61,10 @@ CHROMIUM_FLAGS = (
 )
 #: Pages Lighthouse measures: the home page and a section page.
 LIGHTHOUSE_PAGES = ("index.html", "sciatica.html")
+#: Pages photographed in the phone modes: the home page, the widest table, the longest page.
+SCREENSHOT_PAGES = ("index.html", "guidelines.html", "effectiveness.html")
+#: Viewports this wide or narrower are phones: the layout checks run there.
+PHONE_MAX_WIDTH = 600
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,10 @@ class Mode:
     theme: str  # furo's data-theme on <body> and localStorage "theme": "light" or "dark"
     width: int
     height: int
+
+    @property
+    def is_phone(self) -> bool:
+        return self.width <= PHONE_MAX_WIDTH
 
 
 MODES = (
@@ -98,7 +112,7 @@ class Finding:
 
     page: str
     mode: str
-    check: str  # "axe", "images", "headings", "network", "console", "theme"
+    check: str  # "axe", "images", "headings", "layout", "network", "console", "theme"
     rule: str
     impact: str
     detail: str
@@ -134,6 +148,27 @@ def empty_alt_problems(images: Iterable[Image]) -> list[str]:
     ]
 
 
+def layout_problems(layout: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(rule, detail) for a page wider than the viewport and for each table cell cut off.
+
+    *layout* is what :data:`_LAYOUT` measures in the page: ``scroll_width``, ``viewport`` and
+    ``clipped``, a list of ``{"text", "left", "right", "visible_left", "visible_right"}``.
+    """
+    problems = []
+    if layout["scroll_width"] > layout["viewport"]:
+        problems.append((
+            "page-overflow",
+            f"the page is {layout['scroll_width']} px wide in a {layout['viewport']} px viewport",
+        ))  # fmt: skip
+    for cell in layout["clipped"]:
+        problems.append((
+            "clipped-cell",
+            f"table cell {cell['text']!r} spans {cell['left']:.0f}-{cell['right']:.0f} px, "
+            f"of which only {cell['visible_left']:.0f}-{cell['visible_right']:.0f} px is shown",
+        ))  # fmt: skip
+    return problems
+
+
 def axe_findings(page: str, mode: str, result: Mapping[str, Any]) -> list[Finding]:
     """One finding per axe violation (rule), with its first offending element as the detail."""
     findings = []
@@ -164,7 +199,7 @@ def summarise(findings: Sequence[Finding], pages: int, modes: Sequence[str]) -> 
         return (
             f"Browser audit: no problems on {pages} pages x {len(modes)} modes "
             f"({', '.join(modes)}): {audits} audits, axe-core, empty alt text, main heading, "
-            f"network, console."
+            f"phone layout, network, console."
         )
     by_rule: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
@@ -226,6 +261,36 @@ _COLLECT = """() => {
 }"""
 
 
+# Runs in the page: its width, and every table cell in the main content that is cut off by the
+# viewport or by a box that clips (overflow other than visible, or clip-path), or whose own
+# content overflows it. A cell hidden on purpose (visible width or height of 1 px or less, as
+# in a visually hidden header row) is not counted.
+_LAYOUT = """() => {
+  const viewport = window.innerWidth;
+  const clipped = [];
+  const main = document.querySelector('[role="main"], main') || document.body;
+  for (const cell of main.querySelectorAll('td, th')) {
+    const box = cell.getBoundingClientRect();
+    let left = Math.max(box.left, 0), right = Math.min(box.right, viewport);
+    for (let up = cell.parentElement; up; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.overflowX !== 'visible' || style.clipPath !== 'none') {
+        const around = up.getBoundingClientRect();
+        left = Math.max(left, around.left);
+        right = Math.min(right, around.right);
+      }
+    }
+    if (right - left <= 1 || box.height <= 1) continue;
+    const cut = box.left < left - 0.5 || box.right > right + 0.5;
+    if (cut || cell.scrollWidth > cell.clientWidth + 1) {
+      clipped.push({text: cell.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60),
+                    left: box.left, right: box.right, visible_left: left, visible_right: right});
+    }
+  }
+  return {scroll_width: document.documentElement.scrollWidth, viewport, clipped};
+}"""
+
+
 def axe_source() -> str:
     """axe-core's script, as shipped (and hash-locked) in the axe-playwright-python wheel."""
     from axe_playwright_python.base import AXE_FILE_PATH
@@ -259,11 +324,13 @@ def audit_pages(
     modes: Sequence[Mode] = MODES,
     chromium: Path = CHROMIUM,
     progress: Callable[[str], None] | None = None,
+    screenshot_dir: Path | None = None,
 ) -> list[Finding]:
     """Open every page in every mode in one headless Chromium; return every problem found.
 
     *progress*, if given, is told how many pages of each mode are done (every
-    :data:`PROGRESS_EVERY` pages and at the end of each mode)."""
+    :data:`PROGRESS_EVERY` pages and at the end of each mode). With *screenshot_dir*, the
+    :data:`SCREENSHOT_PAGES` are photographed there in the phone modes."""
     from playwright.sync_api import sync_playwright
 
     require_chromium(chromium)
@@ -276,7 +343,9 @@ def audit_pages(
         )
         try:
             for mode in modes:
-                findings += _audit_mode(browser, base_url, pages, mode, axe, progress)
+                findings += _audit_mode(
+                    browser, base_url, pages, mode, axe, progress, screenshot_dir
+                )
         finally:
             browser.close()
     return findings
@@ -324,6 +393,7 @@ def _audit_mode(
     mode: Mode,
     axe: str,
     progress: Callable[[str], None] | None = None,
+    screenshot_dir: Path | None = None,
 ) -> list[Finding]:
     """All pages in one mode, in a fresh browser context."""
     context = new_context(browser, mode)
@@ -360,6 +430,12 @@ def _audit_mode(
                 )
             for problem in empty_alt_problems(Image(**i) for i in seen["images"]):
                 findings.append(Finding(name, mode.name, "images", "empty-alt", "serious", problem))
+            if mode.is_phone:
+                for rule, detail in layout_problems(page.evaluate(_LAYOUT)):
+                    findings.append(Finding(name, mode.name, "layout", rule, "serious", detail))
+                if screenshot_dir is not None and name in SCREENSHOT_PAGES:
+                    shot = screenshot_dir / f"{Path(name).stem}-{mode.name}.png"
+                    page.screenshot(path=str(shot), full_page=True)
             for check, rule, detail in events.problems:
                 findings.append(Finding(name, mode.name, check, rule, "serious", detail))
             if progress and (done % PROGRESS_EVERY == 0 or done == len(pages)):
@@ -456,7 +532,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Serving {html_dir} at {base_url}; auditing {len(pages)} pages in Chromium, in "
             f"{len(modes)} modes ({', '.join(m.name for m in modes)})."
         )
-        findings = audit_pages(base_url, pages, modes=modes, chromium=args.chromium, progress=say)
+        findings = audit_pages(
+            base_url, pages, modes=modes, chromium=args.chromium, progress=say,
+            screenshot_dir=report_dir,
+        )  # fmt: skip
         (report_dir / "axe.json").write_text(
             json.dumps([asdict(f) for f in findings], indent=1), encoding="utf-8"
         )
