@@ -109,6 +109,29 @@ def test_bad_dates_are_errors_naming_file_line_key_and_value(
     assert warnings(app).count("ERROR") == 1
 
 
+@pytest.mark.sphinx("html", testroot="review-dates-impossible", freshenv=True)
+def test_dates_that_cannot_exist_are_errors_at_their_lines(app: SphinxTestApp) -> None:
+    """2026-02-30 and 2026-13-01 look like dates, so MyST drops the front matter: say why."""
+    app.build()
+    errors = [line for line in warnings(app).splitlines() if "ERROR" in line]
+    assert len(errors) == 2
+    assert (
+        "index.md:2: ERROR: 'last_reviewed' is 2026-02-30, a date that does not exist "
+        "(day is out of range for month)" in errors[0]
+    )
+    assert (
+        "index.md:3: ERROR: 'next_review' is 2026-13-01, a date that does not exist "
+        "(month must be in 1..12)" in errors[1]
+    )
+
+
+@pytest.mark.sphinx("html", testroot="review-dates-bom", freshenv=True)
+def test_a_page_saved_with_a_byte_order_mark_keeps_its_dates(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    line = page_soup(app.outdir, "index.html").select_one("h1").find_next_sibling()
+    assert line.get_text().startswith("Last reviewed 26 November 2026")
+
+
 @pytest.mark.sphinx("html", testroot="review-dates", confoverrides={"review_today": "next week"})
 def test_bad_review_today_is_a_config_error(make_app, app_params) -> None:
     with pytest.raises(Exception, match="review_today must be a date or YYYY-MM-DD"):

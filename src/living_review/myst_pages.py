@@ -105,6 +105,23 @@ class FrontMatterError(ValueError):
 
 
 @dataclass(frozen=True)
+class ImpossibleDate:
+    """A value YAML reads as a date, but a date that does not exist (``2026-02-30``)."""
+
+    key: str  # the top-level key it is under
+    text: str  # as written
+    line: int
+    reason: str  # Python's: "day is out of range for month", "month must be in 1..12"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"'{self.key}' is {self.text}, a date that does not exist ({self.reason}); MyST "
+            "ignores the whole front matter when one value cannot be read"
+        )
+
+
+@dataclass(frozen=True)
 class FrontMatter:
     """A page's front matter: its top-level values and the 1-based line of each key."""
 
@@ -112,6 +129,9 @@ class FrontMatter:
     lines: Mapping[str, int]
     start_line: int | None  # the opening ``---``; None if the page has no front matter
     end_line: int | None = None  # the closing ``---``
+    #: Dates that cannot exist, kept here as text (:class:`_TextDatesLoader`); for MyST, one
+    #: of them makes the whole front matter unreadable.
+    impossible_dates: tuple[ImpossibleDate, ...] = ()
 
     def line_of(self, key: str) -> int:
         """The line of *key*, else of the front matter, else 1."""
@@ -329,10 +349,15 @@ class _TextDatesLoader(yaml.SafeLoader):
     """
 
 
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+#: The plain scalars PyYAML's safe loader (MyST's) reads as timestamps.
+_TIMESTAMP = next(
+    regexp for tag, regexp in yaml.SafeLoader.yaml_implicit_resolvers["2"] if tag == _TIMESTAMP_TAG
+)
 
 
 def read_text(path: Path) -> str:
@@ -395,7 +420,24 @@ def _front_matter(token: Token | None) -> FrontMatter:
         for key_node, _ in node.value
         if isinstance(key_node, yaml.ScalarNode)
     }
-    return FrontMatter(values=values, lines=lines, start_line=start, end_line=end)
+    impossible = tuple(_impossible_dates(node, start + 1))
+    return FrontMatter(values, lines, start, end, impossible)
+
+
+def _impossible_dates(node: yaml.Node, first_line: int, key: str = "") -> Iterator[ImpossibleDate]:
+    """Plain values that MyST's YAML loader reads as dates and fails on, at any depth."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield from _impossible_dates(value_node, first_line, key or str(key_node.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _impossible_dates(item, first_line, key)
+    elif isinstance(node, yaml.ScalarNode) and node.style is None and _TIMESTAMP.match(node.value):
+        try:
+            yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
+        except ValueError as error:
+            line = first_line + node.start_mark.line
+            yield ImpossibleDate(key, node.value, line, str(error))
 
 
 def role_words(role: Role) -> str | None:

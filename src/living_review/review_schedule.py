@@ -125,7 +125,10 @@ def validate(front_matter: FrontMatter, path: Path) -> ReviewDates:
             continue
         value = front_matter.values[key]
         parsed = parse_date(value)
-        if parsed is None:
+        impossible = next((d for d in front_matter.impossible_dates if d.key == key), None)
+        if impossible is not None:  # 2026-02-30: YYYY-MM-DD, but no such day
+            problems.append(Problem(path, impossible.line, key, impossible.message))
+        elif parsed is None:
             problems.append(
                 Problem(
                     path,

@@ -12,6 +12,7 @@ from sphinxcontrib.bibtex.domain import BibtexDomain
 from sphinxcontrib.bibtex.foot_domain import BibtexFootDomain
 
 from living_review.bibfile import parse_bibtex
+from living_review.problems import UnusableInput
 from living_review.tools.citations import cli
 from living_review.tools.citations.pages import CITE_ROLES, _citation_keys, scan_page
 from living_review.tools.citations.rules import RULES, check_bibfile
@@ -55,6 +56,8 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     # and pandoc inside a directive body; not the ones in code, comments, e-mails or URLs.
     "cite-bad-syntax": {(PAGE, line) for line in (4, 5, 6, 7, 8, 9, 10, 11, 23)},
     # not about.md (no_citations: reason) nor references.md (not a content page)
+    # Both pages start with a byte-order mark: it hides neither the front matter (about.md's
+    # no_citations) nor the line of the title.
     "page-no-citation": {("docs/uncited.md", 7)},
 }
 
@@ -62,6 +65,7 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
 #: fixture -> the one (file, line) where it cannot be used at all: exit 2, one line on stderr.
 UNUSABLE: dict[str, tuple[str, int]] = {
     "unreadable": (BIB, 11),  # a Latin-1 byte in entry cafe2021
+    "front-matter": (PAGE, 2),  # last_reviewed: 2026-02-30, for which MyST drops front matter
 }
 
 
@@ -214,3 +218,27 @@ def test_an_eprint_the_style_cannot_link_is_no_identifier_and_says_why() -> None
     found = {p.rule: p.message for p in check_bibfile(parse_bibtex(text, Path("x.bib")))}
     assert "links every eprint to arxiv.org" in found["bib-bad-eprint"]
     assert "its eprint is not an arXiv identifier the style can link" in found["bib-no-identifier"]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "line", "words"),
+    [
+        ("last_reviewed: 2026-02-30", 2, "'last_reviewed' is 2026-02-30, a date that does not"),
+        ("x: 1\nnext_review: 2026-13-01", 3, "2026-13-01, a date that does not exist (month"),
+        ("dates: [2026-01-01, 2026-02-29]", 2, "'dates' is 2026-02-29"),
+        ("title: [unclosed", 2, "front matter is not valid YAML"),
+    ],
+)
+def test_front_matter_myst_cannot_read_is_unusable_input(
+    front_matter: str, line: int, words: str
+) -> None:
+    text = f"---\n{front_matter}\n---\n# Page\n\nA claim {{cite:p}}`good2020`.\n"
+    with pytest.raises(UnusableInput) as refused:
+        scan_page(text, Path("p.md"), "p")
+    assert (refused.value.line, refused.value.rule) == (line, "front-matter")
+    assert words in refused.value.reason
+
+
+def test_a_date_in_quotes_is_text_for_myst_too() -> None:
+    text = "---\nnote: '2026-02-30'\nno_citations: none needed\n---\n# Page\n"
+    assert scan_page(text, Path("p.md"), "p").no_citations_reason == "none needed"

@@ -23,6 +23,9 @@ from .report import UnusableInput
 #: review dates (one definition, in review_schedule).
 NOT_CONTENT_PAGES = DEFAULT_EXEMPT
 
+#: Rule id of a page whose front matter cannot be read (exit status 2, like an unreadable file).
+FRONT_MATTER = "front-matter"
+
 #: Front-matter key that exempts a content page from needing a citation; its value is the reason.
 NO_CITATIONS_KEY = "no_citations"
 
@@ -111,7 +114,7 @@ def _read_and_scan(path: Path, docname: str) -> Page:
     try:
         text = read_text(path)
     except PageError as error:
-        raise UnusableInput(path, error.message) from None
+        raise UnusableInput(path, error.message, line=error.line) from None
     return scan_page(text, path, docname)
 
 
@@ -141,10 +144,17 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
     """Find citations and unrenderable citation syntax in one page's text."""
     parsed = parse_page(text, path)
     page = Page(path, docname, title_line=parsed.title_line)
+    # Front matter MyST cannot read (bad YAML, a date that cannot exist) it ignores whole, with
+    # every key in it: the page cannot be checked as the build will read it (exit status 2).
     try:
-        reason = parsed.front_matter.values.get(NO_CITATIONS_KEY)
-    except FrontMatterError:
-        reason = None  # the build and the review-dates check report bad front matter
+        front_matter = parsed.front_matter
+    except FrontMatterError as error:
+        message = f"{error.message}; MyST ignores the whole front matter then"
+        raise UnusableInput(path, message, line=error.line, rule=FRONT_MATTER) from None
+    if front_matter.impossible_dates:
+        first = front_matter.impossible_dates[0]
+        raise UnusableInput(path, first.message, line=first.line, rule=FRONT_MATTER)
+    reason = front_matter.values.get(NO_CITATIONS_KEY)
     if reason:
         page.no_citations_reason = str(reason).strip()
     for block in parsed.blocks:

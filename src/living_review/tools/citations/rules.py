@@ -19,7 +19,7 @@ from living_review.bib_rendering import EntryRule, Hit, arxiv_linked, check_rend
 from living_review.bibfile import PARSE_ERROR, BibEntry, BibFile
 from living_review.problems import UNREADABLE
 
-from .pages import Page
+from .pages import FRONT_MATTER, Page
 from .report import Problem
 
 #: Every offline rule: id -> what it catches (``--list-rules`` prints this).
@@ -42,6 +42,7 @@ RULES: dict[str, str] = {
     "cite-bad-syntax": "citation written in a syntax MyST does not render",
     "page-no-citation": "a content page cites nothing",
     UNREADABLE: "a file cannot be read at all: missing, or not UTF-8 (exit status 2)",
+    FRONT_MATTER: "front matter MyST cannot read: bad YAML, a date like 2026-02-30 (exit 2)",
 }
 
 #: ``keywords`` value that marks an entry kept on purpose although no page cites it.

@@ -1,0 +1,1 @@
+extensions = ["myst_parser", "living_review.sphinxext.review_dates"]
