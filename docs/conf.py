@@ -59,6 +59,7 @@ extensions = [
     "living_review.sphinxext.citation_backlinks",  # "Cited in" links after each reference
     "living_review.sphinxext.citation_popovers",  # the reference in a popover on each citation
     "living_review.sphinxext.responsive_tables",  # tables reflow into cards on a phone
+    "living_review.sphinxext.page_feedback",  # report an error / suggest evidence / edit links
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).
@@ -95,6 +96,9 @@ html_show_sourcelink = False
 html_favicon = "_static/favicon.svg"
 html_static_path = ["_static"]
 html_css_files = ["urgent-care.css"]  # the urgent-care box stands out in light and dark mode
+# "Report an error", "Suggest new evidence" and "Edit this page" at the end of every page: the
+# issue forms in .github/ISSUE_TEMPLATE, with the page's address filled in.
+page_feedback_repository = REPOSITORY_URL
 html_theme_options = {
     "announcement": f"<strong>{MEDICAL_NOTICE}</strong>",
     "source_repository": REPOSITORY_URL + "/",

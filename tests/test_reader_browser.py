@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from common import Build
@@ -163,6 +164,35 @@ def test_hover_opens_it_and_it_has_no_accessibility_violations(
     assert browser_audit.axe_findings("effectiveness.html", "popover", result) == []
     page.mouse.move(5, 5)
     page.locator(POPOVER).wait_for(state="hidden")
+
+
+# -- Report links --------------------------------------------------------------------------------
+
+
+def test_report_an_error_opens_the_form_with_the_page_filled_in(
+    chromium: Any, site_url: str
+) -> None:
+    page = open_page(chromium, site_url + "safety.html", PHONE)
+    opened: list[str] = []
+
+    def github(route: Any) -> None:  # tests never reach the internet: answer for GitHub
+        opened.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>form</title>")
+
+    page.context.route("https://github.com/**", github)
+    canonical = page.locator("link[rel=canonical]").get_attribute("href")
+    report = page.get_by_role("link", name="Report an error")
+    report.scroll_into_view_if_needed()
+    assert report.is_visible()
+    report.tap()
+    page.wait_for_url("https://github.com/**")
+    query = parse_qs(urlsplit(opened[-1]).query)
+    assert query["template"] == ["report-error.yml"]
+    assert query["page"] == [canonical]
+    page.go_back()
+    page.get_by_role("link", name="Suggest new evidence").click()
+    page.wait_for_url("**template=propose-evidence.yml**")
+    assert parse_qs(urlsplit(opened[-1]).query)["page"] == [canonical]
 
 
 # -- Back-links ----------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Report an error, suggest new evidence or edit the page, from the end of every content page.
+
+Each page built from a source file ends with three links:
+
+* **Report an error** and **Suggest new evidence** open the repository's issue forms
+  (``.github/ISSUE_TEMPLATE/report-error.yml`` and ``propose-evidence.yml``) with the form's
+  ``page`` field filled in with the page's address, and a title naming the page, through
+  GitHub's issue-form URL parameters (``?template=<file>&<field id>=<value>&title=...``);
+* **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil
+  button does, for those who can edit.
+
+Configuration (docs/conf.py): ``page_feedback_repository``, the repository's web address
+(``REPOSITORY_URL``); without it no links are added. The branch and the folder of the sources
+come from furo's ``source_branch`` and ``source_directory`` theme options (default ``main``
+and ``docs/``). The page's address is ``html_baseurl`` plus the page's file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from living_review import __version__
+from living_review.sphinxext import add_stylesheet, is_html_site
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+
+@dataclass(frozen=True)
+class IssueForm:
+    """A GitHub issue form: its file, the id of its "page" field, its title prefix, its link."""
+
+    template: str
+    page_field: str
+    title_prefix: str
+    link_text: str
+    css_class: str
+
+
+#: The forms linked from every page, in .github/ISSUE_TEMPLATE (tests check the field ids).
+FORMS = (
+    IssueForm("report-error.yml", "page", "[Error]: ", "Report an error", "report-error"),
+    IssueForm(
+        "propose-evidence.yml", "page", "[Evidence]: ", "Suggest new evidence", "suggest-evidence"
+    ),
+)
+EDIT_TEXT = "Edit this page"
+
+
+def page_address(base_url: str, target_uri: str) -> str:
+    """The page's published address (or its file name, without a base address)."""
+    return base_url.rstrip("/") + "/" + target_uri if base_url else target_uri
+
+
+def issue_form_url(repository: str, form: IssueForm, address: str, title: str) -> str:
+    """The address that opens *form* with its page field and title filled in."""
+    query = urlencode(
+        {"template": form.template, form.page_field: address, "title": form.title_prefix + title}
+    )
+    return f"{repository.rstrip('/')}/issues/new?{query}"
+
+
+def edit_url(repository: str, branch: str, directory: str, source: str) -> str:
+    """GitHub's editor for *source* (a path relative to the sources' folder)."""
+    folder = directory.strip("/")
+    path = f"{folder}/{source}" if folder else source
+    return f"{repository.rstrip('/')}/edit/{branch}/{path}"
+
+
+def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
+    """The links for one page, as HTML."""
+    config = app.config
+    repository = config.page_feedback_repository
+    options = config.html_theme_options or {}
+    address = page_address(config.html_baseurl, app.builder.get_target_uri(pagename))
+    source = Path(app.env.doc2path(pagename)).relative_to(app.srcdir).as_posix()
+    links = [
+        f'<a class="{form.css_class}" '
+        f'href="{escape(issue_form_url(repository, form, address, title))}">{form.link_text}</a>'
+        for form in FORMS
+    ]
+    edit = edit_url(
+        repository,
+        options.get("source_branch", "main"),
+        options.get("source_directory", "docs/"),
+        source,
+    )
+    links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">{EDIT_TEXT}</a>')
+    return (
+        '<div class="page-feedback">\n<p><span class="page-feedback-lead">'
+        "Something wrong, missing or out of date?</span> " + " · ".join(links) + "</p>\n</div>\n"
+    )
+
+
+def add_feedback_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """End every web page that has a source with the feedback links."""
+    if (
+        not app.config.page_feedback_repository
+        or not is_html_site(app.builder)
+        or pagename not in app.env.found_docs
+        or "body" not in context
+    ):
+        return
+    title = app.env.titles[pagename].astext() if pagename in app.env.titles else pagename
+    context["body"] += feedback_html(app, pagename, title)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the configuration value, the page hook and the stylesheet."""
+    app.add_config_value("page_feedback_repository", "", "html", types=[str])
+    app.connect("html-page-context", add_feedback_links)
+    add_stylesheet(app, "page-feedback.css")
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
