@@ -72,12 +72,16 @@ class Client:
         self.requests = 0  # how many requests went over the network
         self.cache_hits = 0
 
-    def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
-        """GET *url*; *params* (contact details) are sent but not part of the cache key."""
-        cached = self._read_cache(url)
+    def get(
+        self, url: str, params: Mapping[str, str] | None = None, *, use_cache: bool = True
+    ) -> Response:
+        """GET *url*; *params* (contact details) are sent but not part of the cache key.
+
+        With ``use_cache=False`` the answer is neither read from nor written to the cache: for a
+        batch request whose answer the caller splits and caches per item (:meth:`remember`).
+        """
+        cached = self.cached(url) if use_cache else None
         if cached is not None:
-            with self._lock:
-                self.cache_hits += 1
             return cached
         full_url = url
         if params:
@@ -96,8 +100,21 @@ class Client:
                 self._sleep(wait)
                 attempt += 1
                 continue
-            self._write_cache(response)
+            if use_cache:
+                self._write_cache(response)
             return response
+
+    def cached(self, url: str) -> Response | None:
+        """The cached answer for *url* if there is one younger than the expiry (a cache hit)."""
+        cached = self._read_cache(url)
+        if cached is not None:
+            with self._lock:
+                self.cache_hits += 1
+        return cached
+
+    def remember(self, url: str, body: str) -> None:
+        """Cache *body* as the answer (200) to *url*: one item split from a batch answer."""
+        self._write_cache(Response(url, 200, body))
 
     def _fetch(self, url: str, full_url: str) -> Response:
         self._throttle(urlsplit(url).netloc)
