@@ -46,6 +46,7 @@ extensions = [
     "sphinx_sitemap",  # sitemap.xml
     "notfound.extension",  # the 404 page
     "living_review.sphinxext.certainty",  # {certainty} badges and the legend
+    "living_review.sphinxext.claims",  # {claim}: badge and citation from claims.yaml
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
@@ -81,6 +82,15 @@ bibtex_default_style = "living_review"
 bibtex_reference_style = "label"  # [1], [2, 3]
 bibtex_cite_id = "cite-{key}"  # stable anchors for every entry
 bibtex_encoding = "utf-8"
+
+# -- The claim ledger (claims.yaml; CONTRIBUTING.md, "The claim ledger") ----------------------
+claims_file = str(ROOT / "claims.yaml")
+# The bare {certainty} role is for the legend; content pages use {claim}`id`. Both checks below
+# are off only until every content page has moved from {certainty} + {cite:p} to {claim}:
+# then set both to True (a bare badge elsewhere, and a record no page uses, are build errors).
+certainty_role_pages = ["certainty"]
+certainty_role_restricted = False
+claims_check_unused = False
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (

@@ -71,8 +71,8 @@ PARENTHETICAL_CITATIONS = frozenset({
     "footcite", "footcite:p", "footcite:ps",
 })  # fmt: skip
 
-#: Roles badges are made from: no words in the sentence.
-BADGE_ROLES = frozenset({"certainty"})
+#: Roles badges (and, for {claim}, citation numbers) are made from: no words in the sentence.
+BADGE_ROLES = frozenset({"certainty", "claim"})  # {claim}: badge(s) and citation number(s)
 
 #: Roles that show their content (or the title before ``<target>``) as words.
 WORD_ROLES = frozenset({

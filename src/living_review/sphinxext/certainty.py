@@ -6,6 +6,13 @@ from any page and in every builder. The legend directive renders the same table 
 are built from, so the wording on the legend page and on the badges cannot drift apart.
 
 An unknown level is a build error that names the file, the line and the allowed levels.
+
+On a site with a claim ledger, a content page's badges come from its records
+(``{claim}`id```, :mod:`living_review.sphinxext.claims`), and the bare role is for the legend:
+``certainty_role_pages`` lists the pages that may use it (e.g. ``["certainty"]``); with
+``certainty_role_restricted`` on, the role anywhere else is a build error
+(``certainty-role-outside-legend``, at the page and line). The default, ``None``, allows it
+everywhere.
 """
 
 from __future__ import annotations
@@ -119,6 +126,20 @@ class CertaintyRole(SphinxRole):
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         key = self.text.strip()
+        allowed_pages = self.config.certainty_role_pages
+        if (
+            allowed_pages is not None
+            and self.config.certainty_role_restricted
+            and self.env.docname not in allowed_pages
+        ):
+            logger.error(
+                "certainty-role-outside-legend: a bare {certainty} badge is for the legend "
+                "only (allowed on: %s); on this page write {claim}`<id>`, so the badge comes "
+                "from the record in claims.yaml",
+                ", ".join(allowed_pages) or "no page",
+                location=self.get_location(),
+            )
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
         level = LEVELS.get(key)
         if level is None:
             logger.error(
@@ -206,6 +227,9 @@ def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the role, the legend directive, the resolver and the stylesheet."""
     app.add_config_value("certainty_legend_label", "certainty", "env", types=[str])
+    # The pages where the bare role may be used (None: every page), and whether that is enforced.
+    app.add_config_value("certainty_role_pages", None, "env", types=[list, tuple, type(None)])
+    app.add_config_value("certainty_role_restricted", True, "env", types=[bool])
     app.add_node(certainty_badge)
     app.add_role("certainty", CertaintyRole())
     app.add_directive("certainty-legend", CertaintyLegend)

@@ -10,15 +10,25 @@
  * elsewhere, or focus moving away, closes it too. A mouse click or Enter follows the link as
  * before. The popover is absolutely positioned and kept inside the viewport: no layout shift.
  * Without JavaScript the number is a plain link to the reference list.
+ *
+ * A claim's certainty badge (<span class="claim" data-claim="id">, living_review.sphinxext.claims)
+ * opens the same popover, the same ways, with "What the source says" about the claim from
+ * <template id="claim-findings">; without JavaScript the badge links to the certainty legend.
  */
 (() => {
   "use strict";
   const works = document.getElementById("cited-works");
-  if (!works) return;
+  const claimFindings = document.getElementById("claim-findings");
+  if (!works && !claimFindings) return;
   const entries = new Map();
-  for (const entry of works.content.querySelectorAll("[data-cite-id]")) {
+  for (const entry of works ? works.content.querySelectorAll("[data-cite-id]") : []) {
     entries.set(entry.dataset.citeId, entry);
   }
+  const findings = new Map();
+  const claimEntries = claimFindings
+    ? claimFindings.content.querySelectorAll("[data-claim-id]")
+    : [];
+  for (const entry of claimEntries) findings.set(entry.dataset.claimId, entry);
   const HOVER_OPEN_MS = 200;
   const HOVER_CLOSE_MS = 300;
   const MARGIN = 8;
@@ -36,35 +46,45 @@
   let refocusing = false; // focus returned to the number on closing must not reopen it
 
   const citeId = (link) => decodeURIComponent(link.hash.slice(1));
+  const claimId = (link) => link.closest(".claim")?.dataset.claim;
 
   function fill(link) {
+    const finding = findings.get(claimId(link));
     const entry = entries.get(citeId(link));
     const label = link.textContent.trim();
     popover.replaceChildren();
-    popover.setAttribute("aria-label", `Reference ${label}`);
+    popover.classList.toggle("claim-popover", Boolean(finding));
+    popover.setAttribute("aria-label", finding ? "What the source says" : `Reference ${label}`);
     const close = document.createElement("button");
     close.type = "button";
     close.className = "citation-popover-close";
     close.setAttribute("aria-label", "Close");
     close.textContent = "\u00d7";
     close.addEventListener("click", () => hide(true));
-    const body = document.createElement("p");
-    body.className = "citation-popover-entry";
-    const number = document.createElement("span");
-    number.className = "citation-popover-label";
-    number.textContent = `[${label}] `;
-    body.append(number, ...(entry ? entry.cloneNode(true).childNodes : []));
+    let body;
+    if (finding) {
+      body = document.createElement("div");
+      body.className = "claim-popover-findings";
+      body.append(...finding.cloneNode(true).childNodes);
+    } else {
+      body = document.createElement("p");
+      body.className = "citation-popover-entry";
+      const number = document.createElement("span");
+      number.className = "citation-popover-label";
+      number.textContent = `[${label}] `;
+      body.append(number, ...(entry ? entry.cloneNode(true).childNodes : []));
+    }
     const more = document.createElement("a");
     more.href = link.href;
     more.className = "citation-popover-more";
-    more.textContent = "Go to the reference list";
+    more.textContent = finding ? "What the certainty levels mean" : "Go to the reference list";
     const footer = document.createElement("p");
     footer.append(more);
     popover.append(body, footer, close); // the close button comes last in the tab order
   }
 
   function place(link) {
-    const holder = link.closest(".bibtex-citation") || link.parentElement;
+    const holder = link.closest(".bibtex-citation, .claim") || link.parentElement;
     holder.classList.add("has-citation-popover");
     holder.append(popover);
     popover.style.left = "0px";
@@ -117,9 +137,11 @@
     if (!popover.contains(document.activeElement)) hide(false);
   };
 
-  const links = document.querySelectorAll(".bibtex-citation a[href*='#']");
+  const links = document.querySelectorAll(
+    ".bibtex-citation a[href*='#'], .claim[data-claim] a.certainty",
+  );
   for (const link of links) {
-    if (!entries.has(citeId(link))) continue;
+    if (!entries.has(citeId(link)) && !findings.has(claimId(link))) continue;
     if (link.title) {
       link.dataset.title = link.title; // the popover replaces the browser's tooltip
       link.removeAttribute("title");

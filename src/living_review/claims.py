@@ -1,0 +1,560 @@
+"""The claim ledger (``claims.yaml``): load it with a line for every record and key, and check it.
+
+One loader for the site build (:mod:`living_review.sphinxext.claims`), the offline check
+(``nox -s citations``) and the ledger tools (the online quote check, the evidence diff)::
+
+    from living_review.claims import load_claims
+
+    ledger = load_claims(Path("claims.yaml"))  # raises UnusableInput if it cannot be read
+    for problem in ledger.problems:  # parse errors, schema violations, the ledger's own rules
+        print(problem.format())  # claims.yaml:12: claims-schema: claim 'x': ...
+    claim = ledger.by_id["tu2024-leg-pain"]
+    claim.cite, claim.quote, claim.line, claim.line_of("quote"), claim.effect
+
+:func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). The file is
+read with PyYAML's composer, which keeps the line of every node, then checked against
+``schemas/claims.schema.json`` (JSON Schema 2020-12, with jsonschema) and the rules below, which
+a schema cannot say. A record with a problem the schema finds is left out of
+:attr:`Ledger.claims` (its id is in :attr:`Ledger.broken_ids`, so a page using it is not
+reported a second time). Two rules need the rest of the project and are separate functions:
+:func:`check_cites` (keys in ``references.bib``) and :func:`check_usage` (every record used by
+``{claim}`` on some page). The format is described in CONTRIBUTING.md, "The claim ledger".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from living_review.problems import Problem, UnusableInput
+
+#: The ledger's file name, at the project root beside references.bib.
+FILENAME = "claims.yaml"
+
+#: Every rule about the ledger: id -> what it catches. The build and ``nox -s citations`` both
+#: report these, with the same words.
+RULES: dict[str, str] = {
+    "claims-parse-error": "claims.yaml is not valid YAML, or a record repeats a key",
+    "claims-schema": "a record does not match schemas/claims.schema.json",
+    "claims-duplicate-id": "two records share an id",
+    "claims-no-source": "a record has no cite or no quote",
+    "claims-no-rationale": "certainty above (or different from) the source's rating, no rationale",
+    "claims-bad-effect": "an effect's value lies outside its 95% CI, or the CI is reversed",
+    "claims-unknown-cite": "a record cites a key that references.bib does not define",
+    "claims-unused": "a record no page uses with {claim}",
+    "claim-unknown-id": "a page uses {claim} with an id claims.yaml does not define",
+}
+
+#: Certainty levels, most certain first; ``not-rated`` (ours) and ``none`` (a source that did
+#: not rate) rank below them all. The labels and meanings are in the certainty extension.
+RATED_LEVELS = ("high", "moderate", "low", "very-low")
+NOT_RATED = "not-rated"
+NO_SOURCE_RATING = "none"
+LEVELS = (*RATED_LEVELS, NOT_RATED)
+
+#: Ratio measures: drawn on a log scale, no effect at 1; the others have no effect at 0.
+RATIO_MEASURES = frozenset({"RR", "OR", "HR"})
+MEASURE_NAMES = {
+    "MD": "mean difference",
+    "SMD": "standardised mean difference",
+    "RR": "risk ratio",
+    "OR": "odds ratio",
+    "HR": "hazard ratio",
+}
+
+
+def schema_path() -> Path:
+    """``schemas/claims.schema.json`` in the checkout (or beside this module in a wheel)."""
+    packaged = Path(__file__).with_name("claims.schema.json")
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schemas" / "claims.schema.json"
+
+
+@cache
+def ledger_schema() -> dict[str, Any]:
+    """The ledger's JSON Schema, parsed."""
+    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return schema
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An effect the source reports: measure, value, 95% CI, unit, scale, the side it favours."""
+
+    measure: str
+    value: float
+    ci_low: float
+    ci_high: float
+    favours: str
+    unit: str = ""
+    scale: str = ""
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in RATIO_MEASURES
+
+    @property
+    def no_effect(self) -> float:
+        """The value meaning no difference: 1 for ratios, 0 for differences."""
+        return 1.0 if self.is_ratio else 0.0
+
+    @property
+    def measure_name(self) -> str:
+        return MEASURE_NAMES[self.measure]
+
+    def describe(self) -> str:
+        """E.g. ``mean difference -16.0 points on a 0-100 scale (95% CI -21.3 to -10.6)``."""
+        unit = f" {self.unit}" if self.unit else ""
+        return (
+            f"{self.measure_name} {format_number(self.value)}{unit} "
+            f"(95% CI {format_number(self.ci_low)} to {format_number(self.ci_high)})"
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One record of the ledger, as written, with the line of the record and of each key."""
+
+    id: str
+    question: str
+    population: str
+    intervention: str
+    comparison: str
+    outcome: str
+    result: str
+    certainty: tuple[str, ...]  # one level, or two adjacent ones, the higher first
+    source_rating: tuple[str, ...]  # () where the source did not rate (``none``)
+    cite: tuple[str, ...]
+    quote: str
+    locator: str
+    line: int  # the record's first line
+    key_lines: Mapping[str, int]  # key -> its line
+    record: Mapping[str, Any]  # the record as written (for the export)
+    tables: tuple[str, ...] = ()
+    effect: Effect | None = None
+    studies: int | None = None
+    participants: int | None = None
+    rationale: str = ""
+    quote_source: str = ""
+
+    def line_of(self, key: str) -> int:
+        """The line of *key* in this record (the record's line if it has no such key)."""
+        return self.key_lines.get(key, self.line)
+
+    @property
+    def participants_and_studies(self) -> str:
+        """E.g. ``216 (1 study)``, ``1,234 (12 studies)``, ``(3 studies)``, or ``""``."""
+        people = f"{self.participants:,}" if self.participants is not None else ""
+        if self.studies is None:
+            return people
+        studies = f"({self.studies} {'study' if self.studies == 1 else 'studies'})"
+        return f"{people} {studies}".strip()
+
+
+@dataclass
+class Ledger:
+    """The ledger read from :attr:`path`: the usable records and every problem found."""
+
+    path: Path
+    claims: list[Claim] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: Ids of records left out of :attr:`claims` because of a problem already reported.
+    broken_ids: set[str] = field(default_factory=set)
+    #: False when the file could not be read as YAML at all: no id can be judged unknown.
+    complete: bool = True
+
+    @property
+    def by_id(self) -> dict[str, Claim]:
+        return {claim.id: claim for claim in self.claims}
+
+    def get(self, claim_id: str) -> Claim | None:
+        return next((claim for claim in self.claims if claim.id == claim_id), None)
+
+    def in_table(self, table: str) -> list[Claim]:
+        """The records a summary-of-findings table lists, in ledger order."""
+        return [claim for claim in self.claims if table in claim.tables]
+
+    def with_effect(self, *, scale: str = "", measure: str = "") -> list[Claim]:
+        """Records with an effect on *scale* (or with *measure*), in ledger order."""
+        return [
+            claim
+            for claim in self.claims
+            if claim.effect is not None
+            and (not scale or claim.effect.scale == scale)
+            and (not measure or claim.effect.measure == measure)
+        ]
+
+
+def format_number(value: float) -> str:
+    """A number as written in the ledger, with a real minus sign (U+2212) for ``-``."""
+    return str(value).replace("-", "\u2212")
+
+
+def level_rank(levels: Sequence[str]) -> int:
+    """How certain the most certain of *levels* is: high 4 ... very-low 1, unrated 0."""
+    ranks = [len(RATED_LEVELS) - RATED_LEVELS.index(lv) for lv in levels if lv in RATED_LEVELS]
+    return max(ranks, default=0)
+
+
+def describe_levels(levels: Sequence[str]) -> str:
+    """``low``, ``low to very-low``, or ``none`` (no rating)."""
+    return " to ".join(levels) if levels else NO_SOURCE_RATING
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def load_claims(path: Path) -> Ledger:
+    """Read and check the ledger at *path*; raise :class:`UnusableInput` if it cannot be read."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UnusableInput(path, "No such file or directory") from None
+    except IsADirectoryError:
+        raise UnusableInput(path, "is a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise UnusableInput(path, "not UTF-8 text", line=line) from None
+    except OSError as error:
+        raise UnusableInput(path, error.strerror or str(error)) from None
+    return parse_claims(text, path)
+
+
+def parse_claims(text: str, path: Path) -> Ledger:
+    """Read and check ledger *text*; *path* is where problems are reported."""
+    ledger = Ledger(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        ledger.problems.append(
+            Problem(path, line, "claims-parse-error", f"not valid YAML: {message}")
+        )
+        ledger.complete = False
+        return ledger
+    except yaml.YAMLError as error:
+        ledger.problems.append(Problem(path, 1, "claims-parse-error", f"not valid YAML: {error}"))
+        ledger.complete = False
+        return ledger
+    ledger.problems += _repeated_keys(root, path)
+    nodes = _record_nodes(root)
+    records = data.get("claims") if isinstance(data, dict) else None
+    records = records if isinstance(records, list) else []
+    no_source = {index for index, record in enumerate(records) if _lacks_source(record)}
+    broken: set[int] = set(no_source)
+    for error in _schema_errors(data):
+        where = list(error.absolute_path)
+        if where[:1] == ["claims"] and len(where) >= 2 and isinstance(where[1], int):
+            index = where[1]
+            if index in no_source and _about_source(error, where):
+                continue  # reported once, as claims-no-source
+            broken.add(index)
+        line = _line_at(root, where, error)
+        message = f"{_describe_location(records, where)}{_schema_message(error)}"
+        ledger.problems.append(Problem(path, line, "claims-schema", message))
+    for index in sorted(no_source):
+        record = records[index]
+        missing = " and ".join(
+            f"`{key}`" for key in ("cite", "quote") if _is_empty(record.get(key))
+        )
+        message = (
+            f"{_describe_location(records, ['claims', index])}no {missing}: every record needs "
+            "the bib key(s) of its source and a short verbatim quote from it that supports it"
+        )
+        ledger.problems.append(Problem(path, _node_line(nodes[index]), "claims-no-source", message))
+    seen: dict[str, Claim] = {}
+    for index, record in enumerate(records):
+        claim_id = record.get("id") if isinstance(record, dict) else None
+        if index in broken:
+            if isinstance(claim_id, str):
+                ledger.broken_ids.add(claim_id)
+            continue
+        claim = _claim(record, nodes[index])
+        if claim.id in seen:
+            first = seen[claim.id]
+            message = (
+                f"claim '{claim.id}' is defined again (first on line {first.line}): ids are "
+                "unique, rename one"
+            )
+            ledger.problems.append(
+                Problem(path, claim.line_of("id"), "claims-duplicate-id", message)
+            )
+            continue
+        seen[claim.id] = claim
+        problems = list(_rating_problems(claim, path)) + list(_effect_problems(claim, path))
+        ledger.problems += problems
+        if any(problem.rule == "claims-bad-effect" for problem in problems):
+            ledger.broken_ids.add(claim.id)
+            continue
+        ledger.claims.append(claim)
+    ledger.problems.sort()
+    return ledger
+
+
+def _schema_errors(data: Any) -> Iterable[ValidationError]:
+    validator = Draft202012Validator(ledger_schema())
+    return sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
+
+
+def _is_empty(value: Any) -> bool:
+    return (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _lacks_source(record: Any) -> bool:
+    return isinstance(record, dict) and any(_is_empty(record.get(key)) for key in ("cite", "quote"))
+
+
+def _about_source(error: ValidationError, where: list[Any]) -> bool:
+    """A schema error that only says what claims-no-source says."""
+    if len(where) >= 3 and where[2] in ("cite", "quote"):
+        return True
+    return error.validator == "required" and any(
+        f"'{key}' is a required property" == error.message for key in ("cite", "quote")
+    )
+
+
+def _repeated_keys(root: yaml.Node | None, path: Path) -> Iterable[Problem]:
+    """YAML keeps the last of two equal keys in a mapping; say so instead."""
+    if root is None:
+        return
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                stack.append(value)
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                line = key.start_mark.line + 1
+                if key.value in first:
+                    yield Problem(
+                        path,
+                        line,
+                        "claims-parse-error",
+                        f"key '{key.value}' appears twice in one mapping (first on line "
+                        f"{first[key.value]}); YAML would keep only this one: keep one",
+                    )
+                else:
+                    first[key.value] = line
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+
+
+def _mapping_get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return key_node, value_node
+    return None
+
+
+def _record_nodes(root: yaml.Node | None) -> list[yaml.Node]:
+    found = _mapping_get(root, "claims")
+    return list(found[1].value) if found and isinstance(found[1], yaml.SequenceNode) else []
+
+
+def _node_line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _line_at(root: yaml.Node | None, where: list[Any], error: ValidationError) -> int:
+    """The line of the node at *where*; for a key the schema does not allow, that key's line."""
+    node = root
+    line = _node_line(root) if root is not None else 1
+    for step in where:
+        if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
+            if step >= len(node.value):
+                break
+            node = node.value[step]
+            line = _node_line(node)
+        elif (found := _mapping_get(node, str(step))) is not None:
+            key_node, node = found
+            line = _node_line(key_node)
+        else:
+            break
+    if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
+        allowed = set(error.schema.get("properties", {}))
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in allowed:
+                return _node_line(key_node)
+    return line
+
+
+def _describe_location(records: list[Any], where: list[Any]) -> str:
+    """``claim 'x': effect.ci: `` for an error inside a record, ``"" ``for the file itself."""
+    if len(where) < 2 or where[0] != "claims" or not isinstance(where[1], int):
+        return ""
+    record = records[where[1]] if where[1] < len(records) else None
+    claim_id = record.get("id") if isinstance(record, dict) else None
+    name = f"claim '{claim_id}'" if isinstance(claim_id, str) else f"record {where[1] + 1}"
+    inside = ".".join(str(step) for step in where[2:])
+    return f"{name}: {inside}: " if inside else f"{name}: "
+
+
+def _schema_message(error: ValidationError) -> str:
+    if not error.absolute_path and error.validator == "type":
+        return "the file must hold `claims:`, a list of records"
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        return f"{error.message}; the keys allowed here: {allowed}"
+    if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z0-9]"):
+        return f"{error.instance!r} is not kebab-case (lower-case letters, digits and hyphens)"
+    if error.validator == "enum" and isinstance(error.instance, list):
+        return (
+            f"{error.instance!r} is not two adjacent levels, the higher first, e.g. [low, very-low]"
+        )
+    return error.message
+
+
+def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
+    key_lines = {
+        key.value: _node_line(key)
+        for key, _value in getattr(node, "value", [])
+        if isinstance(key, yaml.ScalarNode)
+    }
+    effect = record.get("effect")
+    tables = record.get("table", ())
+    source_rating = record["source_rating"]
+    return Claim(
+        id=record["id"],
+        question=record["question"],
+        population=record["population"],
+        intervention=record["intervention"],
+        comparison=record["comparison"],
+        outcome=record["outcome"],
+        result=record["result"],
+        certainty=_levels(record["certainty"]),
+        source_rating=() if source_rating == NO_SOURCE_RATING else _levels(source_rating),
+        cite=tuple(record["cite"]),
+        quote=record["quote"],
+        locator=record["locator"],
+        line=_node_line(node),
+        key_lines=key_lines,
+        record=record,
+        tables=(tables,) if isinstance(tables, str) else tuple(tables),
+        effect=None
+        if effect is None
+        else Effect(
+            measure=effect["measure"],
+            value=effect["value"],
+            ci_low=effect["ci"][0],
+            ci_high=effect["ci"][1],
+            favours=effect["favours"],
+            unit=effect.get("unit", ""),
+            scale=effect.get("scale", ""),
+        ),
+        studies=record.get("studies"),
+        participants=record.get("participants"),
+        rationale=record.get("rationale", ""),
+        quote_source=record.get("quote_source", ""),
+    )
+
+
+def _levels(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+# -- the ledger's own rules -------------------------------------------------------------------
+
+
+def _rating_problems(claim: Claim, path: Path) -> Iterable[Problem]:
+    """``certainty`` above (or unlike) the source's own rating needs a ``rationale``."""
+    if claim.rationale:
+        return
+    ours, theirs = describe_levels(claim.certainty), describe_levels(claim.source_rating)
+    rated_ours = {level for level in claim.certainty if level != NOT_RATED}
+    if level_rank(claim.certainty) > level_rank(claim.source_rating):
+        if claim.source_rating and set(claim.source_rating) != {NOT_RATED}:
+            why = f"is above the source's own rating '{theirs}'"
+        else:
+            why = f"is rated, but the source did not rate its certainty ('{theirs}')"
+    elif rated_ours != set(claim.source_rating) - {NOT_RATED}:
+        why = f"differs from the source's own rating '{theirs}'"
+    else:
+        return
+    yield Problem(
+        path,
+        claim.line_of("certainty"),
+        "claims-no-rationale",
+        f"claim '{claim.id}': certainty '{ours}' {why}: say why in `rationale`, or use the "
+        "source's rating",
+    )
+
+
+def _effect_problems(claim: Claim, path: Path) -> Iterable[Problem]:
+    effect = claim.effect
+    if effect is None:
+        return
+    line = claim.line_of("effect")
+    low, value, high = effect.ci_low, effect.value, effect.ci_high
+    if low > high:
+        message = f"the 95% CI [{low}, {high}] is reversed: write the low end first"
+    elif not low <= value <= high:
+        message = f"the value {value} lies outside its 95% CI [{low}, {high}]"
+    elif effect.is_ratio and low <= 0:
+        message = f"a {effect.measure_name}'s 95% CI is above 0; [{low}, {high}] is not"
+    else:
+        return
+    yield Problem(path, line, "claims-bad-effect", f"claim '{claim.id}': effect: {message}")
+
+
+def check_cites(ledger: Ledger, bib_keys: Collection[str]) -> list[Problem]:
+    """Every ``cite`` key is in references.bib, written exactly as there (case included)."""
+    problems = []
+    folded = {key.lower(): key for key in bib_keys}
+    for claim in ledger.claims:
+        for key in claim.cite:
+            if key in bib_keys:
+                continue
+            if (written := folded.get(key.lower())) is not None:
+                hint = f"; it is '{written}' there, and keys must match case exactly"
+            else:
+                close = difflib.get_close_matches(key, list(bib_keys), n=1, cutoff=0.75)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+            message = f"claim '{claim.id}' cites '{key}', not in references.bib{hint}"
+            problems.append(
+                Problem(ledger.path, claim.line_of("cite"), "claims-unknown-cite", message)
+            )
+    return problems
+
+
+def check_usage(ledger: Ledger, used_ids: Collection[str]) -> list[Problem]:
+    """Every record is used by ``{claim}`` on at least one page."""
+    return [
+        Problem(
+            ledger.path,
+            claim.line,
+            "claims-unused",
+            f"claim '{claim.id}' is used on no page: write {{claim}}`{claim.id}` after the "
+            "sentence it supports, or remove the record",
+        )
+        for claim in ledger.claims
+        if claim.id not in used_ids
+    ]
+
+
+def unknown_id_message(claim_id: str, ledger: Ledger) -> str:
+    """What to say about ``{claim}`claim_id``` when the ledger has no such record."""
+    close = difflib.get_close_matches(claim_id, [claim.id for claim in ledger.claims], n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{{claim}} uses '{claim_id}', not a record in {ledger.path.name}{hint}"

@@ -1,0 +1,336 @@
+"""Claims on the pages: the ``{claim}`` role, from the claim ledger (``claims.yaml``).
+
+``{claim}`tu2024-leg-pain``` after a sentence renders what ``{certainty}`level` {cite:p}`keys```
+rendered before, from the record in the ledger: the certainty badge(s) (the certainty
+extension's, linked to the legend) and the citation(s), made by sphinxcontrib-bibtex's own
+``cite:p`` role, so the numbering stays global, in order of first citation. The badges sit in
+``<span class="claim" data-claim="<id>">``; each web page carries, in an inert
+``<template id="claim-findings">``, "What the source says" for every claim it shows (the quote
+and where it is, the effect with its 95% CI, participants and studies, the source's own rating
+and ours), which ``static/citation-popover.js`` opens from the badge on hover, focus or tap, as
+it opens a reference from a citation number. Without JavaScript the badge links to the legend.
+
+The ledger is read once per build (:func:`living_review.claims.load_claims`, the loader the
+offline check uses too); every problem is a build error naming ``claims.yaml`` and the line.
+After reading the pages: a record no page uses, and a ``cite`` key missing from references.bib,
+are errors too; an unknown id is an error at the page's line. When ``claims.yaml`` changes, the
+pages that show claims are read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+
+from living_review import __version__
+from living_review.claims import (
+    FILENAME,
+    Claim,
+    Ledger,
+    check_cites,
+    check_usage,
+    load_claims,
+    schema_path,
+    unknown_id_message,
+)
+from living_review.problems import Problem, UnusableInput
+from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext.certainty import LEVELS, certainty_badge
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+
+#: Build-environment attributes (docname -> what it holds, merged from parallel readers).
+LEDGER_ATTRIBUTE = "living_review_claims_ledger"  # the Ledger of this build
+DIGEST_ATTRIBUTE = "living_review_claims_digest"  # of claims.yaml and its schema, last build
+USES_ATTRIBUTE = "living_review_claim_uses"  # docname -> [(claim id, line)] of {claim} roles
+SHOWN_ATTRIBUTE = "living_review_claims_shown"  # docname -> claim ids shown (roles, tables ...)
+
+TEMPLATE_ID = "claim-findings"
+CLAIM_CLASS = "claim"
+
+
+class claim_badges(nodes.inline):  # lower-case, like docutils nodes
+    """The badge(s) of one claim: ``<span class="claim" data-claim="<id>">`` in HTML."""
+
+
+def visit_claim_badges_html(translator: Any, node: claim_badges) -> None:
+    translator.body.append(
+        f'<span class="{CLAIM_CLASS}" data-claim="{escape(node["claim"], quote=True)}">'
+    )
+
+
+def depart_claim_badges_html(translator: Any, node: claim_badges) -> None:
+    translator.body.append("</span>")
+
+
+def ledger_of(env: BuildEnvironment) -> Ledger:
+    """This build's ledger (empty if the extension has not read one)."""
+    ledger: Ledger | None = getattr(env, LEDGER_ATTRIBUTE, None)
+    return ledger if ledger is not None else Ledger(Path(FILENAME))
+
+
+def badges_for(claim: Claim) -> claim_badges:
+    """The certainty badge(s) of *claim*, linked to the legend by the certainty extension."""
+    holder = claim_badges("", claim=claim.id)
+    for index, key in enumerate(claim.certainty):
+        if index:
+            holder += nodes.Text(" ")
+        badge = certainty_badge("", level=key)
+        badge += nodes.Text(LEVELS[key].label)
+        holder += badge
+    return holder
+
+
+def note_shown(env: BuildEnvironment, claim_id: str) -> None:
+    """Record that the page being read shows *claim_id* (its findings go into the page)."""
+    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE)
+    ids = shown.setdefault(env.docname, [])
+    if claim_id not in ids:
+        ids.append(claim_id)
+
+
+def log_problem(problem: Problem) -> None:
+    """A ledger problem as a build error: ``claims.yaml:12: ERROR: rule-id: message``."""
+    logger.error(
+        "%s: %s",
+        problem.rule,
+        problem.message,
+        location=f"{problem.path}:{problem.line}",
+    )
+
+
+class ClaimRole(SphinxRole):
+    """``{claim}`id``` — the record's certainty badge(s) and its citation(s)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        claim_id = self.text.strip()
+        ledger = ledger_of(self.env)
+        claim = ledger.get(claim_id)
+        if claim is None:
+            if ledger.complete and claim_id not in ledger.broken_ids:  # else: at the ledger
+                logger.error(
+                    "claim-unknown-id: %s",
+                    unknown_id_message(claim_id, ledger),
+                    location=self.get_location(),
+                )
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        uses: dict[str, list[tuple[str, int]]] = getattr(self.env, USES_ATTRIBUTE)
+        uses.setdefault(self.env.docname, []).append((claim.id, self.lineno))
+        note_shown(self.env, claim.id)
+        badges = badges_for(claim)
+        self.set_source_info(badges)
+        citation, messages = self.citation(claim)
+        return [badges, nodes.Text(" "), *citation], messages
+
+    def citation(self, claim: Claim) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        """What ``{cite:p}`keys``` gives: sphinxcontrib-bibtex's own role makes it."""
+        known = bib_keys(self.env)
+        keys = [key for key in claim.cite if key in known]  # else: claims-unknown-cite
+        if not keys:
+            return [], []
+        targets = ",".join(keys)
+        role = self.env.get_domain("cite").role("p")
+        assert role is not None  # sphinxcontrib-bibtex is set up before this extension
+        made, messages = role(
+            "cite:p", f"{{cite:p}}`{targets}`", targets, self.lineno, self.inliner, {}, []
+        )
+        return list(made), list(messages)
+
+
+def bib_keys(env: BuildEnvironment) -> set[str]:
+    """The keys of the project's .bib files, as sphinxcontrib-bibtex read them."""
+    domain: Any = env.get_domain("cite")
+    return set(domain.bibdata.data.entries.keys())
+
+
+# -- reading the ledger, keeping track of its use ---------------------------------------------
+
+
+def ledger_file(app: Sphinx) -> Path:
+    """``claims_file`` from conf.py, relative to the configuration directory."""
+    return Path(app.confdir, app.config.claims_file)
+
+
+def digest(path: Path) -> str:
+    """Changes when the ledger or its schema does."""
+    hashed = hashlib.sha256()
+    for part in (path, schema_path()):
+        hashed.update(part.read_bytes() if part.is_file() else b"")
+    return hashed.hexdigest()
+
+
+def read_ledger(app: Sphinx) -> None:
+    """Read the ledger at the start of the build and report its problems."""
+    env = app.env
+    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
+        if not hasattr(env, attribute):
+            setattr(env, attribute, {})
+    path = ledger_file(app)
+    try:
+        ledger = load_claims(path)
+    except UnusableInput as error:
+        ledger = Ledger(path)
+        if path.exists():
+            log_problem(error.problem)
+    setattr(env, LEDGER_ATTRIBUTE, ledger)
+    for problem in ledger.problems:
+        log_problem(problem)
+
+
+def outdated_by_ledger(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """When claims.yaml (or its schema) changed, read again every page that shows claims."""
+    new = digest(ledger_file(app))
+    if getattr(env, DIGEST_ATTRIBUTE, None) == new:
+        return []
+    setattr(env, DIGEST_ATTRIBUTE, new)
+    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE, {})
+    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    pages = set(shown) | set(uses)
+    # Something must be read for the consistency check (unused records, keys) to run again.
+    pages.add(app.config.root_doc)
+    return sorted(pages & env.found_docs)
+
+
+def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
+        getattr(env, attribute, {}).pop(docname, None)
+
+
+def merge_info(
+    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
+) -> None:
+    """Take what parallel readers recorded."""
+    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
+        ours, theirs = getattr(env, attribute), getattr(other, attribute, {})
+        for docname in docnames:
+            if docname in theirs:
+                ours[docname] = theirs[docname]
+
+
+def used_ids(env: BuildEnvironment) -> set[str]:
+    """Ids of the records some page uses with ``{claim}``."""
+    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    return {claim_id for page in uses.values() for claim_id, _line in page}
+
+
+def pages_using(env: BuildEnvironment, claim_id: str) -> list[str]:
+    """The docnames whose text uses ``{claim}`claim_id```, sorted."""
+    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    return sorted(doc for doc, page in uses.items() if any(c == claim_id for c, _ in page))
+
+
+def check_ledger_against_site(app: Sphinx, env: BuildEnvironment) -> None:
+    """After reading: records no page uses, and cite keys references.bib lacks."""
+    ledger = ledger_of(env)
+    if not ledger.path.exists():
+        return
+    problems = check_cites(ledger, bib_keys(env))
+    if app.config.claims_check_unused:
+        problems += check_usage(ledger, used_ids(env))
+    for problem in problems:
+        log_problem(problem)
+
+
+# -- "What the source says", for the popover ----------------------------------------------------
+
+
+def citation_labels(env: BuildEnvironment) -> dict[str, str]:
+    """Key -> its number on the site (``"3"``), for the works cited so far."""
+    domain: Any = env.get_domain("cite")
+    labels: dict[str, str] = {}
+    for citation in domain.citations:
+        labels.setdefault(citation.key, citation.formatted_entry.label)
+    return labels
+
+
+def levels_text(levels: tuple[str, ...]) -> str:
+    """``Low certainty``, ``Low to very low certainty``; ``Not rated`` for none."""
+    if not levels:
+        return "Not rated"
+    if len(levels) == 1:
+        return LEVELS[levels[0]].label
+    low = LEVELS[levels[1]].label
+    return f"{LEVELS[levels[0]].label.removesuffix(' certainty')} to {low[0].lower()}{low[1:]}"
+
+
+def _number_order(label: str) -> tuple[int, str]:
+    return (int(label), label) if label.isdigit() else (0, label)
+
+
+def findings_html(claim: Claim, labels: dict[str, str]) -> str:
+    """What the source says about *claim*, as HTML for the popover."""
+    numbers = sorted((labels[key] for key in claim.cite if key in labels), key=_number_order)
+    where = f"Reference [{', '.join(numbers)}], {claim.locator}" if numbers else claim.locator
+    where = where[0].upper() + where[1:]
+    rows = [("In plain words", claim.result)]
+    if claim.effect is not None:
+        effect = f"{claim.effect.describe()}; favours {claim.effect.favours}"
+        rows.append(("Effect", effect[0].upper() + effect[1:]))
+    if claim.participants_and_studies:
+        rows.append(("Participants (studies)", claim.participants_and_studies))
+    rows.append(("The source's own rating", levels_text(claim.source_rating)))
+    ours = levels_text(claim.certainty)
+    rows.append(("Our rating", f"{ours}: {claim.rationale}" if claim.rationale else ours))
+    details = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in rows)
+    return (
+        f'<div data-claim-id="{escape(claim.id, quote=True)}">'
+        f'<p class="claim-popover-title">What the source says</p>'
+        f'<blockquote class="claim-popover-quote"><p>“{escape(claim.quote)}”</p></blockquote>'
+        f'<p class="claim-popover-where">{escape(where)}.</p>'
+        f'<dl class="claim-popover-details">{details}</dl></div>'
+    )
+
+
+def add_findings(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Append the findings of the claims a web page shows to its body."""
+    if doctree is None or not is_html_site(app.builder) or "body" not in context:
+        return
+    shown: dict[str, list[str]] = getattr(app.env, SHOWN_ATTRIBUTE, {})
+    ledger = ledger_of(app.env)
+    claims = [claim for claim_id in shown.get(pagename, []) if (claim := ledger.get(claim_id))]
+    if not claims:
+        return
+    labels = citation_labels(app.env)
+    parts = "".join(findings_html(claim, labels) for claim in claims)
+    context["body"] += f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the role, the ledger's reading and checks, and the findings for the popover."""
+    app.setup_extension("sphinxcontrib.bibtex")  # its builder-inited reads the .bib files first
+    app.setup_extension("living_review.sphinxext.certainty")
+    app.setup_extension("living_review.sphinxext.citation_popovers")  # the popover script
+    app.add_config_value("claims_file", FILENAME, "env", types=[str])
+    # A record no page uses is an error (claims-unused); off only while pages move to {claim}.
+    app.add_config_value("claims_check_unused", True, "env", types=[bool])
+    app.add_node(claim_badges, html=(visit_claim_badges_html, depart_claim_badges_html))
+    app.add_role("claim", ClaimRole())
+    app.connect("builder-inited", read_ledger)
+    app.connect("env-get-outdated", outdated_by_ledger)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_info)
+    app.connect("env-check-consistency", check_ledger_against_site)
+    app.connect("html-page-context", add_findings)
+    add_stylesheet(app, "claims.css")
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

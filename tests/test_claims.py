@@ -1,0 +1,228 @@
+"""The claim ledger on the pages: the {claim} role, its popover findings and its build errors.
+
+Fixture projects: tests/roots/test-claims (three records, a page using them) and one root per
+build error, tests/roots/test-claims-<rule>/, each with its claims.yaml, refs.bib and a page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from common import ROOTS, build_cleanly, cite_links, page_soup, warnings
+from sphinx.testing.util import SphinxTestApp
+
+from living_review.claims import LEVELS as LEDGER_LEVELS
+from living_review.claims import ledger_schema
+from living_review.sphinxext.certainty import LEVELS
+from living_review.sphinxext.claims import TEMPLATE_ID
+
+claims_site = pytest.mark.sphinx("html", testroot="claims", freshenv=True)
+
+
+def template_entries(soup: BeautifulSoup) -> dict[str, BeautifulSoup]:
+    """claim id -> its findings in the page's <template id="claim-findings">."""
+    template = soup.select_one(f"template#{TEMPLATE_ID}")
+    assert template is not None
+    inner = BeautifulSoup(template.decode_contents(), "html.parser")
+    return {div["data-claim-id"]: div for div in inner.select("[data-claim-id]")}
+
+
+@claims_site
+def test_a_claim_renders_its_badges_and_citations(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "page.html")
+    claims = soup.select("span.claim[data-claim]")
+    assert [span["data-claim"] for span in claims] == [
+        "alpha-leg-pain", "beta-any-pain", "gamma-advice", "alpha-leg-pain",
+    ]  # fmt: skip
+    badges = [[a["class"][1] for a in span.select("a.certainty")] for span in claims]
+    assert badges == [
+        ["certainty-not-rated"], ["certainty-low", "certainty-very-low"],
+        ["certainty-not-rated"], ["certainty-not-rated"],
+    ]  # fmt: skip
+    first = claims[0].select_one("a.certainty")
+    assert first["href"] == "index.html#certainty-not-rated"
+    assert first.get_text() == LEVELS["not-rated"].label
+    # The citation follows the badges, as {certainty}`x` {cite:p}`keys` wrote it.
+    citation = claims[1].find_next_sibling("span", class_="bibtex-citation")
+    assert citation.get_text() == "[1, 2]"
+    assert cite_links(soup) == [
+        ("1", "alpha2021trial"), ("1", "alpha2021trial"), ("2", "beta2022review"),
+        ("3", "gamma2023guideline"), ("1", "alpha2021trial"),
+    ]  # fmt: skip
+
+
+@claims_site
+def test_each_page_carries_what_the_source_says_for_its_claims(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "page.html")
+    entries = template_entries(soup)
+    assert list(entries) == ["alpha-leg-pain", "beta-any-pain", "gamma-advice"]
+    alpha = entries["alpha-leg-pain"].get_text(" ", strip=True)
+    assert "What the source says" in alpha
+    assert "“became apparent in week 2 & persisted”" in alpha
+    assert "Reference [1], abstract." in alpha
+    minus = "\u2212"  # a real minus sign
+    assert (
+        f"Mean difference {minus}16.0 points on a 0-100 scale (95% CI {minus}21.3 to {minus}10.6)"
+        in alpha
+    )
+    assert "favours acupuncture" in alpha
+    assert "216 (1 study)" in alpha
+    assert "The source's own rating Not rated" in alpha
+    beta = entries["beta-any-pain"].get_text(" ", strip=True)
+    assert "Reference [1, 2], abstract." in beta
+    assert "Risk ratio 1.4 (95% CI 1.1 to 1.8)" in beta and "1,234 (5 studies)" in beta
+    assert "The source's own rating Low certainty" in beta
+    assert "Our rating Low to very low certainty: The trials were small and not blinded." in beta
+    gamma = entries["gamma-advice"].get_text(" ", strip=True)
+    assert "Effect" not in gamma and "Reference [3], recommendation 1.2.3." in gamma
+    # The popover script (shared with citations) and the stylesheet come with the page.
+    assert soup.select_one("script[src*='citation-popover.js'][defer]")
+    assert soup.select_one("link[href*='claims.css']")
+    # A page that shows no claim carries no findings.
+    assert page_soup(app.outdir, "index.html").select_one(f"template#{TEMPLATE_ID}") is None
+
+
+def with_cite_p(source: Path, target: Path) -> None:
+    """A copy of the test-claims project whose page writes {certainty} {cite:p} by hand."""
+    shutil.copytree(source, target)
+    page = target / "page.md"
+    written = {
+        "alpha-leg-pain": "{certainty}`not-rated` {cite:p}`alpha2021trial`",
+        "beta-any-pain": "{certainty}`low` {certainty}`very-low` "
+        "{cite:p}`beta2022review,alpha2021trial`",
+        "gamma-advice": "{certainty}`not-rated` {cite:p}`gamma2023guideline`",
+    }
+    text = re.sub(r"\{claim\}`([^`]+)`", lambda m: written[m[1]], page.read_text())
+    assert "{claim}" not in text
+    page.write_text(text)
+
+
+def test_numbering_with_claims_equals_numbering_with_cite_p(make_app: Any, tmp_path: Path) -> None:
+    by_hand, ledger = tmp_path / "by-hand", tmp_path / "ledger"
+    with_cite_p(ROOTS / "test-claims", by_hand)
+    shutil.copytree(ROOTS / "test-claims", ledger)
+    from_ledger = build_cleanly(make_app("html", srcdir=ledger))
+    hand = make_app("html", srcdir=by_hand)
+    hand.build()
+    # The by-hand page uses the legend's bare role; the ledger's records go unused there.
+    assert warnings(hand).count("ERROR") == 3 and "claims-unused" in warnings(hand)
+    for page in ("page.html", "refs.html"):
+        ledger_soup, hand_soup = page_soup(from_ledger.outdir, page), page_soup(hand.outdir, page)
+        assert cite_links(ledger_soup) == cite_links(hand_soup)
+        ledger_entries = [e.get("id") for e in ledger_soup.select("[id^=cite-]")]
+        assert ledger_entries == [e.get("id") for e in hand_soup.select("[id^=cite-]")]
+
+
+def test_the_ledger_levels_are_the_legends() -> None:
+    assert tuple(LEVELS) == LEDGER_LEVELS
+    assert ledger_schema()["$defs"]["level"]["enum"] == list(LEVELS)
+
+
+# -- build errors, each naming the file and the line ---------------------------------------------
+
+
+def build_errors(app: SphinxTestApp) -> list[str]:
+    """``file:line: rule: message`` of every error the build logged, file as a bare name."""
+    app.build()
+    found = []
+    for line in warnings(app).splitlines():
+        match = re.match(r"(?P<path>\S+?):(?P<line>\d+): ERROR: (?P<rest>.*)", line)
+        if match:
+            found.append(f"{Path(match['path']).name}:{match['line']}: {match['rest']}")
+    return found
+
+
+@pytest.mark.sphinx("html", testroot="claims-unknown-id", freshenv=True)
+def test_an_unknown_claim_id_is_an_error_at_the_page(app: SphinxTestApp) -> None:
+    assert build_errors(app) == [
+        "index.md:10: claim-unknown-id: {claim} uses 'alpha-pains', not a record in claims.yaml; "
+        "did you mean 'alpha-pain'?"
+    ]
+
+
+@pytest.mark.sphinx("html", testroot="claims-unused", freshenv=True)
+def test_a_record_no_page_uses_is_an_error_at_the_ledger(app: SphinxTestApp) -> None:
+    assert build_errors(app) == [
+        "claims.yaml:14: claims-unused: claim 'alpha-unused' is used on no page: write "
+        "{claim}`alpha-unused` after the sentence it supports, or remove the record"
+    ]
+
+
+@pytest.mark.sphinx(
+    "html", testroot="claims-unused", freshenv=True, confoverrides={"claims_check_unused": False}
+)
+def test_unused_records_can_be_allowed_while_pages_move_to_claims(app: SphinxTestApp) -> None:
+    assert build_errors(app) == []
+
+
+@pytest.mark.sphinx("html", testroot="claims-no-rationale", freshenv=True)
+def test_certainty_above_or_unlike_the_sources_needs_a_rationale(app: SphinxTestApp) -> None:
+    assert build_errors(app) == [
+        "claims.yaml:21: claims-no-rationale: claim 'alpha-above': certainty 'moderate' is "
+        "above the source's own rating 'low': say why in `rationale`, or use the source's rating",
+        "claims.yaml:33: claims-no-rationale: claim 'alpha-below': certainty 'very-low' differs "
+        "from the source's own rating 'low': say why in `rationale`, or use the source's rating",
+    ]
+
+
+@pytest.mark.sphinx("html", testroot="claims-no-source", freshenv=True)
+def test_a_record_without_cite_or_quote_is_an_error(app: SphinxTestApp) -> None:
+    errors = build_errors(app)
+    assert [error.split(": no ")[0] for error in errors] == [
+        "claims.yaml:2: claims-no-source: claim 'alpha-pain'",
+        "claims.yaml:13: claims-no-source: claim 'alpha-empty'",
+    ]
+    assert "no `quote`" in errors[0] and "no `cite`" in errors[1]
+
+
+@pytest.mark.sphinx("html", testroot="claims-unknown-cite", freshenv=True)
+def test_a_cite_key_missing_from_the_bib_is_an_error(app: SphinxTestApp) -> None:
+    assert build_errors(app) == [
+        "claims.yaml:11: claims-unknown-cite: claim 'alpha-pain' cites 'alpha2021trail', not in "
+        "references.bib; did you mean 'alpha2021trial'?"
+    ]
+    # The known key is still cited (as "[]" here: this project has no bibliography to number it).
+    assert page_soup(app.outdir, "index.html").select_one("span.claim + .bibtex-citation")
+
+
+@pytest.mark.sphinx("html", testroot="claims-schema", freshenv=True)
+def test_schema_violations_are_errors_at_their_line(app: SphinxTestApp) -> None:
+    errors = build_errors(app)
+    assert [error.split(": claim ")[0] for error in errors] == [
+        "claims.yaml:9: claims-schema",
+        "claims.yaml:11: claims-schema",
+    ]
+    assert "certainty: 'medium' is not one of ['high', 'moderate'" in errors[0]
+    assert "'sauce' was unexpected" in errors[1]
+
+
+@pytest.mark.sphinx("html", testroot="claims-parse-error", freshenv=True)
+def test_a_ledger_that_is_not_yaml_is_one_error(app: SphinxTestApp) -> None:
+    (error,) = build_errors(app)
+    assert error.startswith("claims.yaml:4: claims-parse-error: not valid YAML: ")
+
+
+@pytest.mark.sphinx("html", testroot="claims-certainty-outside-legend", freshenv=True)
+def test_a_bare_certainty_badge_outside_the_legend_is_an_error(app: SphinxTestApp) -> None:
+    (error,) = build_errors(app)
+    assert error.startswith(
+        "page.md:3: certainty-role-outside-legend: a bare {certainty} badge is for the legend "
+        "only (allowed on: index); on this page write {claim}`<id>`"
+    )
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="claims-certainty-outside-legend",
+    freshenv=True,
+    confoverrides={"certainty_role_restricted": False},
+)
+def test_bare_badges_are_allowed_until_the_switch_is_on(app: SphinxTestApp) -> None:
+    assert build_errors(app) == []
