@@ -88,7 +88,7 @@ def test_a_hung_lookup_costs_the_timeout_only(monkeypatch: pytest.MonkeyPatch) -
     started = time.monotonic()
     try:
         assert unreachable(["https://doi.org/"], timeout=0.3) == "doi.org: no answer within 0.3 s"
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < A_FEW_SECONDS  # not the 30 s the lookup hangs
     finally:
         released.set()
 

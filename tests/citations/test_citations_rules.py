@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -144,9 +143,7 @@ def test_messages_name_the_entry_and_the_fix(capsys: pytest.CaptureFixture[str])
 
 
 def test_the_real_project_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.perf_counter()
     status, lines = run(["--bib", str(ROOT / BIB), "--docs", str(ROOT / "docs")], capsys)
-    assert time.perf_counter() - started < 2.0
     assert status == 0, "\n".join(lines)
 
 
