@@ -85,12 +85,12 @@ bibtex_encoding = "utf-8"
 
 # -- The claim ledger (claims.yaml; CONTRIBUTING.md, "The claim ledger") ----------------------
 claims_file = str(ROOT / "claims.yaml")
-# The bare {certainty} role is for the legend; content pages use {claim}`id`. Both checks below
-# are off only until every content page has moved from {certainty} + {cite:p} to {claim}:
-# then set both to True (a bare badge elsewhere, and a record no page uses, are build errors).
+# The bare {certainty} role is for the legend; content pages use {claim}`id`. Every content page
+# has moved from {certainty} + {cite:p} to {claim}, so both checks below are on: a bare badge
+# elsewhere, and a record no page uses, are build errors.
 certainty_role_pages = ["certainty"]
-certainty_role_restricted = False
-claims_check_unused = False
+certainty_role_restricted = True
+claims_check_unused = True
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (
