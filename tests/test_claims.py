@@ -226,3 +226,121 @@ def test_a_bare_certainty_badge_outside_the_legend_is_an_error(app: SphinxTestAp
 )
 def test_bare_badges_are_allowed_until_the_switch_is_on(app: SphinxTestApp) -> None:
     assert build_errors(app) == []
+
+
+# -- summary-of-findings tables and evidence charts ----------------------------------------------
+
+
+@pytest.mark.sphinx("html", testroot="claims-summary", freshenv=True)
+def test_a_summary_of_findings_table_lists_its_records(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "index.html")
+    (table,) = soup.select("table.summary-of-findings")
+    assert table.caption.get_text(strip=True).startswith("Acupuncture compared with sham")
+    head = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+    assert head == [
+        "Outcome", "Effect (95% CI)", "Participants (studies)", "Certainty", "Comment",
+    ]  # fmt: skip
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")
+    ]
+    minus = "\u2212"
+    assert rows == [
+        [
+            "Leg pain, 0-100 scale, after 4 weeks",
+            f"MD {minus}16.0 points on a 0-100 scale ({minus}21.3 to {minus}10.6), "
+            "favours acupuncture",
+            "216 (1 study)",
+            "Certainty not rated",
+            "The source did not rate its certainty. [ 1 ]",
+        ],
+        [
+            "Pain, after treatment",
+            "RR 1.4 (1.1 to 1.8), favours acupuncture",
+            "1,234 (5 studies)",
+            "Low certainty Very low certainty",
+            "The source rated it: low certainty. The trials were small and not blinded. [ 1 , 2 ]",
+        ],
+    ]
+    # The badges open "What the source says" like those in the text; on a phone each row is a
+    # card whose cells carry their column's label (responsive_tables).
+    assert [span["data-claim"] for span in table.select("span.claim")] == [
+        "alpha-leg-pain", "beta-any-pain",
+    ]  # fmt: skip
+    assert "reflow" in table["class"]
+    assert [td["data-label"] for td in table.select("tbody tr")[0].select("td")] == head
+    assert "evidence-displays.css" in str(soup.select("link[rel=stylesheet]"))
+
+
+@pytest.mark.sphinx("html", testroot="claims-summary", freshenv=True)
+def test_a_summary_table_without_an_effect_shows_the_plain_result(app: SphinxTestApp) -> None:
+    """gamma-advice has no effect and is in no table; beta's RR row shows numbers."""
+    build_cleanly(app)
+    table = page_soup(app.outdir, "index.html").select_one("table.summary-of-findings")
+    assert "staying active" not in table.get_text()
+
+
+def chart_svgs(app: SphinxTestApp) -> list[BeautifulSoup]:
+    soup = page_soup(app.outdir, "index.html")
+    return [figure for figure in soup.select("figure.evidence-chart")]
+
+
+@pytest.mark.sphinx("html", testroot="claims-chart", freshenv=True)
+def test_an_evidence_chart_is_a_small_static_svg_with_a_text_alternative(
+    app: SphinxTestApp,
+) -> None:
+    build_cleanly(app)
+    pain, ratio = chart_svgs(app)
+    for figure in (pain, ratio):
+        svg = figure.select_one("svg")
+        assert len(str(svg).encode("utf-8")) <= 20_000
+        assert svg["role"] == "img"
+        title_id, desc_id = svg["aria-labelledby"].split()
+        assert svg.select_one(f"title#{title_id}") and svg.select_one(f"desc#{desc_id}")
+        # Drawn in the page's text colour, so it reads in light and dark mode; no script.
+        assert not svg.select("script") and "#" not in svg.get("fill", "")
+        colours = {el.get("stroke") for el in svg.select("[stroke]")}
+        assert colours == {"currentColor"}
+    assert pain.select_one("title").get_text() == "Leg pain"
+    desc = pain.select_one("desc").get_text()
+    assert "Acupuncture, 10 sessions compared with sham acupuncture, leg pain" in desc
+    assert "mean difference \u221216.0 points on a 0-100 scale" in desc
+    assert "The dashed line marks no effect, at 0 (no difference)." in desc
+    assert pain.figcaption.get_text(" ", strip=True).startswith(
+        "Leg pain. Mean difference, points on a 0-100 scale (0 means no difference); 95% "
+        "confidence intervals."
+    )
+    texts = [text.get_text() for text in pain.select("svg text")]
+    assert "\u2190 Favours acupuncture" in texts and "Favours sham \u2192" in texts
+    assert "One 2021: MD \u221216.0 (\u221221.3 to \u221210.6), favours acupuncture" in texts
+    # Ratios on a log scale: the line of no effect at 1 (where the tick "1" is).
+    assert "Risk ratio (log scale; 1 means no difference)" in ratio.figcaption.get_text()
+    assert "at 1 (a ratio of 1: no difference); the axis is logarithmic." in ratio.desc.get_text()
+
+
+@pytest.mark.sphinx("html", testroot="claims-chart", freshenv=True)
+def test_the_line_of_no_effect_sits_at_zero_or_one(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    for figure, null in zip(chart_svgs(app), ("0", "1"), strict=True):
+        ticks = {
+            text.get_text(): text["x"]
+            for text in figure.select("svg text[text-anchor]")
+            if text.get("y") and not text.get("font-style")
+        }
+        lines = {line["x1"] for line in figure.select("line.evidence-chart-no-effect")}
+        assert lines == {ticks[null]}
+
+
+@pytest.mark.sphinx("html", testroot="claims-display-errors", freshenv=True)
+def test_tables_and_charts_without_records_are_errors(app: SphinxTestApp) -> None:
+    errors = build_errors(app)
+    assert [error.split(": ", 2)[:2] for error in errors] == [
+        ["index.md:5", "summary-of-findings"],
+        ["index.md:9", "summary-of-findings"],
+        ["index.md:13", "evidence-chart"],
+        ["index.md:17", "evidence-chart"],
+    ]
+    assert "unknown table 'acupuncture-vs-magic'; the tables: acupuncture-vs-sham" in errors[0]
+    assert "no record in claims.yaml lists table 'safety'" in errors[1]
+    assert "no record in claims.yaml has an effect with scale 'pain-0-10'" in errors[2]
+    assert "give either :scale: or :measure:, not both" in errors[3]

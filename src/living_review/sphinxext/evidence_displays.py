@@ -1,0 +1,313 @@
+"""Evidence at a glance, from the claim ledger: summary-of-findings tables and evidence charts.
+
+``{summary-of-findings}`` with ``:table: acupuncture-vs-sham`` (and an optional ``:caption:``)
+renders a Cochrane-style table of the records whose ``table`` names it, in ledger order: the
+outcome, the effect with its 95% CI (or the record's plain ``result`` where the source gives no
+number), participants (studies), the certainty badge(s) (which open "What the source says", as
+on the pages) and a comment: the source's own rating, our rationale where we differ, and the
+citation (sphinxcontrib-bibtex's ``cite:p``, numbered with the rest of the site). The table has a
+header row, so on a phone it reflows into labelled cards
+(:mod:`living_review.sphinxext.responsive_tables`).
+
+``{evidence-chart}`` with ``:scale: pain-0-100`` (records whose effect has that scale) or
+``:measure: RR`` (records with that measure), an optional ``:caption:``, and optional
+``:favours-left:`` / ``:favours-right:`` for the words under the axis, draws those records as a
+forest plot in static SVG made at build time (:mod:`living_review.forest_plot`): no script,
+a few kilobytes, ``currentColor`` throughout so it reads in light and dark mode, labelled by its
+``<title>`` and ``<desc>``; the caption names the measure and the scale. Ratios are drawn on a
+log scale with no effect at 1, differences with no effect at 0.
+
+A table or chart with no record, an unknown table id, or a chart mixing measures is a build
+error at the directive's line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from pybtex.richtext import Text
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from living_review import __version__
+from living_review.claims import MEASURE_NAMES, Claim, format_number, ledger_schema
+from living_review.forest_plot import Row, forest_plot_svg
+from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext.claims import badges_for, ledger_of, levels_text, note_shown
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+
+#: The columns of a summary-of-findings table, with their relative widths.
+COLUMNS = (
+    ("Outcome", 24),
+    ("Effect (95% CI)", 24),
+    ("Participants (studies)", 14),
+    ("Certainty", 14),
+    ("Comment", 24),
+)
+
+
+def table_ids() -> list[str]:
+    """The summary-of-findings tables the ledger's schema allows."""
+    ids: list[str] = ledger_schema()["$defs"]["table"]["enum"]
+    return ids
+
+
+def effect_text(claim: Claim) -> str:
+    """``MD -16.0 points on a 0-100 scale (-21.3 to -10.6), favours acupuncture``, with real
+    minus signs."""
+    effect = claim.effect
+    assert effect is not None
+    unit = f" {effect.unit}" if effect.unit else ""
+    return (
+        f"{effect.measure} {format_number(effect.value)}{unit} "
+        f"({format_number(effect.ci_low)} to {format_number(effect.ci_high)}), "
+        f"favours {effect.favours}"
+    )
+
+
+def short_name(text: str) -> str:
+    """The words before the first comma or bracket (``Acupuncture, 10 sessions``: Acupuncture)."""
+    short = re.split(r",| \(", text, maxsplit=1)[0].strip()
+    return short or text
+
+
+def lower_first(text: str) -> str:
+    """``Sham acupuncture`` -> ``sham acupuncture``; ``NSAIDs`` stays as it is."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def measure_option(argument: str | None) -> str:
+    """``:measure:`` is one of the ledger's measures, written as there (``RR``, not ``rr``)."""
+    measure = (argument or "").strip()
+    if measure not in MEASURE_NAMES:
+        raise ValueError(f"{measure!r} is not one of {', '.join(MEASURE_NAMES)}")
+    return measure
+
+
+class ClaimDirective(SphinxDirective):
+    """What both directives share: the ledger, errors at the directive, citations."""
+
+    def error(self, message: str) -> list[nodes.Node]:
+        logger.error(message, location=self.get_location())
+        return []
+
+    def citation(self, claim: Claim) -> list[nodes.Node]:
+        """``{cite:p}`` of the record's keys, made by sphinxcontrib-bibtex's own role."""
+        domain: Any = self.env.get_domain("cite")
+        keys = [key for key in claim.cite if key in domain.bibdata.data.entries]
+        if not keys:
+            return []  # claims-unknown-cite reports it at the ledger
+        targets = ",".join(keys)
+        role = domain.role("p")
+        made, _messages = role(
+            "cite:p", f"{{cite:p}}`{targets}`", targets, self.lineno, self.state.inliner, {}, []
+        )
+        return list(made)
+
+    def author_year(self, key: str) -> str:
+        """``Tu 2024`` for a bib key (the first author's family name, or the organisation)."""
+        domain: Any = self.env.get_domain("cite")
+        entry = domain.bibdata.data.entries.get(key)
+        if entry is None:
+            return key
+        persons = entry.persons.get("author") or entry.persons.get("editor") or []
+        if persons:
+            name = " ".join(persons[0].last_names)
+        else:
+            name = entry.fields.get("organization") or entry.fields.get("institution") or key
+        name = Text.from_latex(name).render_as("text")
+        return f"{name} {entry.fields.get('year', '')}".strip()
+
+
+class SummaryOfFindings(ClaimDirective):
+    """``{summary-of-findings}`` — a Cochrane-style table of the records of one table id."""
+
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "table": directives.unchanged_required,
+        "caption": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        table_id = self.options.get("table", "").strip()
+        allowed = table_ids()
+        if table_id not in allowed:
+            return self.error(
+                f"summary-of-findings: unknown table {table_id!r}; the tables: {', '.join(allowed)}"
+            )
+        ledger = ledger_of(self.env)
+        claims = ledger.in_table(table_id)
+        if not claims:
+            return self.error(
+                f"summary-of-findings: no record in {ledger.path.name} lists table {table_id!r} "
+                "(add it to the records' `table`)"
+            )
+        self.env.note_dependency(str(ledger.path))
+        table = nodes.table(classes=["summary-of-findings"])
+        caption = self.options.get("caption") or f"Summary of findings: {table_id}"
+        title_nodes, _messages = self.state.inline_text(caption, self.lineno)
+        table += nodes.title(caption, "", *title_nodes)
+        group = nodes.tgroup(cols=len(COLUMNS))
+        table += group
+        for _name, width in COLUMNS:
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        group += head
+        head += self.row([nodes.paragraph(name, name) for name, _width in COLUMNS])
+        body = nodes.tbody()
+        group += body
+        for claim in claims:
+            note_shown(self.env, claim.id)
+            body += self.row(self.cells(claim))
+        self.set_source_info(table)
+        return [table]
+
+    def cells(self, claim: Claim) -> list[nodes.Element]:
+        outcome = nodes.paragraph(claim.outcome, claim.outcome)
+        if claim.effect is not None:
+            effect = nodes.paragraph("", effect_text(claim))
+        else:
+            effect = nodes.paragraph(claim.result, claim.result)
+        people = claim.participants_and_studies or "Not reported"
+        certainty = nodes.paragraph("", "", badges_for(claim))
+        if claim.source_rating:
+            rating = f"The source rated it: {levels_text(claim.source_rating).lower()}."
+        else:
+            rating = "The source did not rate its certainty."
+        comment = nodes.paragraph("", rating)
+        if claim.rationale:
+            comment += nodes.Text(f" {claim.rationale}")
+        citation = self.citation(claim)
+        if citation:
+            comment += nodes.Text(" ")
+            comment += citation
+        return [outcome, effect, nodes.paragraph(people, people), certainty, comment]
+
+    @staticmethod
+    def row(cells: list[nodes.Element]) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += cell
+            row += entry
+        return row
+
+
+class EvidenceChart(ClaimDirective):
+    """``{evidence-chart}`` — a forest plot of the records sharing a scale (or a measure)."""
+
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "scale": directives.unchanged,
+        "measure": measure_option,
+        "caption": directives.unchanged,
+        "favours-left": directives.unchanged,
+        "favours-right": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        scale = self.options.get("scale", "").strip()
+        measure = self.options.get("measure", "")
+        if bool(scale) == bool(measure):
+            return self.error("evidence-chart: give either :scale: or :measure:, not both")
+        ledger = ledger_of(self.env)
+        claims = ledger.with_effect(scale=scale, measure=measure)
+        wanted = f"scale {scale!r}" if scale else f"measure {measure!r}"
+        if not claims:
+            return self.error(
+                f"evidence-chart: no record in {ledger.path.name} has an effect with {wanted}"
+            )
+        measures = sorted({claim.effect.measure for claim in claims if claim.effect})
+        if len(measures) > 1:
+            return self.error(
+                f"evidence-chart: the records with {wanted} mix measures ({', '.join(measures)}); "
+                "one chart draws one measure: give them different scales"
+            )
+        self.env.note_dependency(str(ledger.path))
+        figure = nodes.figure(classes=["evidence-chart"])
+        serial = self.env.new_serialno("evidence-chart")
+        svg = forest_plot_svg(
+            [self.chart_row(claim) for claim in claims],
+            ratio=claims[0].effect is not None and claims[0].effect.is_ratio,
+            title=self.options.get("caption") or self.scale_words(claims),
+            axis_title=self.scale_words(claims, short=True),
+            id_prefix=f"evidence-chart-{scale or measure.lower()}-{serial}",
+            favours_left=self.options.get("favours-left", ""),
+            favours_right=self.options.get("favours-right", ""),
+        )
+        figure += nodes.raw("", svg, format="html")
+        caption_text = self.options.get("caption", "")
+        scale_sentence = f"{self.scale_words(claims)}; 95% confidence intervals."
+        if caption_text:
+            caption_text = (
+                f"{caption_text.rstrip()}{'' if caption_text.rstrip()[-1] in '.?!:' else '.'} "
+            )
+        caption_nodes, _messages = self.state.inline_text(
+            f"{caption_text}{scale_sentence}", self.lineno
+        )
+        figure += nodes.caption("", "", *caption_nodes)
+        self.set_source_info(figure)
+        return [figure]
+
+    @staticmethod
+    def scale_words(claims: list[Claim], *, short: bool = False) -> str:
+        """``Mean difference, points on a 0-100 scale (0 means no difference)``, or for a ratio
+        ``Risk ratio (log scale; 1 means no difference)``; *short* leaves out the brackets."""
+        effect = claims[0].effect
+        assert effect is not None
+        name = effect.measure_name[0].upper() + effect.measure_name[1:]
+        units = sorted(
+            {claim.effect.unit for claim in claims if claim.effect and claim.effect.unit}
+        )
+        if effect.is_ratio:
+            return f"{name}, log scale" if short else f"{name} (log scale; 1 means no difference)"
+        named = f"{name}, {units[0]}" if len(units) == 1 else name
+        return named if short else f"{named} (0 means no difference)"
+
+    def chart_row(self, claim: Claim) -> Row:
+        effect = claim.effect
+        assert effect is not None
+        source = self.author_year(claim.cite[0]) + (" and others" if len(claim.cite) > 1 else "")
+        compared = (
+            f"{short_name(claim.intervention)} vs {lower_first(short_name(claim.comparison))}"
+        )
+        numbers = (
+            f"{effect.measure} {format_number(effect.value)} ({format_number(effect.ci_low)} to "
+            f"{format_number(effect.ci_high)})"
+        )
+        return Row(
+            label=compared,
+            detail=claim.outcome,
+            estimate=f"{source}: {numbers}, favours {effect.favours}",
+            value=effect.value,
+            low=effect.ci_low,
+            high=effect.ci_high,
+            description=(
+                f"{claim.intervention} compared with {lower_first(claim.comparison)}, "
+                f"{lower_first(claim.outcome)} ({source}): {effect.describe()}, favours "
+                f"{effect.favours}."
+            ),
+        )
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the two directives and their stylesheet."""
+    app.setup_extension("living_review.sphinxext.claims")
+    app.add_directive("summary-of-findings", SummaryOfFindings)
+    app.add_directive("evidence-chart", EvidenceChart)
+    add_stylesheet(app, "evidence-displays.css")
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

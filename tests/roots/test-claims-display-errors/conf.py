@@ -1,0 +1,5 @@
+extensions = ["myst_parser", "living_review.sphinxext.evidence_displays"]
+bibtex_bibfiles = ["refs.bib"]
+bibtex_default_style = "living_review"
+bibtex_cite_id = "cite-{key}"
+claims_check_unused = False
