@@ -24,10 +24,13 @@ def _add_static_dir(app: Sphinx, config: Config) -> None:
         config.html_static_path.append(str(STATIC_DIR))
 
 
-def add_stylesheet(app: Sphinx, filename: str) -> None:
-    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it."""
+def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
+    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it.
+
+    *attributes* go on the ``<link>``, e.g. ``media="print"``.
+    """
     app.connect("config-inited", _add_static_dir)
-    app.add_css_file(filename)
+    app.add_css_file(filename, **attributes)
 
 
 def is_html_site(builder: Builder) -> bool:
