@@ -63,6 +63,7 @@ extensions = [
     "living_review.sphinxext.responsive_tables",  # tables reflow into cards on a phone
     "living_review.sphinxext.page_feedback",  # report an error / suggest evidence / edit links
     "living_review.sphinxext.print_styles",  # print stylesheet: the article alone, DOIs printed
+    "living_review.sphinxext.home_cards",  # sphinx-design cards: the home page's ways in
 ]
 
 # _fragments/: text written once and included in several pages (e.g. the urgent-care box).

@@ -71,3 +71,20 @@ def test_every_content_page_links_the_forms_with_its_address(real_site: Build, p
 @pytest.mark.parametrize("page", ["search", "genindex", "404"])
 def test_generated_pages_have_no_feedback_links(real_site: Build, page: str) -> None:
     assert not real_site.soup(f"{page}.html").select(".page-feedback")
+
+
+@pytest.mark.sphinx("html", testroot="issue-form", freshenv=True)
+def test_the_issue_form_role_links_a_form_and_names_an_unknown_one(app) -> None:
+    from bs4 import BeautifulSoup
+
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    soup = BeautifulSoup((app.outdir / "index.html").read_text("utf-8"), "html.parser")
+    link = soup.select_one("a.suggest-evidence")
+    assert link.get_text() == "Suggest new evidence"
+    query = parse_qs(urlsplit(link["href"]).query)
+    assert query["template"] == ["propose-evidence.yml"]
+    assert query["page"] == ["https://example.org/review/index.html"]
+    assert "unknown issue form 'no-such-form'" in app.warning.getvalue()

@@ -9,6 +9,9 @@ Each page built from a source file ends with three links:
 * **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil
   button does, for those who can edit.
 
+The role ``{issue-form}`propose-evidence``` (or ``report-error``) puts the same link in a
+page's text, e.g. on the home page's "I want to help keep this current" card.
+
 Configuration (docs/conf.py): ``page_feedback_repository``, the repository's web address
 (``REPOSITORY_URL``); without it no links are added. The branch and the folder of the sources
 come from furo's ``source_branch`` and ``source_directory`` theme options (default ``main``
@@ -22,6 +25,9 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxRole
 
 from living_review import __version__
 from living_review.sphinxext import add_stylesheet, is_html_site
@@ -97,6 +103,30 @@ def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
     )
 
 
+class IssueFormRole(SphinxRole):
+    """``{issue-form}`propose-evidence``` -> the form's link, this page's address filled in."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        forms = {Path(form.template).stem: form for form in FORMS}
+        form = forms.get(self.text.strip())
+        if form is None:
+            known = ", ".join(sorted(forms))
+            message = self.inliner.reporter.error(
+                f"unknown issue form {self.text!r} (known: {known})", line=self.lineno
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
+        config = self.config
+        if not config.page_feedback_repository:
+            message = self.inliner.reporter.error(
+                "{issue-form} needs page_feedback_repository in conf.py", line=self.lineno
+            )
+            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
+        address = page_address(config.html_baseurl, f"{self.env.docname}.html")
+        url = issue_form_url(config.page_feedback_repository, form, address, "")
+        link = nodes.reference(self.rawtext, form.link_text, refuri=url, classes=[form.css_class])
+        return [link], []
+
+
 def add_feedback_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -114,7 +144,9 @@ def add_feedback_links(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration value, the page hook and the stylesheet."""
-    app.add_config_value("page_feedback_repository", "", "html", types=[str])
+    # "env": the {issue-form} role writes the address into the pages when they are read.
+    app.add_config_value("page_feedback_repository", "", "env", types=[str])
+    app.add_role("issue-form", IssueFormRole())
     app.connect("html-page-context", add_feedback_links)
     add_stylesheet(app, "page-feedback.css")
     return {
