@@ -180,6 +180,23 @@ def prose(session: nox.Session) -> None:
     session.run("python", "-m", "living_review.tools.prose", "--root", str(ROOT), *session.posargs)
 
 
+@nox.session(name="evidence-diff", python=PYTHON, default=False)
+def evidence_diff(session: nox.Session) -> None:
+    """Markdown for reviewers: claims, works and citation numbers changed since a git ref.
+
+    `nox -s evidence-diff -- BASE` compares claims.yaml, references.bib and the pages at BASE
+    (default origin/main) with the working tree; the pull-request workflow writes the result
+    to the job summary. An unknown BASE: one line, exit status 2.
+    """
+    install_locked(session, "citations")  # reads the bib, the ledger and the pages as they do
+    install_project(session)
+    status = ExitStatus([0, 2])
+    module = "living_review.tools.evidence_diff"
+    if session.run("python", "-m", module, "--root", str(ROOT), *session.posargs,
+                   success_codes=status) and status.seen == 2:  # fmt: skip
+        raise SystemExit(2)  # as the tool says, not nox's own 1
+
+
 @nox.session(python=PYTHON, default=False)
 def linkcheck(session: nox.Session) -> None:
     """Check every external link of the site (needs the internet; not part of CI).

@@ -1,0 +1,584 @@
+"""What a change does to the evidence: ``python -m living_review.tools.evidence_diff [BASE]``.
+
+Compares the claim ledger (``claims.yaml``), ``references.bib`` and the pages at ``BASE`` (a git
+ref, default ``origin/main``; read with git, not checked out) with the working tree, and prints
+Markdown for a reviewer (the pull-request workflow writes it to the job summary):
+
+- claims added, removed or changed: old → new certainty, source rating, effect and quote, and the
+  names of any other fields that changed;
+- works added to, removed from or changed in ``references.bib``;
+- how many citation numbers on the site moved. The numbers are sphinxcontrib-bibtex's: each work
+  cited on the site is numbered in order of first citation (the ``unsrt`` order), reading the
+  pages in the order Sphinx does (the root page, then its toctrees depth first, then any other
+  page by name) and each page from top to bottom, through the fragments it ``{include}``\\ s. A
+  citation is a ``{cite:…}`` role, a ``{claim}`` role (its record's ``cite`` keys) or a
+  ``{summary-of-findings}`` table (the ``cite`` keys of each record in it, in ledger order);
+  works not in that version's ``references.bib`` get no number.
+
+Exit status: 0 with the Markdown on standard output; 2 with one line on standard error when
+``BASE`` is not a commit here or a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import posixpath
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from living_review.bibfile import BibEntry, parse_bibtex
+from living_review.claims import Claim, describe_levels, parse_claims
+from living_review.myst_pages import parse_page, split_explicit_title
+from living_review.problems import UnusableInput
+from living_review.tools.citations.pages import CITE_ROLES
+
+DEFAULT_BASE = "origin/main"
+LEDGER = "claims.yaml"
+BIBLIOGRAPHY = "references.bib"
+DOCS = "docs"
+ROOT_DOC = "index"  # docs/conf.py: root_doc
+#: Folders under docs/ whose pages are not pages of the site (docs/conf.py's exclude_patterns,
+#: and folders starting with "_" or "."); pages may still ``{include}`` files from them.
+EXIT_OK, EXIT_UNUSABLE = 0, 2
+#: Roles that number works in the bibliography (footnote citations are numbered per page).
+NUMBERING_ROLES = frozenset(role for role in CITE_ROLES if not role.startswith("footcite"))
+CLAIM_ROLE = "claim"
+#: The directive that lists a table's records, in ledger order, each with its citation (an
+#: ``{evidence-chart}`` names its sources in words, without citing them).
+SUMMARY_OF_FINDINGS = "summary-of-findings"
+_TABLE_OPTION = re.compile(r"^\s*:?table:\s*(\S+)\s*$", re.MULTILINE)
+#: Fields of a record shown old → new; any other field that changed is named.
+SHOWN_FIELDS = ("certainty", "source_rating", "effect", "quote")
+#: living_review.claims' rule and words for a ledger that is not YAML at all.
+PARSE_ERROR, NOT_YAML = "claims-parse-error", "not valid YAML"
+
+
+class GitError(Exception):
+    """git could not answer (not a repository, a damaged object, ...)."""
+
+
+class UnknownBase(GitError):
+    """The base is not a commit in this repository."""
+
+
+# -- The two versions -----------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """One version of the review's evidence: the ledger, the bibliography and the pages."""
+
+    label: str  # "origin/main", or "the working tree"
+    ledger: str | None  # the text of claims.yaml (None: there is none)
+    bibliography: str | None
+    pages: dict[str, str]  # docs-relative POSIX path -> Markdown text, every *.md under docs/
+
+
+def git(root: Path, *args: str, text_input: bytes | None = None) -> bytes:
+    """Run git in *root*; GitError with git's own words if it fails."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, input=text_input, capture_output=True, check=False
+        )
+    except OSError as error:
+        raise GitError(f"cannot run git: {error}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed")
+    return done.stdout
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The commit *ref* names in *root*'s repository (GitError if none)."""
+    try:
+        found = git(
+            root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+        )
+    except GitError:
+        found = b""
+    if not found.strip():
+        git(root, "rev-parse", "--git-dir")  # not a repository: say so in git's words
+        raise UnknownBase(f"no commit '{ref}' in this repository")
+    return found.decode().strip()
+
+
+def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
+    """The files as they are in *commit* (read from git's objects: nothing is checked out)."""
+    listing = git(
+        root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", LEDGER, BIBLIOGRAPHY, DOCS
+    )
+    blobs: dict[str, str] = {}
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        kind, object_id = meta.split()[1:3]
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind == b"blob" and (path in (LEDGER, BIBLIOGRAPHY) or path.endswith(".md")):
+            blobs[path] = object_id.decode()
+    texts = _read_blobs(root, blobs)
+    pages = {
+        path.removeprefix(f"{DOCS}/"): text
+        for path, text in texts.items()
+        if path.startswith(f"{DOCS}/")
+    }
+    return Snapshot(label, texts.get(LEDGER), texts.get(BIBLIOGRAPHY), pages)
+
+
+def _read_blobs(root: Path, blobs: Mapping[str, str]) -> dict[str, str]:
+    """The text of each blob, in one ``git cat-file --batch``."""
+    if not blobs:
+        return {}
+    output = git(root, "cat-file", "--batch", text_input="\n".join(blobs.values()).encode() + b"\n")
+    texts: dict[str, str] = {}
+    position = 0
+    for path, object_id in blobs.items():
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split()[2])
+        start = header_end + 1
+        data = output[start : start + size]
+        position = start + size + 1  # the content is followed by a newline
+        try:
+            texts[path] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise GitError(f"{object_id}: {path} is not UTF-8 text") from None
+    return texts
+
+
+def snapshot_of_working_tree(root: Path) -> Snapshot:
+    """The files as they are on disk now."""
+    pages = {}
+    docs = root / DOCS
+    for path in sorted(docs.rglob("*.md")):
+        relative = path.relative_to(docs)
+        if relative.parts[0] == "_build" or any(p.startswith(".") for p in relative.parts):
+            continue
+        pages[relative.as_posix()] = _read(path)
+    ledger, bibliography = root / LEDGER, root / BIBLIOGRAPHY
+    return Snapshot(
+        "the working tree",
+        _read(ledger) if ledger.exists() else None,
+        _read(bibliography) if bibliography.exists() else None,
+        pages,
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnusableInput(path, f"cannot read: {error}") from None
+
+
+# -- Reading a version ----------------------------------------------------------------------
+
+
+@dataclass
+class LedgerVersion:
+    """One version of the ledger, read by :mod:`living_review.claims` as the build reads it."""
+
+    claims: dict[str, Claim] = field(default_factory=dict)  # by id, in ledger order
+    #: Records left out because they break the ledger's rules (``nox -s citations`` says how).
+    broken: set[str] = field(default_factory=set)
+
+
+def read_ledger(text: str | None, where: str) -> LedgerVersion:
+    """The ledger's usable records (UnusableInput if it is not YAML at all)."""
+    if text is None:
+        return LedgerVersion()
+    ledger = parse_claims(text, Path(where))
+    for problem in ledger.problems:  # not YAML: nothing in it can be compared
+        if problem.rule == PARSE_ERROR and problem.message.startswith(NOT_YAML):
+            raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
+    return LedgerVersion({claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids))
+
+
+def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
+    """The bibliography's entries by key."""
+    if text is None:
+        return {}
+    works: dict[str, BibEntry] = {}
+    for entry in parse_bibtex(text, Path(where)).entries:
+        works.setdefault(entry.key, entry)
+    return works
+
+
+def cite_keys(role: str, content: str, claims: Mapping[str, Claim]) -> list[str]:
+    """The works one role cites: a citation role's keys, or a ``{claim}`` record's ``cite``."""
+    if role == CLAIM_ROLE:
+        claim = claims.get(split_explicit_title(content)[1])
+        return list(claim.cite) if claim is not None else []
+    if role in NUMBERING_ROLES:  # keys with optional {pre} and {post} notes, comma separated
+        keys = []
+        for target in content.split(","):
+            key = target.split("}")[-1].split("{")[0].strip()
+            if key:
+                keys.append(key)
+        return keys
+    return []
+
+
+def _relative(page: str, target: str) -> str:
+    """A path written on *page* (relative to it, or to docs/ with a leading "/")."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
+
+
+def _is_site_page(path: str) -> bool:
+    folders = path.split("/")[:-1]
+    return not any(folder.startswith(("_", ".")) for folder in folders)
+
+
+@dataclass
+class _PageReading:
+    citations: list[str] = field(default_factory=list)  # keys, in order, includes inlined
+    toctree: list[str] = field(default_factory=list)  # docnames, in order
+
+
+def read_site_page(
+    path: str, snapshot: Snapshot, claims: Mapping[str, Claim], seen: frozenset[str]
+) -> _PageReading:
+    """One page's citations in reading order (fragments it includes read in place)."""
+    reading = _PageReading()
+    text = snapshot.pages[path]
+    page = parse_page(text, Path(path))
+    events = [(role.line, role.name, role.content) for role in page.roles]
+    for fence in page.directives:
+        if fence.name == "toctree":
+            events.append((fence.line, fence.name, fence.body))
+        elif fence.name == "include":
+            events.append((fence.line, fence.name, fence.argument))
+        elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
+            source = "\n".join(text.splitlines()[fence.line : fence.end_line])
+            table = _TABLE_OPTION.search(source)
+            events.append((fence.line, fence.name, table.group(1) if table else ""))
+    for _, name, content in sorted(events, key=lambda event: event[0]):  # stable: same line
+        if name == "include":
+            target = _relative(path, content.strip())
+            if target in snapshot.pages and target not in seen:
+                included = read_site_page(target, snapshot, claims, seen | {target})
+                reading.citations += included.citations
+        elif name == "toctree":
+            for line in content.splitlines():
+                entry = split_explicit_title(line)[1].strip()
+                if entry and entry != "self" and "://" not in entry:
+                    reading.toctree.append(_relative(path, entry).removesuffix(".md"))
+        elif name == SUMMARY_OF_FINDINGS:
+            for claim in claims.values():
+                if content in claim.tables:
+                    reading.citations += claim.cite
+        else:
+            reading.citations += cite_keys(name, content, claims)
+    return reading
+
+
+def citation_numbers(snapshot: Snapshot) -> dict[str, int]:
+    """The number each work cited on the site has in the bibliography (unsrt order)."""
+    claims = read_ledger(snapshot.ledger, LEDGER).claims
+    works = read_works(snapshot.bibliography, BIBLIOGRAPHY)
+    docnames = {path.removesuffix(".md"): path for path in snapshot.pages if _is_site_page(path)}
+    readings: dict[str, _PageReading] = {}
+
+    def reading_of(docname: str) -> _PageReading:
+        if docname not in readings:
+            path = docnames[docname]
+            readings[docname] = read_site_page(path, snapshot, claims, frozenset({path}))
+        return readings[docname]
+
+    order: list[str] = []
+
+    def traverse(docname: str) -> Iterator[str]:  # pre-order, as Sphinx's collect_relations
+        order.append(docname)
+        yield docname
+        for child in reading_of(docname).toctree:
+            if child in docnames and child not in order:
+                yield from traverse(child)
+
+    sequence = list(traverse(ROOT_DOC)) if ROOT_DOC in docnames else []
+    sequence += sorted(set(docnames) - set(sequence))
+    numbers: dict[str, int] = {}
+    for docname in sequence:
+        for key in reading_of(docname).citations:
+            if key in works and key not in numbers:
+                numbers[key] = len(numbers) + 1
+    return numbers
+
+
+# -- Comparing ------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimChange:
+    """A record in both versions whose fields differ."""
+
+    old: Claim
+    new: Claim
+
+    def shown(self) -> list[tuple[str, str, str]]:
+        """(field, old, new) in words, for the fields a reviewer reads first."""
+        return [
+            (name, shown(name, self.old), shown(name, self.new))
+            for name in SHOWN_FIELDS
+            if self.old.record.get(name) != self.new.record.get(name)
+        ]
+
+    def others(self) -> list[str]:
+        """The names of the other fields that changed."""
+        old, new = self.old.record, self.new.record
+        names = (old.keys() | new.keys()) - set(SHOWN_FIELDS)
+        return sorted(name for name in names if old.get(name) != new.get(name))
+
+
+@dataclass
+class EvidenceDiff:
+    base: str
+    claims_added: list[Claim]
+    claims_removed: list[Claim]
+    claims_changed: list[ClaimChange]
+    claims_now: int
+    claims_broken: list[str]  # ids not compared: they break the ledger's rules
+    works_added: list[BibEntry]
+    works_removed: list[BibEntry]
+    works_changed: list[tuple[BibEntry, list[str]]]  # entry now, the fields that changed
+    numbers_before: dict[str, int]
+    numbers_after: dict[str, int]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (
+            self.claims_added or self.claims_removed or self.claims_changed or self.works_added
+            or self.works_removed or self.works_changed or self.numbers_before != self.numbers_after
+        )  # fmt: skip
+
+    @property
+    def moved(self) -> list[tuple[str, int, int]]:
+        """(key, old number, new number) for each work numbered in both whose number changed."""
+        return sorted(
+            (
+                (key, old, self.numbers_after[key])
+                for key, old in self.numbers_before.items()
+                if key in self.numbers_after and self.numbers_after[key] != old
+            ),
+            key=lambda move: move[2],
+        )
+
+
+def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
+    old_ledger = read_ledger(base.ledger, f"{base.label}:{LEDGER}")
+    new_ledger = read_ledger(head.ledger, LEDGER)
+    old_claims, new_claims = old_ledger.claims, new_ledger.claims
+    broken = old_ledger.broken | new_ledger.broken
+    old_works = read_works(base.bibliography, f"{base.label}:{BIBLIOGRAPHY}")
+    new_works = read_works(head.bibliography, BIBLIOGRAPHY)
+    changed_works = []
+    for key in new_works.keys() & old_works.keys():
+        old_fields = {f.name: f.value for f in old_works[key].fields}
+        new_fields = {f.name: f.value for f in new_works[key].fields}
+        names = sorted(
+            name
+            for name in old_fields.keys() | new_fields.keys()
+            if old_fields.get(name) != new_fields.get(name)
+        )
+        if names or old_works[key].type != new_works[key].type:
+            changed_works.append((new_works[key], names or ["entry type"]))
+    return EvidenceDiff(
+        base=base.label,
+        claims_added=[new_claims[i] for i in new_claims if i not in old_claims.keys() | broken],
+        claims_removed=[old_claims[i] for i in old_claims if i not in new_claims.keys() | broken],
+        claims_changed=[
+            ClaimChange(old_claims[i], new_claims[i])
+            for i in new_claims
+            if i in old_claims and old_claims[i].record != new_claims[i].record
+        ],
+        claims_now=len(new_claims) + len(new_ledger.broken),
+        claims_broken=sorted(broken),
+        works_added=[new_works[k] for k in new_works if k not in old_works],
+        works_removed=[old_works[k] for k in old_works if k not in new_works],
+        works_changed=sorted(changed_works, key=lambda change: change[0].key),
+        numbers_before=citation_numbers(base),
+        numbers_after=citation_numbers(head),
+    )
+
+
+# -- Markdown -------------------------------------------------------------------------------
+
+_ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def text(value: object) -> str:
+    """Plain text for Markdown: one line, Markdown's special characters escaped."""
+    return " ".join(str(value).split()).translate(_ESCAPED)
+
+
+def code(value: str) -> str:
+    return f"`{value}`" if "`" not in value else text(value)
+
+
+def effect_text(claim: Claim) -> str:
+    """E.g. ``mean difference -16.0 points (95% CI -21.3 to -10.6), favours acupuncture``.
+
+    Numbers are written as on the site, with a real minus sign.
+    """
+    if claim.effect is None:
+        return "no effect estimate"
+    return f"{claim.effect.describe()}, favours {claim.effect.favours}"
+
+
+def shown(name: str, claim: Claim) -> str:
+    """One of :data:`SHOWN_FIELDS` of *claim*, in words, as Markdown."""
+    if name == "certainty":
+        return text(describe_levels(claim.certainty))
+    if name == "source_rating":
+        return text(describe_levels(claim.source_rating))
+    if name == "effect":
+        return text(effect_text(claim))
+    return f"“{text(claim.quote)}”"
+
+
+def describe_claim(claim: Claim) -> str:
+    """One line: id, outcome, effect, certainty (and the source's), cited works."""
+    keys = ", ".join(code(key) for key in claim.cite)
+    return (
+        f"{code(claim.id)}: {text(claim.outcome)}; {text(effect_text(claim))}; certainty "
+        f"{shown('certainty', claim)} (source: {shown('source_rating', claim)}); cites {keys}"
+    )
+
+
+def describe_work(entry: BibEntry) -> str:
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    who = " ".join(people[0].last_names) if people else ""
+    who += " et al." if len(people) > 1 else ""
+    ids = [
+        f"{label} {entry.value(name)}"
+        for name, label in (("pubmed", "PMID"), ("doi", "DOI"), ("url", "URL"))
+        if entry.value(name)
+    ]
+    title = entry.value("title").replace("{", "").replace("}", "")
+    details = ", ".join(part for part in (who, entry.value("year")) if part)
+    line = f"{code(entry.key)}: {text(title)}"
+    if details:
+        line += f" ({text(details)})"
+    return line + (f"; {text('; '.join(ids[:1]))}" if ids else "")
+
+
+def markdown(diff: EvidenceDiff) -> str:
+    """The report, in GitHub-flavoured Markdown."""
+    moved = diff.moved
+    cited_before, cited_after = len(diff.numbers_before), len(diff.numbers_after)
+    lines = [
+        f"## Evidence changes against {code(diff.base)}",
+        "",
+        f"- Claims (`{LEDGER}`): {len(diff.claims_added)} added, {len(diff.claims_removed)} "
+        f"removed, {len(diff.claims_changed)} changed ({diff.claims_now} in the ledger now)",
+        f"- Works (`{BIBLIOGRAPHY}`): {len(diff.works_added)} added, "
+        f"{len(diff.works_removed)} removed, {len(diff.works_changed)} changed",
+        f"- Citation numbers on the site: {len(moved)} of {cited_before} moved "
+        f"({cited_before} cited works before, {cited_after} now)",
+    ]
+    if diff.unchanged:
+        lines += ["", "Nothing in the evidence changed: no claim, no work, no citation number."]
+    if diff.claims_added:
+        lines += ["", "### Claims added", ""]
+        lines += [f"- {describe_claim(record)}" for record in diff.claims_added]
+    if diff.claims_removed:
+        lines += ["", "### Claims removed", ""]
+        lines += [f"- {describe_claim(record)}" for record in diff.claims_removed]
+    if diff.claims_changed:
+        lines += ["", "### Claims changed", ""]
+        for change in diff.claims_changed:
+            lines.append(f"- {code(change.new.id)}")
+            for name, old, new in change.shown():
+                lines.append(f"  - {name}: {old} → {new}")
+            if change.others():
+                lines.append(f"  - also changed: {', '.join(change.others())}")
+    if diff.claims_broken:
+        lines += [
+            "",
+            "Not compared, as they break the ledger's rules (`nox -s citations` says how): "
+            + ", ".join(code(claim_id) for claim_id in diff.claims_broken),
+        ]
+    if diff.works_added:
+        lines += ["", "### Works added", ""]
+        lines += [f"- {describe_work(entry)}" for entry in diff.works_added]
+    if diff.works_removed:
+        lines += ["", "### Works removed", ""]
+        lines += [f"- {describe_work(entry)}" for entry in diff.works_removed]
+    if diff.works_changed:
+        lines += ["", "### Works changed", ""]
+        lines += [f"- {code(entry.key)}: {', '.join(names)}" for entry, names in diff.works_changed]
+    renumbered = _renumbering_rows(diff, moved)
+    if renumbered:
+        lines += ["", "### Citation numbers", "", "| work | before | now |", "| --- | --- | --- |"]
+        lines += renumbered
+    return "\n".join(lines) + "\n"
+
+
+def _renumbering_rows(diff: EvidenceDiff, moved: Sequence[tuple[str, int, int]]) -> list[str]:
+    rows = [f"| {code(key)} | [{old}] | [{new}] |" for key, old, new in moved]
+    rows += [
+        f"| {code(key)} | not cited | [{number}] |"
+        for key, number in diff.numbers_after.items()
+        if key not in diff.numbers_before
+    ]
+    rows += [
+        f"| {code(key)} | [{number}] | not cited |"
+        for key, number in diff.numbers_before.items()
+        if key not in diff.numbers_after
+    ]
+    return rows
+
+
+# -- Command line ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m living_review.tools.evidence_diff",
+        description=(
+            "Markdown for a reviewer: the claims, works and citation numbers a change adds, "
+            "removes or changes, against BASE."
+        ),
+        epilog="Exit status: 0 with the Markdown; 2 when BASE is not a commit or a file is "
+        "unreadable (one line on standard error).",
+    )
+    parser.add_argument(
+        "base", nargs="?", default=DEFAULT_BASE,
+        help=f"the git ref to compare with (default: {DEFAULT_BASE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--root", type=Path, default=Path(), help="the repository's top folder (default: here)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    root: Path = args.root
+    try:
+        commit = resolve_commit(root, args.base)
+        base = snapshot_at(root, commit, args.base)
+        diff = compare(base, snapshot_of_working_tree(root))
+    except UnknownBase as error:
+        print(
+            f"evidence-diff: {error}: fetch it (for example `git fetch origin main`) "
+            "or name another base (`nox -s evidence-diff -- HEAD~1`)",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    except GitError as error:
+        print(f"evidence-diff: git: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except UnusableInput as error:
+        print(error.problem.format(), file=sys.stderr)
+        return EXIT_UNUSABLE
+    sys.stdout.write(markdown(diff))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
