@@ -172,6 +172,8 @@ class Ledger:
     broken_ids: set[str] = field(default_factory=set)
     #: False when the file could not be read as YAML at all: no id can be judged unknown.
     complete: bool = True
+    #: id -> the keys its record cites, for every record with an id, broken ones too.
+    cites_by_id: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def by_id(self) -> dict[str, Claim]:
@@ -278,6 +280,10 @@ def parse_claims(text: str, path: Path) -> Ledger:
     seen: dict[str, Claim] = {}
     for index, record in enumerate(records):
         claim_id = record.get("id") if isinstance(record, dict) else None
+        cite = record.get("cite") if isinstance(record, dict) else None
+        if isinstance(claim_id, str) and isinstance(cite, list):
+            keys = tuple(key for key in cite if isinstance(key, str))
+            ledger.cites_by_id.setdefault(claim_id, keys)
         if index in broken:
             if isinstance(claim_id, str):
                 ledger.broken_ids.add(claim_id)

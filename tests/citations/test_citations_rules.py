@@ -19,6 +19,7 @@ from living_review.tools.citations.rules import RULES, check_bibfile
 FIXTURES = Path(__file__).parent / "fixtures"
 BIB = "references.bib"
 PAGE = "docs/index.md"
+LEDGER = "claims.yaml"
 
 #: fixture (named after its rule) -> every (file, line) the rule must report there, and nothing
 #: else: each fixture is clean apart from the one mistake (and the look-alikes it must ignore).
@@ -58,6 +59,17 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     # Both pages start with a byte-order mark: it hides neither the front matter (about.md's
     # no_citations) nor the line of the title.
     "page-no-citation": {("docs/uncited.md", 7)},
+    # The claim ledger (claims.yaml beside references.bib); each page cites only with {claim},
+    # so a key its records cite counts as cited (no bib-uncited, no page-no-citation).
+    "claims-parse-error": {(LEDGER, 10)},  # a list opened on line 9, noticed on line 10
+    "claims-schema": {(LEDGER, 9)},  # certainty: medium
+    "claims-duplicate-id": {(LEDGER, 14)},  # the second record with the id
+    "claims-no-source": {(LEDGER, 2)},  # a record without a quote
+    "claims-no-rationale": {(LEDGER, 9)},  # moderate, above the source's low, no rationale
+    "claims-bad-effect": {(LEDGER, 14)},  # RR 0.8 outside its CI [0.9, 1.2]
+    "claims-unknown-cite": {(LEDGER, 11)},  # good2002
+    "claims-unused": {(LEDGER, 14)},  # the second record, used on no page
+    "claim-unknown-id": {(PAGE, 5)},  # {claim}`good-pains`
 }
 
 

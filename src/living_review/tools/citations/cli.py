@@ -1,4 +1,5 @@
-"""Command line: ``python -m living_review.tools.citations [--online] [--bib PATH] [--docs DIR]``.
+"""Command line: ``python -m living_review.tools.citations [--online] [--bib PATH] [--docs DIR]``
+(and ``--claims PATH``: the claim ledger, ``claims.yaml`` beside the .bib file when it exists).
 
 Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
 0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from living_review.bibfile import read_bibfile
+from living_review.claims import FILENAME as LEDGER_FILENAME
+from living_review.claims import Ledger, load_claims
 
 from ..network import NO_NETWORK, unreachable
 from .pages import read_pages
@@ -28,7 +31,7 @@ from .report import (
     plural,
     summary,
 )
-from .rules import RULES, check_bibfile, check_pages
+from .rules import RULES, check_bibfile, check_ledger, check_pages
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     from .online import add_arguments  # the online settings live with the online checks
 
     add_arguments(parser)
+    parser.add_argument(
+        "--claims", type=Path, default=None,
+        help="the claim ledger [claims.yaml beside the .bib file], checked offline too; with "
+        "--online, each quote is looked for in the PubMed abstracts of the works it cites",
+    )  # fmt: skip
     return parser
+
+
+def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
+    """The claim ledger: *given*, or claims.yaml beside *bib* if there is one (else ``None``)."""
+    path = given or bib.with_name(LEDGER_FILENAME)
+    if given is None and not path.exists():
+        return None
+    return load_claims(path)  # UnusableInput if it cannot be read
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,11 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         bib = read_bibfile(args.bib)
         pages = read_pages(args.docs)
+        ledger = read_ledger(args.claims, args.bib)
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)  # path:line: rule-id: message
         return EXIT_UNUSABLE
-    problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages)
+    problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages, ledger)
     checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
+    if ledger is not None:
+        problems += check_ledger(ledger, bib, pages)
+        checked = (
+            f"{plural(len(bib.entries), 'entry')}, {plural(len(ledger.claims), 'claim')} and "
+            f"{plural(len(pages), 'page')}"
+        )
     unchecked_rule = None
     no_network: str | None = None
     if args.online:

@@ -68,6 +68,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ClaimUse:
+    """``{claim}`id``` on a page: the record's badge and citation(s) from claims.yaml."""
+
+    claim_id: str
+    line: int
+
+
+@dataclass(frozen=True)
 class BadSyntax:
     """Citation-like text MyST shows literally (or refuses), with advice."""
 
@@ -82,6 +90,7 @@ class Page:
     path: Path
     docname: str  # "effectiveness", or "sub/page" in a subfolder
     citations: list[Citation] = field(default_factory=list)
+    claims: list[ClaimUse] = field(default_factory=list)
     bad: list[BadSyntax] = field(default_factory=list)
     #: Words written like pandoc in-text citations (``@key``), to compare with the bib's keys.
     at_words: list[tuple[int, str]] = field(default_factory=list)
@@ -193,6 +202,9 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
 
 
 def _role(name: str, content: str, number: int, page: Page) -> None:
+    if name == "claim":
+        page.claims.append(ClaimUse(content.strip(), number))
+        return
     if not _CITE_NAME.fullmatch(name):
         return
     if name not in CITE_ROLES:

@@ -17,6 +17,8 @@ from urllib.parse import unquote
 from living_review import bib_rendering
 from living_review.bib_rendering import EntryRule, Hit, arxiv_linked, check_rendering
 from living_review.bibfile import PARSE_ERROR, BibEntry, BibFile
+from living_review.claims import RULES as LEDGER_RULES
+from living_review.claims import Ledger, check_cites, check_usage, unknown_id_message
 from living_review.problems import UNREADABLE
 
 from .pages import FRONT_MATTER, Page
@@ -41,6 +43,7 @@ RULES: dict[str, str] = {
     "cite-unknown-key": "a page cites a key that references.bib does not define",
     "cite-bad-syntax": "citation written in a syntax MyST does not render",
     "page-no-citation": "a content page cites nothing",
+    **LEDGER_RULES,  # the claim ledger (claims.yaml), as the site build checks it
     UNREADABLE: "a file cannot be read at all: missing, or not UTF-8 (exit status 2)",
     FRONT_MATTER: "front matter MyST cannot read: bad YAML, a date like 2026-02-30 (exit 2)",
 }
@@ -282,9 +285,13 @@ ENTRY_RULES: tuple[EntryRule, ...] = (
 # -- pages ---------------------------------------------------------------------------------
 
 
-def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
-    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax."""
+def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -> list[Problem]:
+    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax.
+
+    With a claim ledger, ``{claim}`id``` cites the record's keys (as it does on the site).
+    """
     problems: list[Problem] = []
+    cites_by_id = ledger.cites_by_id if ledger is not None else {}
     keys = {entry.key.lower(): entry.key for entry in bib.entries}
     # sphinxcontrib-bibtex finds a cited key only as written, case included (while pybtex
     # takes two keys differing in case for one, so bib-duplicate-key ignores case).
@@ -311,12 +318,21 @@ def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
                 hint = f"; did you mean '{close[0]}'?" if close else ""
             message = f"{{{citation.role}}} cites '{citation.key}', not in references.bib{hint}"
             problems.append(Problem(page.path, citation.line, "cite-unknown-key", message))
-        if page.is_content and not page.citations and not page.no_citations_reason:
+        for use in page.claims:
+            cited.update(key.lower() for key in cites_by_id.get(use.claim_id, ()))
+        if (
+            page.is_content
+            and not page.citations
+            and not page.claims
+            and not page.no_citations_reason
+        ):
             message = (
                 f"content page '{page.docname}' cites nothing: cite the sources of its claims, "
                 "or give the reason in its front matter as `no_citations: <reason>`"
             )
             problems.append(Problem(page.path, page.title_line, "page-no-citation", message))
+    if ledger is not None and not ledger.complete:
+        return problems  # what {claim} cites is unknown until claims.yaml parses
     for entry in bib.entries:
         if entry.key.lower() in cited or _is_excluded(entry):
             continue
@@ -331,3 +347,22 @@ def check_pages(bib: BibFile, pages: list[Page]) -> list[Problem]:
 def _is_excluded(entry: BibEntry) -> bool:
     words = re.split(r"[,;]", entry.value("keywords"))
     return EXCLUDED_KEYWORD in {word.strip().lower() for word in words}
+
+
+# -- the claim ledger --------------------------------------------------------------------------
+
+
+def check_ledger(ledger: Ledger, bib: BibFile, pages: list[Page]) -> list[Problem]:
+    """The ledger's own problems, its keys against references.bib, and its use on the pages."""
+    problems = list(ledger.problems)
+    known = {entry.key for entry in bib.entries} | bib.damaged_keys
+    problems += check_cites(ledger, known)
+    used = {use.claim_id for page in pages for use in page.claims}
+    problems += check_usage(ledger, used)
+    if ledger.complete:  # else every id would look unknown: the parse error says why
+        for page in pages:
+            for use in page.claims:
+                if ledger.get(use.claim_id) is None and use.claim_id not in ledger.broken_ids:
+                    message = unknown_id_message(use.claim_id, ledger)
+                    problems.append(Problem(page.path, use.line, "claim-unknown-id", message))
+    return problems
