@@ -48,6 +48,7 @@ extensions = [
     "living_review.sphinxext.certainty",  # {certainty} badges and the legend
     "living_review.sphinxext.claims",  # {claim}: badge and citation from claims.yaml
     "living_review.sphinxext.evidence_displays",  # {summary-of-findings}, {evidence-chart}
+    "living_review.sphinxext.claims_export",  # claims.json, its schema, claims.csv
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages

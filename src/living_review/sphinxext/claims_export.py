@@ -1,0 +1,266 @@
+"""The claim ledger for machines: ``claims.json``, its JSON Schema, and ``claims.csv``.
+
+When the web site is built, three files are written at its root (CC BY 4.0, as the content):
+
+``claims.json``
+    Every record of ``claims.yaml`` as written, plus ``references`` (each cited work with its
+    number on the site, the formatted reference as the reference list prints it, and its DOI,
+    PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages whose text uses the claim,
+    with their addresses); around them the site's address, title and version, the licence, and
+    the build date: the date of ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else
+    today's (UTC).
+``claims.schema.json``
+    The export's own JSON Schema (2020-12), made from the ledger's
+    (``schemas/claims.schema.json``): the same record definition with ``references`` and
+    ``pages`` added, so the two cannot drift apart. The ledger's schema itself is published too,
+    as ``claims-ledger.schema.json``.
+``claims.csv``
+    The same rows, flat, for spreadsheets: one column per field, lists joined with "; ", UTF-8
+    with a byte-order mark (so that spreadsheet programs read the accents and signs right).
+
+Same sources, same bytes: keys keep the ledger's order, pages are sorted, nothing depends on
+the clock when ``SOURCE_DATE_EPOCH`` is set.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from living_review import __version__
+from living_review.claims import Claim, ledger_schema, schema_path
+from living_review.sphinxext import is_html_site
+from living_review.sphinxext.claims import ledger_of, pages_using
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+EXPORT = "claims.json"
+EXPORT_SCHEMA = "claims.schema.json"
+LEDGER_SCHEMA = "claims-ledger.schema.json"
+EXPORT_CSV = "claims.csv"
+LICENSE = "CC-BY-4.0"
+
+#: The identifiers a reference carries in the export, and the bib field each comes from.
+IDENTIFIERS = {"doi": "doi", "pmid": "pubmed", "pmcid": "pmcid", "url": "url"}
+
+CSV_COLUMNS = (
+    "id", "question", "population", "intervention", "comparison", "table", "outcome", "result",
+    "measure", "value", "ci_low", "ci_high", "unit", "scale", "favours", "studies",
+    "participants", "certainty", "source_rating", "rationale", "cite", "reference_numbers",
+    "references", "doi", "pmid", "quote", "locator", "quote_source", "pages",
+)  # fmt: skip
+
+
+def export_schema(site_url: str) -> dict[str, Any]:
+    """The export's schema: the ledger's record with ``references`` and ``pages`` added."""
+    ledger = ledger_schema()
+    defs = copy.deepcopy(ledger["$defs"])
+    record = copy.deepcopy(defs["claim"])
+    record["description"] = "A record of claims.yaml as written, with its references and pages."
+    record["properties"]["references"] = {
+        "description": "The works the record cites, in its order.",
+        "type": "array",
+        "minItems": 1,
+        "items": {"$ref": "#/$defs/reference"},
+    }
+    record["properties"]["pages"] = {
+        "description": "The pages whose text uses this claim ({claim}), sorted.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/page"},
+    }
+    record["required"] = [*record["required"], "references", "pages"]
+    identifier = {"type": ["string", "null"], "minLength": 1}
+    defs["exported_claim"] = record
+    defs["reference"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["key", "number", "text", *IDENTIFIERS],
+        "properties": {
+            "key": {"type": "string", "description": "Its key in references.bib."},
+            "number": {
+                "type": ["string", "null"],
+                "description": "Its number on the site, as in [3] (null if the site cites it "
+                "nowhere else).",
+            },
+            "text": {"type": "string", "description": "The reference as the site prints it."},
+            "doi": identifier,
+            "pmid": identifier,
+            "pmcid": identifier,
+            "url": identifier,
+        },
+    }
+    defs["page"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["docname", "title", "url"],
+        "properties": {
+            "docname": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string", "minLength": 1},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{site_url}{EXPORT_SCHEMA}",
+        "title": "Claims of 'Acupuncture for Sciatica: a living evidence review' (claims.json)",
+        "description": "Every key finding of the review with the cited source's own words and "
+        f"rating; records as in the ledger (its schema: {site_url}{LEDGER_SCHEMA}).",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["site", "title", "version", "build_date", "license", "claims"],
+        "properties": {
+            "site": {"type": "string", "description": "The site's address (html_baseurl)."},
+            "title": {"type": "string"},
+            "version": {"type": "string"},
+            "build_date": {"type": "string", "format": "date"},
+            "license": {"const": LICENSE},
+            "claims": {"type": "array", "items": {"$ref": "#/$defs/exported_claim"}},
+        },
+        "$defs": defs,
+    }
+
+
+def build_date() -> str:
+    """``SOURCE_DATE_EPOCH``'s date (UTC) when set, for reproducible builds; else today's."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return moment.date().isoformat()
+
+
+def site_url(app: Sphinx) -> str:
+    base = app.config.html_baseurl or ""
+    return base if not base or base.endswith("/") else base + "/"
+
+
+def references(env: BuildEnvironment, claim: Claim) -> list[dict[str, Any]]:
+    """Each work *claim* cites: its number, formatted reference and identifiers."""
+    domain: Any = env.get_domain("cite")
+    first_citation = {}
+    for citation in domain.citations:
+        first_citation.setdefault(citation.key, citation)
+    found = []
+    for key in claim.cite:
+        entry = domain.bibdata.data.entries.get(key)
+        if entry is None:
+            continue  # claims-unknown-cite has failed the build
+        citation = first_citation.get(key)
+        text = citation.formatted_entry.text.render_as("text") if citation else ""
+        found.append(
+            {
+                "key": key,
+                "number": citation.formatted_entry.label if citation else None,
+                "text": " ".join(text.split()),
+                **{name: entry.fields.get(field) or None for name, field in IDENTIFIERS.items()},
+            }
+        )
+    return found
+
+
+def pages(app: Sphinx, claim: Claim) -> list[dict[str, str]]:
+    base = site_url(app)
+    return [
+        {
+            "docname": docname,
+            "title": app.env.titles[docname].astext() if docname in app.env.titles else docname,
+            "url": base + app.builder.get_target_uri(docname),
+        }
+        for docname in pages_using(app.env, claim.id)
+    ]
+
+
+def export(app: Sphinx) -> dict[str, Any]:
+    """``claims.json`` as data."""
+    ledger = ledger_of(app.env)
+    return {
+        "site": site_url(app),
+        "title": app.config.project,
+        "version": app.config.release or app.config.version,
+        "build_date": build_date(),
+        "license": LICENSE,
+        "claims": [
+            {
+                **claim.record,
+                "references": references(app.env, claim),
+                "pages": pages(app, claim),
+            }
+            for claim in ledger.claims
+        ],
+    }
+
+
+def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The export's records, flat: one column per field, lists joined with "; "."""
+
+    def joined(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return "; ".join(str(item) for item in value)
+        return str(value)
+
+    rows = []
+    for record in data["claims"]:
+        effect = record.get("effect") or {}
+        ci = effect.get("ci") or ["", ""]
+        refs = record["references"]
+        row = {name: joined(record.get(name)) for name in CSV_COLUMNS}
+        row |= {name: joined(effect.get(name)) for name in ("measure", "value", "unit", "scale")}
+        row |= {
+            "favours": joined(effect.get("favours")),
+            "ci_low": joined(ci[0]),
+            "ci_high": joined(ci[1]),
+            "reference_numbers": joined([ref["number"] for ref in refs if ref["number"]]),
+            "references": " | ".join(ref["text"] for ref in refs),
+            "doi": joined([ref["doi"] for ref in refs if ref["doi"]]),
+            "pmid": joined([ref["pmid"] for ref in refs if ref["pmid"]]),
+            "pages": joined([page["url"] for page in record["pages"]]),
+        }
+        rows.append(row)
+    return rows
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(csv_rows(data))
+    return buffer.getvalue()
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_export(app: Sphinx, exception: Exception | None) -> None:
+    """At the end of a successful web build, write the three files at the site's root."""
+    if exception is not None or not is_html_site(app.builder):
+        return
+    ledger = ledger_of(app.env)
+    if not ledger.path.exists():
+        return
+    outdir = Path(app.outdir)
+    data = export(app)
+    (outdir / EXPORT).write_text(to_json(data), encoding="utf-8")
+    (outdir / EXPORT_SCHEMA).write_text(to_json(export_schema(site_url(app))), encoding="utf-8")
+    (outdir / LEDGER_SCHEMA).write_bytes(schema_path().read_bytes())
+    (outdir / EXPORT_CSV).write_text(to_csv(data), encoding="utf-8-sig", newline="")
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Write the export when the web site is built."""
+    app.setup_extension("living_review.sphinxext.claims")
+    app.connect("build-finished", write_export)
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
