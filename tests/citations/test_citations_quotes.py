@@ -20,6 +20,7 @@ import pytest
 
 from living_review.bibfile import parse_bibtex
 from living_review.claims import parse_claims
+from living_review.tools.citations import cli
 from living_review.tools.citations.abstracts import (
     QUOTE_NOT_IN_ABSTRACT,
     QuoteResult,
@@ -270,6 +271,45 @@ def test_network_failure_is_could_not_check(tmp_path: Path) -> None:
         sorted(result.problems)[0].message
     )
     assert "network error" in result.problems[0].message
+
+
+def test_cli_reports_at_the_quote_line_and_exits_1(
+    server: tuple[str, type[FakeEutils]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole command: the other online checks find nothing, the quote check one problem."""
+    base, _ = server
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Home\n\nLeg pain eased {cite:p}`found2024` {claim}`leg-pain`.\n\n"
+        "Advice {cite:p}`guideline2024` {claim}`advice`.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "references.bib").write_text(
+        BIB[: BIB.index("@article{rare2024")]
+        + "@misc{guideline2024,\n  author = {{NICE}},\n  title = {Sciatica},\n  year = {2024},\n"
+        "  url = {https://www.nice.org.uk/guidance/ng59},\n}\n",
+        encoding="utf-8",
+    )
+    text = ledger(
+        ("leg-pain", "found2024", "became apparent in week 3"),
+        ("advice", "guideline2024", "Do not offer acupuncture"),
+    )
+    (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
+    status = cli.main([
+        "--online", "--doi-api", base, "--eutils", base, "--crossref", base, "--retries", "0",
+        "--timeout", "1", "--cache-dir", str(tmp_path / "cache"),  # claims.yaml beside the bib
+    ])  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    problem = f"claims.yaml:{quote_line(text, 'leg-pain')}: quote-not-in-abstract: claim 'leg-pain'"
+    assert any(line.startswith(problem) for line in out), out
+    assert "quotes not checked, no cited work has a PubMed ID (1): advice" in out
+    assert out[-1].startswith("citations: 1 problem (quote-not-in-abstract: 1); checked ")
+    assert "; 1 quote against 1 PubMed abstract (1 request, 0 from the cache))" in out[-1]
+    assert status == 1
 
 
 def test_efetch_reads_only_each_records_own_abstract() -> None:

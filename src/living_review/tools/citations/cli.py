@@ -70,9 +70,10 @@ def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
+        from .abstracts import RULES as QUOTE_RULES
         from .online import RULES as ONLINE_RULES
 
-        for rule, description in {**RULES, **ONLINE_RULES}.items():
+        for rule, description in {**RULES, **ONLINE_RULES, **QUOTE_RULES}.items():
             print(f"{rule:24} {description}")
         return EXIT_CLEAN
     started = time.perf_counter()
@@ -93,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     unchecked_rule = None
     no_network: str | None = None
+    notes: list[str] = []
     if args.online:
         from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
 
@@ -111,9 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             result = check_online(bib, settings)
             problems += result.problems
-            checked += f" (online: {result.describe()})"
+            from .abstracts import check_ledger_quotes
+
+            quotes = check_ledger_quotes(ledger, bib, settings)  # the ledger read above
+            problems += quotes.problems
+            notes += quotes.notes
+            checked += f" (online: {result.describe()}; {quotes.describe()})"
     for problem in sorted(set(problems)):
         print(problem.format())
+    for note in notes:  # what was not checked, and why: one line each
+        print(note)
     print(summary(problems, checked, time.perf_counter() - started, unchecked_rule))
     if any(problem.rule != unchecked_rule for problem in problems):
         return EXIT_PROBLEMS
