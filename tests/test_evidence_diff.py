@@ -93,7 +93,8 @@ def record(claim_id: str, outcome: str, certainty: str, source: str, cite: str, 
 
 LEG_PAIN = record("leg-pain", "Leg pain after 4 weeks", "low", "none", "beta2021", "in week 2")
 BACK_PAIN = record("back-pain", "Back pain after 4 weeks", "low", "low", "alpha2020", "no change")
-HARMS = record("harms", "Serious harms", "[low, very-low]", "none", "gamma2022", "rare") + "    table: safety\n"
+HARMS = record("harms", "Serious harms", "[low, very-low]", "none", "gamma2022", "rare")
+HARMS += "    table: safety\n"  # the one record of the summary-of-findings table on first.md
 CLAIMS = "claims:\n" + LEG_PAIN + LEG_PAIN_EFFECT + BACK_PAIN + HARMS
 
 
