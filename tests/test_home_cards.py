@@ -82,3 +82,16 @@ def test_on_a_phone_the_bottom_line_starts_on_the_first_screen(site_url: str, th
     assert seen["cards"] < seen["heading"]
     # The heading and the first three lines of the bottom line are on the first screen.
     assert seen["text"] <= seen["height"], seen
+
+
+def test_only_pages_with_cards_download_sphinx_design(real_site: Build) -> None:
+    def assets(page: str) -> str:
+        soup = real_site.soup(page)
+        return " ".join(t.get("href", "") + t.get("src", "") for t in soup.select("link, script"))
+
+    assert "sphinx-design.min.css" in assets("index.html")
+    assert "home-cards.css" in assets("index.html")
+    for page in ("index.html", "sciatica.html", "guidelines.html", "search.html"):
+        assert "design-tabs.js" not in assets(page), page  # no tabs anywhere
+    for page in ("sciatica.html", "guidelines.html", "search.html"):
+        assert "sphinx-design" not in assets(page), page

@@ -5,14 +5,20 @@ keep this current", written in docs/index.md as a sphinx-design ``grid`` of ``gr
 directives in a container with the class ``entry-points``. This extension loads sphinx-design
 and adds ``static/home-cards.css``, which keeps the cards compact on a phone, so that the
 bottom line below them still starts on the first screen (412 x 823, checked in the tests).
+
+sphinx-design links its stylesheet (8 kB compressed) and its tabs script from every page. Only
+pages that use one of its components keep them (the tabs script only where there are tabs),
+so the other pages download nothing for the cards.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
 
 from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -20,12 +26,48 @@ if TYPE_CHECKING:
 
 #: The class of the grid that holds the cards (``:class-container:`` in docs/index.md).
 CONTAINER_CLASS = "entry-points"
+DESIGN_STYLESHEET = "sphinx-design.min.css"
+TABS_SCRIPT = "design-tabs.js"
+OWN_STYLESHEET = "home-cards.css"
+
+
+def design_classes(doctree: nodes.Node) -> set[str]:
+    """Every sphinx-design class (``sd-...``) used in *doctree*."""
+    return {
+        name
+        for node in doctree.findall(nodes.Element)
+        for name in node.get("classes", [])
+        if name.startswith("sd-")
+    }
+
+
+def asset_name(asset: Any) -> str:
+    """The file name of a css_files / script_files entry (an object or, in old Sphinx, a str)."""
+    return str(getattr(asset, "filename", asset)).split("?", 1)[0].rsplit("/", 1)[-1]
+
+
+def drop_unused_design_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Leave sphinx-design's stylesheet and script off pages that do not use them."""
+    if not is_html_site(app.builder):
+        return
+    used = design_classes(doctree) if doctree is not None else set()
+    unused = set()
+    if not used:
+        unused |= {DESIGN_STYLESHEET, OWN_STYLESHEET}
+    if not any(name.startswith("sd-tab") for name in used):
+        unused.add(TABS_SCRIPT)
+    for key in ("css_files", "script_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if asset_name(a) not in unused]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Load sphinx-design and the cards' stylesheet."""
     app.setup_extension("sphinx_design")
-    add_stylesheet(app, "home-cards.css")
+    add_stylesheet(app, OWN_STYLESHEET)
+    app.connect("html-page-context", drop_unused_design_assets)
     return {
         "version": __version__,
         "parallel_read_safe": True,
