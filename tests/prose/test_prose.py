@@ -19,6 +19,7 @@ from living_review.tools import prose
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INDEX = "docs/index.md"
+CLAIMS_PAGE = "docs/wording-claims.md"
 
 #: fixture (named after its rule) -> every (file, line, rule) it must report, and nothing else.
 EXPECTED: dict[str, list[tuple[str, int, str]]] = {
@@ -38,7 +39,13 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     ],
     # not-rated + "very uncertain", high + "may", very-low + "clearly shows", and low + "proves"
     # reported on line 9, where the badge is; not the matching wordings on lines 6, 7 and 10.
-    "certainty-wording": [(INDEX, line, "certainty-wording") for line in (3, 4, 5, 9)],
+    # wording-claims.md: {claim} roles at their levels in the fixture's claims.yaml: not-rated +
+    # "very uncertain" (3), high + "may" (4), [low, very-low] + "clearly shows" (7); not [low,
+    # very-low] with "may" (5) or "very uncertain" (6), nor an id the ledger lacks (11).
+    "certainty-wording": [
+        *[(INDEX, line, "certainty-wording") for line in (3, 4, 5, 9)],
+        *[(CLAIMS_PAGE, line, "certainty-wording") for line in (3, 4, 7)],
+    ],
     # 11 words on line 3; a run that starts on line 9 of a paragraph, despite case, a hyphen
     # and commas. Not: 7 words (line 4), a quotation (5), a title in italics (6).
     "copied-from-seed": [(INDEX, 3, "copied-from-seed"), (INDEX, 9, "copied-from-seed")],
@@ -93,6 +100,11 @@ def test_messages_say_what_to_write(capsys: pytest.CaptureFixture[str]) -> None:
     ) in out
     _status, out, _err = run(["--root", str(FIXTURES / "certainty-wording")], capsys)
     assert any("{certainty}`high` beside “may”" in line for line in out)
+    assert (
+        f"{CLAIMS_PAGE}:7: certainty-wording: {{claim}}`review-low-very-low` (low to very-low) "
+        "beside “clearly”, “shows”: low certainty is worded with “may” or very low certainty is "
+        "worded “we are very uncertain”"
+    ) in out
     _status, out, _err = run(["--root", str(FIXTURES / "copied-from-seed")], capsys)
     assert any("11 words in a row as in the 2020 article (its line 5)" in line for line in out)
 
@@ -117,6 +129,46 @@ def test_missing_seed_skips_the_rule_saying_so(
     seed = FIXTURES / "shared" / "seed" / "acupuncture-for-sciatica-2020.txt"
     status, out, _err = run(["--root", str(root), "--seed", str(seed)], capsys)
     assert status == 1 and len(findings(out)) == 2
+
+
+def test_claim_levels_come_from_the_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A {claim}'s level is its record's: rate the record differently, and other words clash."""
+    root = copy_fixture("certainty-wording", tmp_path)
+    ledger = root / "claims.yaml"
+    text = ledger.read_text(encoding="utf-8")
+    ledger.write_text(
+        text.replace("certainty: high\n    source_rating: high", "certainty: low\n"
+                     "    source_rating: low"),
+        encoding="utf-8",
+    )  # fmt: skip
+    _status, out, _err = run(["--root", str(root)], capsys)
+    claim_findings = [found for found in findings(out) if found[0] == CLAIMS_PAGE]
+    assert claim_findings == [(CLAIMS_PAGE, line, "certainty-wording") for line in (3, 7)]
+    # --claims names another ledger; one that cannot be read is one line and exit 2
+    moved = tmp_path / "elsewhere.yaml"
+    ledger.rename(moved)
+    _status, out, _err = run(["--root", str(root), "--claims", str(moved)], capsys)
+    assert [found for found in findings(out) if found[0] == CLAIMS_PAGE] == claim_findings
+    moved.write_bytes(b"claims:\n  - id: caf\xe9\n")
+    status, out, err = run(["--root", str(root), "--claims", str(moved)], capsys)
+    assert status == 2 and out == []
+    assert err == [f"{moved}:2: unreadable: not UTF-8 text"]
+
+
+def test_missing_ledger_skips_claims_saying_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = copy_fixture("certainty-wording", tmp_path)
+    (root / "claims.yaml").unlink()
+    status, out, _err = run(["--root", str(root)], capsys)
+    assert status == 1
+    assert "prose: claims.yaml not found; certainty-wording skipped for {claim} roles" in out
+    assert all(found[0] == INDEX for found in findings(out))
+    # A project whose pages use no {claim} needs no ledger, and no note says so.
+    _status, out, _err = run(["--root", str(FIXTURES / "clean")], capsys)
+    assert not any("claims.yaml" in line for line in out)
 
 
 def test_missing_glossary_skips_the_term_rule(

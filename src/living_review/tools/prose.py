@@ -1,9 +1,9 @@
 """``nox -s prose``: keep the pages' prose short, linked to the glossary, honest and our own.
 
-Run as ``python -m living_review.tools.prose [--root DIR] [--seed FILE]``. It reads every
-``*.md`` page under ``DIR/docs`` (fragments in ``_fragments/`` included; ``_build``,
-``_static`` and hidden folders not) with :mod:`living_review.myst_pages`, the parser MyST
-uses, so code spans, code blocks and citation keys are never taken for prose. Rules:
+Run as ``python -m living_review.tools.prose [--root DIR] [--seed FILE] [--claims FILE]``.
+It reads every ``*.md`` page under ``DIR/docs`` (fragments in ``_fragments/`` included;
+``_build``, ``_static`` and hidden folders not) with :mod:`living_review.myst_pages`, the parser
+MyST uses, so code spans, code blocks and citation keys are never taken for prose. Rules:
 
 ``long-sentence``
     A sentence of more than 35 words. A page may opt out in its front matter with
@@ -15,8 +15,13 @@ uses, so code spans, code blocks and citation keys are never taken for prose. Ru
     any case (terms written in capitals, such as ``TENS``, only in capitals), plural ``-s``
     too; headings, directive titles and link texts are not searched. The glossary is exempt.
 ``certainty-wording``
-    A ``{certainty}`` badge in a sentence whose words claim another level
-    (:data:`CERTAINTY_WORDING`).
+    A certainty badge in a sentence whose words claim another level
+    (:data:`CERTAINTY_WORDING`): a ``{certainty}`level``` role, or a ``{claim}`id``` role, whose
+    level is the record's ``certainty`` in the claim ledger (``claims.yaml`` beside ``docs/``,
+    read with :func:`living_review.claims.load_claims`, the build's loader). A record rated with
+    two levels (``[low, very-low]``) accepts the wording of either. The ledger's own problems
+    and unknown ids are ``nox -s citations``' job; without a ledger, ``{claim}`` roles are not
+    checked, saying so.
 ``copied-from-seed``
     8 or more words in a row, ignoring case and punctuation, as in the 2020 article (the seed,
     ``../shared/seed/acupuncture-for-sciatica-2020.txt`` beside the project by default). Words
@@ -39,16 +44,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from living_review.claims import FILENAME as LEDGER_FILENAME
+from living_review.claims import load_claims
 from living_review.myst_pages import (
     OBJECT,
     FrontMatterError,
     Page,
     PageError,
+    Role,
     Sentence,
     TextBlock,
     read_page,
     read_text,
 )
+from living_review.problems import UnusableInput as UnusableLedger
 
 MAX_WORDS = 35
 SEED_RUN = 8
@@ -128,6 +137,10 @@ class CheckedPage:
     name: str  # the path shown in messages, relative to the root
 
 
+#: Claim id -> its certainty level(s) in the ledger (one, or two adjacent ones).
+ClaimLevels = dict[str, tuple[str, ...]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.prose",
@@ -141,9 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help=f"the 2020 article as text (default: ROOT/{DEFAULT_SEED.as_posix()})",
     )
+    parser.add_argument(
+        "--claims",
+        type=Path,
+        help=f"the claim ledger: the levels of {{claim}} roles (default: ROOT/{LEDGER_FILENAME})",
+    )
     args = parser.parse_args(argv)
     try:
-        findings, notes, page_count = check(args.root, args.seed)
+        findings, notes, page_count = check(args.root, args.seed, args.claims)
     except UnusableInput as error:
         print(error, file=sys.stderr)
         return 2
@@ -165,7 +183,9 @@ def summary(findings: Sequence[Finding], page_count: int) -> str:
     return f"prose: {len(findings)} {problems} on {pages} of {page_count} pages ({rules})"
 
 
-def check(root: Path, seed: Path | None = None) -> tuple[list[Finding], list[str], int]:
+def check(
+    root: Path, seed: Path | None = None, claims: Path | None = None
+) -> tuple[list[Finding], list[str], int]:
     """Findings, notes (rules skipped) and the number of pages checked."""
     docs = root / "docs"
     if not docs.is_dir():
@@ -180,13 +200,21 @@ def check(root: Path, seed: Path | None = None) -> tuple[list[Finding], list[str
     seed_ngrams = read_seed(seed_path)
     if seed_ngrams is None:
         notes.append(f"prose: seed {seed_path} not found; copied-from-seed skipped")
+    ledger_path = claims if claims is not None else root / LEDGER_FILENAME
+    claim_levels = read_claim_levels(ledger_path, root)
+    uses_claims = any(role.name == "claim" for checked in pages for role in checked.page.roles)
+    if claim_levels is None and uses_claims:
+        notes.append(
+            f"prose: {display(ledger_path, root)} not found; certainty-wording skipped for "
+            "{claim} roles"
+        )
     for checked in pages:
         settings = prose_settings(checked)
         if settings["long_sentences"] == "checked":
             findings += long_sentences(checked)
         if glossary is not None and checked.page.path != docs / GLOSSARY:
             findings += unlinked_terms(checked, glossary)
-        findings += certainty_wording(checked)
+        findings += certainty_wording(checked, claim_levels or {})
         if seed_ngrams is not None:
             findings += copied_from_seed(checked, seed_ngrams)
     return sorted(findings), notes, len(pages)
@@ -362,26 +390,60 @@ _CONTRADICTING = {
 }
 
 
-def certainty_wording(checked: CheckedPage) -> Iterator[Finding]:
+def read_claim_levels(path: Path, root: Path) -> ClaimLevels | None:
+    """Each record's certainty level(s), from the ledger at *path* (None if there is none).
+
+    Records the ledger's rules leave out (a schema problem, say) are not here: their ``{claim}``
+    roles are not judged, and ``nox -s citations`` reports the record.
+    """
+    if not path.is_file():
+        return None
+    try:
+        ledger = load_claims(path)
+    except UnusableLedger as error:
+        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
+    return {claim.id: claim.certainty for claim in ledger.claims}
+
+
+def certainty_wording(checked: CheckedPage, claim_levels: ClaimLevels) -> Iterator[Finding]:
     for sentence in checked.page.sentences():
-        yield from _sentence_certainty(checked, sentence)
+        yield from _sentence_certainty(checked, sentence, claim_levels)
 
 
-def _sentence_certainty(checked: CheckedPage, sentence: Sentence) -> Iterator[Finding]:
+def _badge_levels(role: Role, claim_levels: ClaimLevels) -> tuple[str, ...]:
+    """The level(s) a ``{certainty}`` or ``{claim}`` role shows; () for other roles."""
+    target = role.content.strip()
+    if role.name == "certainty":
+        return (target,)
+    if role.name == "claim":
+        return claim_levels.get(target, ())  # an unknown id is `nox -s citations`' job
+    return ()
+
+
+def _sentence_certainty(
+    checked: CheckedPage, sentence: Sentence, claim_levels: ClaimLevels
+) -> Iterator[Finding]:
     for role in sentence.roles:
-        level = role.content.strip()
-        if role.name != "certainty" or level not in CERTAINTY_WORDING:
-            continue  # an unknown level fails the build, with the allowed levels
-        found = sorted(
+        levels = _badge_levels(role, claim_levels)
+        if not levels or any(level not in CERTAINTY_WORDING for level in levels):
+            continue  # an unknown level fails the build (or the ledger's schema)
+        found_per_level = [
             {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
+            for level in levels
+        ]
+        if not all(found_per_level):
+            continue  # worded as one of its levels: [low, very-low] takes "may" or "very uncertain"
+        # The words that contradict every level, if some do; else all the words found.
+        common = set.intersection(*found_per_level)
+        found = sorted(common or set.union(*found_per_level))
+        words = ", ".join(f"“{word}”" for word in found)
+        advice = " or ".join(CERTAINTY_WORDING[level].advice for level in levels)
+        badge = f"{{{role.name}}}`{role.content.strip()}`"
+        if role.name == "claim":
+            badge += f" ({' to '.join(levels)})"
+        yield Finding(
+            checked.name, role.line, "certainty-wording", f"{badge} beside {words}: {advice}"
         )
-        if found:
-            words = ", ".join(f"“{word}”" for word in found)
-            advice = CERTAINTY_WORDING[level].advice
-            yield Finding(
-                checked.name, role.line, "certainty-wording",
-                f"{{certainty}}`{level}` beside {words}: {advice}",
-            )  # fmt: skip
 
 
 # copied-from-seed ------------------------------------------------------------------------
