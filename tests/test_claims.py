@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,29 @@ def test_numbering_with_claims_equals_numbering_with_cite_p(make_app: Any, tmp_p
 def test_the_ledger_levels_are_the_legends() -> None:
     assert tuple(LEVELS) == LEDGER_LEVELS
     assert ledger_schema()["$defs"]["level"]["enum"] == list(LEVELS)
+
+
+def test_the_schema_travels_with_the_package(tmp_path: Path) -> None:
+    """An installed copy (a wheel, as Read the Docs installs it) reads the ledger's schema.
+
+    The package is copied away from the checkout, as an install puts it; Python imports that
+    copy, since the working directory comes first on its path.
+    """
+    import living_review
+
+    package = Path(living_review.__file__).parent
+    shutil.copytree(package, tmp_path / "living_review", ignore=shutil.ignore_patterns("__py*"))
+    code = (
+        "import living_review.claims as claims; "
+        "print(claims.__file__); print(sorted(claims.ledger_schema()['$defs']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    imported, definitions = done.stdout.splitlines()
+    assert Path(imported).parent == tmp_path / "living_review"
+    assert "'claim'" in definitions and "'level'" in definitions
 
 
 # -- build errors, each naming the file and the line ---------------------------------------------

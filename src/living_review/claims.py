@@ -13,12 +13,13 @@ One loader for the site build (:mod:`living_review.sphinxext.claims`), the offli
 
 :func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). The file is
 read with PyYAML's composer, which keeps the line of every node, then checked against
-``schemas/claims.schema.json`` (JSON Schema 2020-12, with jsonschema) and the rules below, which
-a schema cannot say. A record with a problem the schema finds is left out of
-:attr:`Ledger.claims` (its id is in :attr:`Ledger.broken_ids`, so a page using it is not
-reported a second time). Two rules need the rest of the project and are separate functions:
-:func:`check_cites` (keys in ``references.bib``) and :func:`check_usage` (every record used by
-``{claim}`` on some page). The format is described in CONTRIBUTING.md, "The claim ledger".
+``living_review/schemas/claims.schema.json`` (JSON Schema 2020-12, with jsonschema; inside the
+package, so an installed copy carries it) and the rules below, which a schema cannot say. A
+record with a problem the schema finds is left out of :attr:`Ledger.claims` (its id is in
+:attr:`Ledger.broken_ids`, so a page using it is not reported a second time). Two rules need
+the rest of the project and are separate functions: :func:`check_cites` (keys in
+``references.bib``) and :func:`check_usage` (every record used by ``{claim}`` on some page).
+The format is described in CONTRIBUTING.md, "The claim ledger".
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,7 @@ FILENAME = "claims.yaml"
 #: report these, with the same words.
 RULES: dict[str, str] = {
     "claims-parse-error": "claims.yaml is not valid YAML, or a record repeats a key",
-    "claims-schema": "a record does not match schemas/claims.schema.json",
+    "claims-schema": "a record does not match the ledger's schema (claims.schema.json)",
     "claims-duplicate-id": "two records share an id",
     "claims-no-source": "a record has no cite or no quote",
     "claims-no-rationale": "certainty above (or different from) the source's rating, no rationale",
@@ -72,12 +75,13 @@ MEASURE_NAMES = {
 }
 
 
-def schema_path() -> Path:
-    """``schemas/claims.schema.json`` in the checkout (or beside this module in a wheel)."""
-    packaged = Path(__file__).with_name("claims.schema.json")
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "schemas" / "claims.schema.json"
+def schema_path() -> Traversable:
+    """The ledger's JSON Schema, ``schemas/claims.schema.json`` inside the package.
+
+    A package resource, so an installed copy (a wheel, as Read the Docs installs the project)
+    finds it as an editable one does.
+    """
+    return resources.files("living_review") / "schemas" / "claims.schema.json"
 
 
 @cache

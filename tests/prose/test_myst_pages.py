@@ -6,11 +6,10 @@ import ast
 from pathlib import Path
 
 import pytest
+from common import DOCS
 
 from living_review import myst_pages
 from living_review.myst_pages import OBJECT, FrontMatterError, parse_page, read_front_matter
-
-ROOT = Path(__file__).parents[2]
 
 PAGE = """\
 ---
@@ -156,7 +155,7 @@ def test_glossary_terms_and_definitions() -> None:
 
 def test_parser_has_the_sites_myst_extensions() -> None:
     """MYST_EXTENSIONS lists docs/conf.py's myst_enable_extensions that change parsing."""
-    tree = ast.parse((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"))
+    tree = ast.parse((DOCS / "conf.py").read_text(encoding="utf-8"))
     enabled = next(
         ast.literal_eval(node.value)
         for node in tree.body

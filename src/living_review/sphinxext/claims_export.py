@@ -11,9 +11,9 @@ When the web site is built, three files are written at its root (CC BY 4.0, as t
     today's (UTC).
 ``claims.schema.json``
     The export's own JSON Schema (2020-12), made from the ledger's
-    (``schemas/claims.schema.json``): the same record definition with ``references`` and
-    ``pages`` added, so the two cannot drift apart. The ledger's schema itself is published too,
-    as ``claims-ledger.schema.json``.
+    (``living_review/schemas/claims.schema.json``): the same record definition with
+    ``references`` and ``pages`` added, so the two cannot drift apart. The ledger's schema itself
+    is published too, as ``claims-ledger.schema.json``.
 ``claims.csv``
     The same rows, flat, for spreadsheets: one column per field, lists joined with "; ", UTF-8
     with a byte-order mark (so that spreadsheet programs read the accents and signs right).
