@@ -281,7 +281,7 @@ def test_a_summary_of_findings_table_lists_its_records(app: SphinxTestApp) -> No
         ],
         [
             "Pain, after treatment",
-            "RR 1.4 (1.1 to 1.8), favours acupuncture",
+            "RR 1.20 (1.16 to 1.24), favours acupuncture",  # as claims.yaml writes it, not 1.2
             "1,234 (5 studies)",
             "Low certainty Very low certainty",
             "The source rated it: low certainty. The trials were small and not blinded. [ 1 , 2 ]",
@@ -295,6 +295,9 @@ def test_a_summary_of_findings_table_lists_its_records(app: SphinxTestApp) -> No
     assert "reflow" in table["class"]
     assert [td["data-label"] for td in table.select("tbody tr")[0].select("td")] == head
     assert "evidence-displays.css" in str(soup.select("link[rel=stylesheet]"))
+    # The popover of its badge shows the numbers as written too.
+    beta = template_entries(soup)["beta-any-pain"].get_text(" ", strip=True)
+    assert "Risk ratio 1.20 (95% CI 1.16 to 1.24)" in beta
 
 
 @pytest.mark.sphinx("html", testroot="claims-summary", freshenv=True)
@@ -338,6 +341,9 @@ def test_an_evidence_chart_is_a_small_static_svg_with_a_text_alternative(
     texts = [text.get_text() for text in pain.select("svg text")]
     assert "\u2190 Favours acupuncture" in texts and "Favours sham \u2192" in texts
     assert "One 2021: MD \u221216.0 (\u221221.3 to \u221210.6), favours acupuncture" in texts
+    ratio_texts = [text.get_text() for text in ratio.select("svg text")]
+    assert any("RR 1.20 (1.16 to 1.24)" in text for text in ratio_texts)
+    assert "risk ratio 1.20 (95% CI 1.16 to 1.24)" in ratio.desc.get_text()
     # Ratios on a log scale: the line of no effect at 1 (where the tick "1" is).
     assert "Risk ratio (log scale; 1 means no difference)" in ratio.figcaption.get_text()
     assert "at 1 (a ratio of 1: no difference); the axis is logarithmic." in ratio.desc.get_text()

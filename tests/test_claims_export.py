@@ -70,7 +70,10 @@ def test_claims_json_holds_every_record_with_references_and_pages(
     ledger = load_claims(export_app.srcdir / "claims.yaml")
     assert [record["id"] for record in data["claims"]] == [claim.id for claim in ledger.claims]
     beta = data["claims"][1]
-    # The record as written in the ledger, key for key, then what the site adds.
+    # The record as written in the ledger, key for key, then what the site adds: the effect's
+    # numbers as claims.yaml writes them (1.20, which JSON's number reads 1.2), references, pages.
+    written = beta["effect"].pop("value_text"), beta["effect"].pop("ci_text")
+    assert written == ("1.20", ["1.16", "1.24"])
     assert {k: v for k, v in beta.items() if k not in ("references", "pages")} == dict(
         ledger.claims[1].record
     )
@@ -111,6 +114,7 @@ def test_claims_csv_has_the_same_rows_flat(export_app: SphinxTestApp) -> None:
     assert (alpha["measure"], alpha["value"], alpha["ci_low"], alpha["ci_high"]) == (
         "MD", "-16.0", "-21.3", "-10.6",
     )  # fmt: skip
+    assert (beta["value"], beta["ci_low"], beta["ci_high"]) == ("1.20", "1.16", "1.24")
     assert beta["certainty"] == "low; very-low" and beta["cite"] == "beta2022review; alpha2021trial"
     assert beta["doi"] == "10.1000/beta; 10.1000/alpha" and beta["reference_numbers"] == "2; 1"
     assert gamma["measure"] == "" and gamma["pages"] == "https://example.org/review/page.html"

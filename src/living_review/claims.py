@@ -75,6 +75,41 @@ MEASURE_NAMES = {
 }
 
 
+class WrittenNumber(float):
+    """A number of claims.yaml that keeps how it was written: ``1.20`` stays ``1.20``, not ``1.2``.
+
+    A float (for plotting, sorting, comparing, and JSON, where it is a number); ``str()`` and
+    ``format()`` give the ledger's text, so every display shows the figure as the source writes
+    it, trailing zeros included.
+    """
+
+    __slots__ = ("written",)
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenNumber:
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+    def __str__(self) -> str:
+        return self.written
+
+    def __reduce__(self) -> tuple[type[WrittenNumber], tuple[float, str]]:
+        return (WrittenNumber, (float(self), self.written))  # pickled with the build environment
+
+
+class _LedgerLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with numbers that keep their written form (:class:`WrittenNumber`)."""
+
+
+def _written_float(loader: yaml.SafeLoader, node: yaml.Node) -> WrittenNumber:
+    assert isinstance(node, yaml.ScalarNode)
+    return WrittenNumber(loader.construct_yaml_float(node), node.value)
+
+
+_LedgerLoader.add_constructor("tag:yaml.org,2002:float", _written_float)
+
+
 def schema_path() -> Traversable:
     """The ledger's JSON Schema, ``schemas/claims.schema.json`` inside the package.
 
@@ -93,7 +128,11 @@ def ledger_schema() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Effect:
-    """An effect the source reports: measure, value, 95% CI, unit, scale, the side it favours."""
+    """An effect the source reports: measure, value, 95% CI, unit, scale, the side it favours.
+
+    The numbers are :class:`WrittenNumber` where they come from claims.yaml, so that
+    :func:`format_number` shows them as written.
+    """
 
     measure: str
     value: float
@@ -202,7 +241,8 @@ class Ledger:
 
 
 def format_number(value: float) -> str:
-    """A number as written in the ledger, with a real minus sign (U+2212) for ``-``."""
+    """A number as written in the ledger (``1.20``; see :class:`WrittenNumber`), with a real
+    minus sign (U+2212) for ``-``."""
     return str(value).replace("-", "\u2212")
 
 
@@ -241,7 +281,7 @@ def parse_claims(text: str, path: Path) -> Ledger:
     ledger = Ledger(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader) if root is not None else None
+        data = yaml.load(text, Loader=_LedgerLoader) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

@@ -3,7 +3,9 @@
 When the web site is built, three files are written at its root (CC BY 4.0, as the content):
 
 ``claims.json``
-    Every record of ``claims.yaml`` as written, plus ``references`` (each cited work with its
+    Every record of ``claims.yaml`` as written (an effect's numbers also as the ledger writes
+    them, in ``value_text`` and ``ci_text``: ``"1.20"``, where the number reads 1.2), plus
+    ``references`` (each cited work with its
     number on the site, the formatted reference as the reference list prints it, and its DOI,
     PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages whose text uses the claim,
     with their addresses); around them the site's address, title and version, the licence, and
@@ -78,6 +80,20 @@ def export_schema(site_url: str) -> dict[str, Any]:
         "items": {"$ref": "#/$defs/page"},
     }
     record["required"] = [*record["required"], "references", "pages"]
+    effect = defs["effect"]
+    effect["properties"]["value_text"] = {
+        "description": "The value as claims.yaml writes it (1.20, where the number reads 1.2).",
+        "type": "string",
+        "minLength": 1,
+    }
+    effect["properties"]["ci_text"] = {
+        "description": "The 95% CI as claims.yaml writes it: low, high.",
+        "type": "array",
+        "prefixItems": [{"type": "string", "minLength": 1}] * 2,
+        "minItems": 2,
+        "maxItems": 2,
+    }
+    effect["required"] = [*effect["required"], "value_text", "ci_text"]
     identifier = {"type": ["string", "null"], "minLength": 1}
     defs["exported_claim"] = record
     defs["reference"] = {
@@ -177,6 +193,16 @@ def pages(app: Sphinx, claim: Claim) -> list[dict[str, str]]:
     ]
 
 
+def exported_record(app: Sphinx, claim: Claim) -> dict[str, Any]:
+    """The record as written, its effect's numbers also as text, its references and pages."""
+    record = dict(claim.record)
+    effect = record.get("effect")
+    if isinstance(effect, dict):  # numbers in JSON lose trailing zeros: 1.20 is written 1.2
+        written = {"value_text": str(effect["value"]), "ci_text": [str(n) for n in effect["ci"]]}
+        record["effect"] = {**effect, **written}
+    return {**record, "references": references(app.env, claim), "pages": pages(app, claim)}
+
+
 def export(app: Sphinx) -> dict[str, Any]:
     """``claims.json`` as data."""
     ledger = ledger_of(app.env)
@@ -186,14 +212,7 @@ def export(app: Sphinx) -> dict[str, Any]:
         "version": app.config.release or app.config.version,
         "build_date": build_date(),
         "license": LICENSE,
-        "claims": [
-            {
-                **claim.record,
-                "references": references(app.env, claim),
-                "pages": pages(app, claim),
-            }
-            for claim in ledger.claims
-        ],
+        "claims": [exported_record(app, claim) for claim in ledger.claims],
     }
 
 
@@ -210,11 +229,12 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for record in data["claims"]:
         effect = record.get("effect") or {}
-        ci = effect.get("ci") or ["", ""]
+        ci = effect.get("ci_text") or ["", ""]
         refs = record["references"]
         row = {name: joined(record.get(name)) for name in CSV_COLUMNS}
-        row |= {name: joined(effect.get(name)) for name in ("measure", "value", "unit", "scale")}
+        row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale")}
         row |= {
+            "value": joined(effect.get("value_text")),
             "favours": joined(effect.get("favours")),
             "ci_low": joined(ci[0]),
             "ci_high": joined(ci[1]),
