@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from common import Build, build_cleanly
+from common import ROOTS, Build, build_cleanly, page_soup, warnings
 from jsonschema import Draft202012Validator, FormatChecker
 from sphinx.testing.util import SphinxTestApp
 
@@ -50,8 +51,6 @@ def export_app(
     make_app: Any, rootdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> SphinxTestApp:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    import shutil
-
     shutil.copytree(rootdir / "test-claims-export", tmp_path / "src")
     return build_cleanly(make_app("html", srcdir=tmp_path / "src"))
 
@@ -118,6 +117,30 @@ def test_claims_csv_has_the_same_rows_flat(export_app: SphinxTestApp) -> None:
     assert beta["certainty"] == "low; very-low" and beta["cite"] == "beta2022review; alpha2021trial"
     assert beta["doi"] == "10.1000/beta; 10.1000/alpha" and beta["reference_numbers"] == "2; 1"
     assert gamma["measure"] == "" and gamma["pages"] == "https://example.org/review/page.html"
+
+
+def test_pages_link_to_the_published_files(export_app: SphinxTestApp) -> None:
+    """{claims-file}: a link relative to the page, to a file the build wrote."""
+    page = export_app.outdir / "sub" / "data.html"
+    links = page_soup(export_app.outdir, "sub/data.html").select("a.claims-file")
+    assert [(a["href"], a.get_text()) for a in links] == [
+        ("../claims.json", "claims.json"),
+        ("../claims.schema.json", "claims.schema.json"),
+        ("../claims.csv", "claims.csv"),
+    ]
+    assert all((page.parent / a["href"]).resolve().is_file() for a in links)
+
+
+def test_a_file_the_site_does_not_publish_is_an_error(make_app: Any, tmp_path: Path) -> None:
+    shutil.copytree(ROOTS / "test-claims-export", tmp_path / "src")
+    data = tmp_path / "src" / "sub" / "data.md"
+    data.write_text(data.read_text().replace("`claims.csv`", "`claims.xlsx`"))
+    app = make_app("html", srcdir=tmp_path / "src")
+    app.build()
+    assert (
+        "data.md:3: ERROR: claims-file: 'claims.xlsx' is not a file the site publishes "
+        "(claims.json, claims.schema.json, claims-ledger.schema.json, claims.csv)"
+    ) in warnings(app)
 
 
 def test_the_real_sites_export_validates(real_site: Build) -> None:

@@ -22,6 +22,11 @@ When the web site is built, three files are written at its root (CC BY 4.0, as t
 
 Same sources, same bytes: keys keep the ledger's order, pages are sorted, nothing depends on
 the clock when ``SOURCE_DATE_EPOCH`` is set.
+
+Pages link to them with a role, ``{claims-file}`claims.json```: in the web site the link is
+relative to the page (the files sit at the site's root); in another build, such as the EPUB,
+which does not carry them, it points at the published site (``html_baseurl``). A name that is
+not one of the four files is an error at the page's line.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+from sphinx.util.osutil import relative_uri
 
 from living_review import __version__
 from living_review.claims import Claim, ledger_schema, schema_path
@@ -50,6 +60,11 @@ EXPORT_SCHEMA = "claims.schema.json"
 LEDGER_SCHEMA = "claims-ledger.schema.json"
 EXPORT_CSV = "claims.csv"
 LICENSE = "CC-BY-4.0"
+#: The files the site publishes at its root, which ``{claims-file}`` links to.
+PUBLISHED = (EXPORT, EXPORT_SCHEMA, LEDGER_SCHEMA, EXPORT_CSV)
+LINK_CLASS = "claims-file"
+
+logger = logging.getLogger(__name__)
 
 #: The identifiers a reference carries in the export, and the bib field each comes from.
 IDENTIFIERS = {"doi": "doi", "pmid": "pubmed", "pmcid": "pmcid", "url": "url"}
@@ -275,9 +290,42 @@ def write_export(app: Sphinx, exception: Exception | None) -> None:
     (outdir / EXPORT_CSV).write_text(to_csv(data), encoding="utf-8-sig", newline="")
 
 
+class ClaimsFileRole(SphinxRole):
+    """``{claims-file}`claims.json```: a link to a file the export publishes (resolved per page)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        name = self.text.strip()
+        if name not in PUBLISHED:
+            logger.error(
+                "claims-file: %r is not a file the site publishes (%s)",
+                name,
+                ", ".join(PUBLISHED),
+                location=self.get_location(),
+            )
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        link = nodes.reference(self.rawtext, "", refuri=name, classes=[LINK_CLASS])
+        link += nodes.literal(name, name)
+        return [link], []
+
+
+def resolve_file_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Point each ``{claims-file}`` link at the file: relative to the page in the web site, at
+    the published site elsewhere (the EPUB does not carry the files)."""
+    for link in doctree.findall(nodes.reference):
+        if LINK_CLASS not in link["classes"]:
+            continue
+        name = link.astext()
+        if is_html_site(app.builder):
+            link["refuri"] = relative_uri(app.builder.get_target_uri(docname), name)
+        else:
+            link["refuri"] = site_url(app) + name
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Write the export when the web site is built."""
+    """Write the export when the web site is built; the role that links to its files."""
     app.setup_extension("living_review.sphinxext.claims")
+    app.add_role("claims-file", ClaimsFileRole())
+    app.connect("doctree-resolved", resolve_file_links)
     app.connect("build-finished", write_export)
     return {
         "version": __version__,
