@@ -176,7 +176,8 @@ def test_an_unknown_claim_id_is_an_error_at_the_page(app: SphinxTestApp) -> None
 def test_a_record_no_page_uses_is_an_error_at_the_ledger(app: SphinxTestApp) -> None:
     assert build_errors(app) == [
         "claims.yaml:14: claims-unused: claim 'alpha-unused' is used on no page: write "
-        "{claim}`alpha-unused` after the sentence it supports, or remove the record"
+        "{claim}`alpha-unused` after the sentence it supports, list it in a "
+        "summary-of-findings table, or remove the record"
     ]
 
 

@@ -119,6 +119,19 @@ def test_claims_csv_has_the_same_rows_flat(export_app: SphinxTestApp) -> None:
     assert gamma["measure"] == "" and gamma["pages"] == "https://example.org/review/page.html"
 
 
+def test_tables_and_charts_use_the_records_they_show(make_app: Any, tmp_path: Path) -> None:
+    """alpha is only in a table, beta only in a chart: both are used, on those pages."""
+    shutil.copytree(ROOTS / "test-claims-shown-only", tmp_path / "src")
+    app = build_cleanly(make_app("html", srcdir=tmp_path / "src"))  # no claims-unused
+    data = validate(app.outdir)
+    pages = {record["id"]: [page["url"] for page in record["pages"]] for record in data["claims"]}
+    assert pages == {
+        "alpha-leg-pain": ["https://example.org/review/table.html"],
+        "beta-any-pain": ["https://example.org/review/chart.html"],
+        "gamma-advice": ["https://example.org/review/index.html"],
+    }
+
+
 def test_pages_link_to_the_published_files(export_app: SphinxTestApp) -> None:
     """{claims-file}: a link relative to the page, to a file the build wrote."""
     page = export_app.outdir / "sub" / "data.html"

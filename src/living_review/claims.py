@@ -53,7 +53,7 @@ RULES: dict[str, str] = {
     "claims-no-rationale": "certainty above (or different from) the source's rating, no rationale",
     "claims-bad-effect": "an effect's value lies outside its 95% CI, or the CI is reversed",
     "claims-unknown-cite": "a record cites a key that references.bib does not define",
-    "claims-unused": "a record no page uses with {claim}",
+    "claims-unused": "a record no page uses: no {claim}, summary-of-findings table or chart",
     "claim-unknown-id": "a page uses {claim} with an id claims.yaml does not define",
 }
 
@@ -238,6 +238,15 @@ class Ledger:
             and (not scale or claim.effect.scale == scale)
             and (not measure or claim.effect.measure == measure)
         ]
+
+    def shown_by(self, *, table: str = "", scale: str = "", measure: str = "") -> list[Claim]:
+        """The records a ``{summary-of-findings}`` table (*table*) or an ``{evidence-chart}``
+        (*scale* or *measure*; not both, which the directive refuses) shows."""
+        if table:
+            return self.in_table(table)
+        if bool(scale) != bool(measure):
+            return self.with_effect(scale=scale, measure=measure)
+        return []
 
 
 def format_number(value: float) -> str:
@@ -589,14 +598,15 @@ def check_cites(ledger: Ledger, bib_keys: Collection[str]) -> list[Problem]:
 
 
 def check_usage(ledger: Ledger, used_ids: Collection[str]) -> list[Problem]:
-    """Every record is used by ``{claim}`` on at least one page."""
+    """Every record is used on at least one page: by ``{claim}``, or shown in a
+    ``{summary-of-findings}`` table or an ``{evidence-chart}``."""
     return [
         Problem(
             ledger.path,
             claim.line,
             "claims-unused",
             f"claim '{claim.id}' is used on no page: write {{claim}}`{claim.id}` after the "
-            "sentence it supports, or remove the record",
+            "sentence it supports, list it in a summary-of-findings table, or remove the record",
         )
         for claim in ledger.claims
         if claim.id not in used_ids

@@ -169,6 +169,12 @@ class Fence:
     body: str  # options removed (left as blank lines, so body lines keep their places)
     body_line: int  # the line of the body's first line
     markdown_body: bool  # MyST reads the body as Markdown
+    #: A directive's options (``:table: safety``, or a ``---`` YAML block), as text, in order.
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, name: str) -> str:
+        """The value of option *name* (stripped), or ``""`` if the directive does not give it."""
+        return next((value for key, value in self.options if key == name), "")
 
 
 @dataclass(frozen=True)
@@ -551,6 +557,7 @@ class _Reader:
             markdown_body = token.type == "colon_fence"  # a bare ::: is a container of Markdown
         body = _without_options(token.content) if is_directive else token.content
         fence = Fence(
+            options=_options(token.content) if is_directive else (),
             name=name,
             is_directive=is_directive,
             argument=argument,
@@ -603,6 +610,28 @@ class _Reader:
             previous_was_term = True
         flush()
         return "\n".join(kept)
+
+
+def _options(content: str) -> tuple[tuple[str, str], ...]:
+    """A directive's options, read as myst-parser's ``parse_directive_text`` reads them."""
+    lines = content.split("\n")
+    if content.startswith("---"):
+        end = next((i for i in range(1, len(lines)) if lines[i].startswith("---")), len(lines))
+        try:
+            block = yaml.safe_load("\n".join(lines[1:end]))
+        except yaml.YAMLError:
+            return ()  # the build reports it
+        if not isinstance(block, dict):
+            return ()
+        return tuple((str(key), "" if v is None else str(v).strip()) for key, v in block.items())
+    found = []
+    for line in lines:
+        stripped = line.lstrip()
+        if not stripped.startswith(":") or stripped.startswith(":::"):
+            break
+        key, _colon, value = stripped[1:].partition(":")
+        found.append((key.strip(), value.strip()))
+    return tuple(found)
 
 
 def _without_options(content: str) -> str:

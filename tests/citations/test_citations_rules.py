@@ -68,7 +68,10 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     "claims-no-rationale": {(LEDGER, 9)},  # moderate, above the source's low, no rationale
     "claims-bad-effect": {(LEDGER, 14)},  # RR 0.8 outside its CI [0.9, 1.2]
     "claims-unknown-cite": {(LEDGER, 11)},  # good2002
-    "claims-unused": {(LEDGER, 14)},  # the second record, used on no page
+    # The second record, used on no page; not table-only, shown only in a summary-of-findings
+    # table (which cites table2021 for it: no bib-uncited; tables.md cites through it: no
+    # page-no-citation), nor chart-only, shown only in an evidence chart (options in YAML).
+    "claims-unused": {(LEDGER, 14)},
     "claim-unknown-id": {(PAGE, 5)},  # {claim}`good-pains`
 }
 

@@ -163,3 +163,16 @@ def test_parser_has_the_sites_myst_extensions() -> None:
         and any(getattr(target, "id", "") == "myst_enable_extensions" for target in node.targets)
     )
     assert set(enabled) == set(myst_pages.MYST_EXTENSIONS)
+
+
+def test_directive_options_as_myst_reads_them() -> None:
+    text = (
+        "```{summary-of-findings}\n:table: safety\n:caption: Harms: the risks\n```\n\n"
+        ":::{evidence-chart}\n---\nmeasure: RR\n---\n:::\n\n"
+        "```python\n:not: an option\n```\n"
+    )
+    table, chart, code = parse_page(text, Path("page.md")).fences
+    assert table.options == (("table", "safety"), ("caption", "Harms: the risks"))
+    assert table.option("caption") == "Harms: the risks" and table.option("scale") == ""
+    assert chart.options == (("measure", "RR"),)
+    assert code.options == ()

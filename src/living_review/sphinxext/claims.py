@@ -12,9 +12,10 @@ it opens a reference from a citation number. Without JavaScript the badge links 
 
 The ledger is read once per build (:func:`living_review.claims.load_claims`, the loader the
 offline check uses too); every problem is a build error naming ``claims.yaml`` and the line.
-After reading the pages: a record no page uses, and a ``cite`` key missing from references.bib,
-are errors too; an unknown id is an error at the page's line. When ``claims.yaml`` changes, the
-pages that show claims are read again.
+After reading the pages: a record no page uses (with ``{claim}``, or in a summary-of-findings
+table or an evidence chart, :mod:`living_review.sphinxext.evidence_displays`), and a ``cite``
+key missing from references.bib, are errors too; an unknown id is an error at the page's line.
+When ``claims.yaml`` changes, the pages that show claims are read again.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 #: Build-environment attributes (docname -> what it holds, merged from parallel readers).
 LEDGER_ATTRIBUTE = "living_review_claims_ledger"  # the Ledger of this build
 DIGEST_ATTRIBUTE = "living_review_claims_digest"  # of claims.yaml and its schema, last build
-USES_ATTRIBUTE = "living_review_claim_uses"  # docname -> [(claim id, line)] of {claim} roles
+USES_ATTRIBUTE = "living_review_claim_uses"  # docname -> [(claim id, line)]: roles, tables ...
 SHOWN_ATTRIBUTE = "living_review_claims_shown"  # docname -> claim ids shown (roles, tables ...)
 
 TEMPLATE_ID = "claim-findings"
@@ -93,6 +94,13 @@ def badges_for(claim: Claim) -> claim_badges:
     return holder
 
 
+def note_use(env: BuildEnvironment, claim_id: str, line: int) -> None:
+    """Record that the page being read uses *claim_id* at *line*: a ``{claim}`` role, or a
+    summary-of-findings table or evidence chart that shows the record."""
+    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE)
+    uses.setdefault(env.docname, []).append((claim_id, line))
+
+
 def note_shown(env: BuildEnvironment, claim_id: str) -> None:
     """Record that the page being read shows *claim_id* (its findings go into the page)."""
     shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE)
@@ -126,8 +134,7 @@ class ClaimRole(SphinxRole):
                     location=self.get_location(),
                 )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
-        uses: dict[str, list[tuple[str, int]]] = getattr(self.env, USES_ATTRIBUTE)
-        uses.setdefault(self.env.docname, []).append((claim.id, self.lineno))
+        note_use(self.env, claim.id, self.lineno)
         note_shown(self.env, claim.id)
         badges = badges_for(claim)
         self.set_source_info(badges)
@@ -222,13 +229,13 @@ def merge_info(
 
 
 def used_ids(env: BuildEnvironment) -> set[str]:
-    """Ids of the records some page uses with ``{claim}``."""
+    """Ids of the records some page uses: with ``{claim}``, in a table or in a chart."""
     uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
     return {claim_id for page in uses.values() for claim_id, _line in page}
 
 
 def pages_using(env: BuildEnvironment, claim_id: str) -> list[str]:
-    """The docnames whose text uses ``{claim}`claim_id```, sorted."""
+    """The docnames that use *claim_id* (``{claim}``, a table or a chart), sorted."""
     uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
     return sorted(doc for doc, page in uses.items() if any(c == claim_id for c, _ in page))
 
@@ -330,7 +337,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     add_stylesheet(app, "claims.css")
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: tables and charts are uses too
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -3,14 +3,13 @@
 When the web site is built, three files are written at its root (CC BY 4.0, as the content):
 
 ``claims.json``
-    Every record of ``claims.yaml`` as written (an effect's numbers also as the ledger writes
-    them, in ``value_text`` and ``ci_text``: ``"1.20"``, where the number reads 1.2), plus
-    ``references`` (each cited work with its
-    number on the site, the formatted reference as the reference list prints it, and its DOI,
-    PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages whose text uses the claim,
-    with their addresses); around them the site's address, title and version, the licence, and
-    the build date: the date of ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else
-    today's (UTC).
+    Every record of ``claims.yaml`` as written (an effect's numbers also as the ledger writes them,
+    in ``value_text`` and ``ci_text``: ``"1.20"``, where the number reads 1.2), plus ``references``
+    (each cited work with its number on the site, the formatted reference as the reference list
+    prints it, and its DOI, PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages that use
+    the claim, with ``{claim}`` or in a summary-of-findings table or evidence chart, and their
+    addresses); around them the site's address, title and version, the licence, and the build date:
+    the date of ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else today's (UTC).
 ``claims.schema.json``
     The export's own JSON Schema (2020-12), made from the ledger's
     (``living_review/schemas/claims.schema.json``): the same record definition with
@@ -90,7 +89,8 @@ def export_schema(site_url: str) -> dict[str, Any]:
         "items": {"$ref": "#/$defs/reference"},
     }
     record["properties"]["pages"] = {
-        "description": "The pages whose text uses this claim ({claim}), sorted.",
+        "description": "The pages that use this claim ({claim}, a summary-of-findings table "
+        "or an evidence chart), sorted.",
         "type": "array",
         "items": {"$ref": "#/$defs/page"},
     }

@@ -36,7 +36,13 @@ from living_review import __version__
 from living_review.claims import MEASURE_NAMES, Claim, format_number, ledger_schema
 from living_review.forest_plot import Row, forest_plot_svg
 from living_review.sphinxext import add_stylesheet
-from living_review.sphinxext.claims import badges_for, ledger_of, levels_text, note_shown
+from living_review.sphinxext.claims import (
+    badges_for,
+    ledger_of,
+    levels_text,
+    note_shown,
+    note_use,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -167,7 +173,8 @@ class SummaryOfFindings(ClaimDirective):
         body = nodes.tbody()
         group += body
         for claim in claims:
-            note_shown(self.env, claim.id)
+            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
+            note_shown(self.env, claim.id)  # its badge opens "What the source says"
             body += self.row(self.cells(claim))
         self.set_source_info(table)
         return [table]
@@ -234,6 +241,8 @@ class EvidenceChart(ClaimDirective):
                 "one chart draws one measure: give them different scales"
             )
         self.env.note_dependency(str(ledger.path))
+        for claim in claims:
+            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
         figure = nodes.figure(classes=["evidence-chart"])
         serial = self.env.new_serialno("evidence-chart")
         svg = forest_plot_svg(

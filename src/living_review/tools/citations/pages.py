@@ -76,6 +76,23 @@ class ClaimUse:
 
 
 @dataclass(frozen=True)
+class EvidenceDisplay:
+    """A ``{summary-of-findings}`` table (``table``) or an ``{evidence-chart}`` (``scale`` or
+    ``measure``) on a page: it shows the ledger's records that match."""
+
+    directive: str
+    line: int
+    table: str = ""
+    scale: str = ""
+    measure: str = ""
+
+
+#: The directives that show records of the claim ledger (living_review.sphinxext.evidence_displays).
+SUMMARY_OF_FINDINGS = "summary-of-findings"
+EVIDENCE_CHART = "evidence-chart"
+
+
+@dataclass(frozen=True)
 class BadSyntax:
     """Citation-like text MyST shows literally (or refuses), with advice."""
 
@@ -91,6 +108,8 @@ class Page:
     docname: str  # "effectiveness", or "sub/page" in a subfolder
     citations: list[Citation] = field(default_factory=list)
     claims: list[ClaimUse] = field(default_factory=list)
+    #: Summary-of-findings tables and evidence charts: they use the records they show.
+    displays: list[EvidenceDisplay] = field(default_factory=list)
     bad: list[BadSyntax] = field(default_factory=list)
     #: Words written like pandoc in-text citations (``@key``), to compare with the bib's keys.
     at_words: list[tuple[int, str]] = field(default_factory=list)
@@ -172,6 +191,17 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
         (path.parent / fence.argument.strip()).resolve()
         for fence in parsed.directives
         if fence.name == "include" and fence.argument.strip()
+    ]
+    page.displays = [
+        EvidenceDisplay(
+            fence.name,
+            fence.line,
+            table=fence.option("table"),
+            scale=fence.option("scale"),
+            measure=fence.option("measure"),
+        )
+        for fence in parsed.directives
+        if fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART)
     ]
     return page
 

@@ -21,7 +21,7 @@ from living_review.claims import RULES as LEDGER_RULES
 from living_review.claims import Ledger, check_cites, check_usage, unknown_id_message
 from living_review.problems import UNREADABLE
 
-from .pages import FRONT_MATTER, Page
+from .pages import FRONT_MATTER, SUMMARY_OF_FINDINGS, Page
 from .report import Problem
 
 #: Every offline rule: id -> what it catches (``--list-rules`` prints this).
@@ -320,10 +320,13 @@ def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -
             problems.append(Problem(page.path, citation.line, "cite-unknown-key", message))
         for use in page.claims:
             cited.update(key.lower() for key in cites_by_id.get(use.claim_id, ()))
+        table_keys = _table_keys(page, ledger)  # a summary-of-findings table cites its records'
+        cited.update(key.lower() for key in table_keys)
         if (
             page.is_content
             and not page.citations
             and not page.claims
+            and not table_keys
             and not page.no_citations_reason
         ):
             message = (
@@ -344,6 +347,30 @@ def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -
     return problems
 
 
+def _table_keys(page: Page, ledger: Ledger | None) -> list[str]:
+    """The keys the page's summary-of-findings tables cite (each record's, as on the site)."""
+    if ledger is None:
+        return []
+    return [
+        key
+        for display in page.displays
+        if display.directive == SUMMARY_OF_FINDINGS
+        for claim in ledger.shown_by(table=display.table)
+        for key in claim.cite
+    ]
+
+
+def shown_ids(page: Page, ledger: Ledger) -> set[str]:
+    """The records the page's summary-of-findings tables and evidence charts show."""
+    return {
+        claim.id
+        for display in page.displays
+        for claim in ledger.shown_by(
+            table=display.table, scale=display.scale, measure=display.measure
+        )
+    }
+
+
 def _is_excluded(entry: BibEntry) -> bool:
     words = re.split(r"[,;]", entry.value("keywords"))
     return EXCLUDED_KEYWORD in {word.strip().lower() for word in words}
@@ -358,6 +385,7 @@ def check_ledger(ledger: Ledger, bib: BibFile, pages: list[Page]) -> list[Proble
     known = {entry.key for entry in bib.entries} | bib.damaged_keys
     problems += check_cites(ledger, known)
     used = {use.claim_id for page in pages for use in page.claims}
+    used |= {claim_id for page in pages for claim_id in shown_ids(page, ledger)}
     problems += check_usage(ledger, used)
     if ledger.complete:  # else every id would look unknown: the parse error says why
         for page in pages:
