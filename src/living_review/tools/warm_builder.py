@@ -1,0 +1,260 @@
+"""Sphinx builds in fresh forks of a process with Sphinx already imported: docs-live's builder.
+
+sphinx-autobuild runs a new ``python -m sphinx`` for every save, so every preview pays for
+starting Python and importing Sphinx, docutils, MyST, pybtex and the site's extensions: about
+0.6 s of CPU before the first page is read. Here one *worker* process pays that once:
+
+* :class:`WarmBuilder` (in the live server) starts the worker, ``python -m
+  living_review.tools.warm_builder``, and talks to it over two pipes, one JSON line a message.
+* For each build the worker forks a child, which runs ``sphinx.cmd.build.main(argv)``: what
+  ``sphinx-build`` runs, with the same arguments, output and exit status. The child exits after
+  the build. The worker never builds, so nothing a build changes (Sphinx's and docutils'
+  registries, extension state, caches, the random state) reaches the next build: each starts
+  from the worker's state, which is what a new ``sphinx-build`` process has after its imports.
+* After a build, the worker imports the modules that build imported (the child writes their
+  names down), with their output discarded, and freezes them out of the garbage collector's
+  way (:func:`gc.freeze`), so later children start with everything loaded.
+
+The worker holds the project's own code as it was when imported, so the live server restarts it
+(:meth:`WarmBuilder.restart`, which passes the learned module names on) when a ``.py`` file
+changes. The worker is single-threaded, so forking it is safe; it ends when the pipes close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import gc
+import importlib
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+#: Imported before the first build, so even the initial build skips Sphinx's own start-up.
+BASE_MODULES = ("sphinx.cmd.build", "sphinx.application", "docutils.core")
+#: Never imported ahead of a build: the worker's own entry point and other processes' mains.
+NOT_PRELOADED = ("__main__", "__mp_main__")
+#: The garbage collector's thresholds in a build (Python's default: 700, 10, 10). The output
+#: does not depend on when cycles are collected; the time does (``nox -s bench``).
+CHILD_GC_THRESHOLDS = (50_000, 20, 20)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One build's exit status, wall and CPU seconds, and peak memory (kB)."""
+
+    returncode: int
+    wall: float
+    cpu: float
+    max_rss_kb: int
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+# -- The worker process ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def output_discarded() -> Iterator[None]:
+    """Send stdout and stderr, at the file-descriptor level too, to /dev/null for the block."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for descriptor in (*saved, devnull):
+            os.close(descriptor)
+
+
+def preload(names: Iterable[str]) -> int:
+    """Import the modules named (those not yet imported), quietly; return how many were new."""
+    new = [name for name in names if name not in sys.modules and name not in NOT_PRELOADED]
+    if not new:
+        return 0
+    with output_discarded():
+        for name in new:
+            with contextlib.suppress(Exception, SystemExit):
+                importlib.import_module(name)
+    gc.collect()
+    gc.freeze()  # children need not scan what the worker loaded (and pages stay shared)
+    return len(new)
+
+
+def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str]]:
+    """Fork; the child runs sphinx-build's ``main(argv)`` and exits. Returns its result and the
+    modules it had imported."""
+    handle, modules_file = tempfile.mkstemp(prefix="living-review-build-", suffix=".modules")
+    os.close(handle)
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # the child: one build, then exit without running the worker's clean-up
+        returncode = 2
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C stops the build
+            random.seed()  # as a new process would be
+            # Fewer young-generation collections: a build allocates millions of objects (the
+            # pickled environment alone), and collecting every 700 took a sixth of a rebuild.
+            gc.set_threshold(*CHILD_GC_THRESHOLDS)
+            os.chdir(cwd)
+            sys.argv = ["sphinx-build", *argv]
+            from sphinx.cmd.build import main
+
+            returncode = main(list(argv))
+            loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+            Path(modules_file).write_text("\n".join(loaded), "utf-8")
+        except SystemExit as stop:
+            returncode = stop.code if isinstance(stop.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            # What a process does on its way out: exit handlers (multiprocessing's stops the
+            # manager process sphinx-sitemap starts, which would otherwise outlive the build).
+            with contextlib.suppress(BaseException):
+                atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(returncode)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    modules_path = Path(modules_file)
+    modules = modules_path.read_text("utf-8").split() if modules_path.stat().st_size else []
+    modules_path.unlink()
+    result = BuildResult(
+        returncode=os.waitstatus_to_exitcode(status),
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        max_rss_kb=usage.ru_maxrss,
+    )
+    return result, modules
+
+
+def serve_requests(requests: IO[str], replies: IO[str]) -> None:
+    """Answer ``{"preload": [...]}`` and ``{"build": argv, "cwd": dir}`` lines until EOF."""
+    learned: set[str] = set()
+    for line in requests:
+        message: dict[str, Any] = json.loads(line)
+        if "preload" in message:
+            preload(message["preload"])
+            continue
+        result, modules = run_in_child(message["build"], message["cwd"])
+        new_modules = sorted(set(modules) - learned)
+        learned.update(modules)
+        replies.write(json.dumps({"result": result.__dict__, "modules": new_modules}) + "\n")
+        replies.flush()
+        preload(modules)  # after replying: the author already has the page
+
+
+def worker_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="docs-live's build worker (started by it)")
+    parser.add_argument("--requests", type=int, required=True, help="fd to read requests from")
+    parser.add_argument("--replies", type=int, required=True, help="fd to write replies to")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the build and the server
+    preload(BASE_MODULES)
+    with (
+        open(args.requests, encoding="utf-8") as requests,
+        open(args.replies, "w", encoding="utf-8") as replies,
+    ):
+        serve_requests(requests, replies)
+    return 0
+
+
+# -- The live server's side --------------------------------------------------------------------
+
+
+class WarmBuilder:
+    """Runs sphinx-build in a warm worker process (started on first use, restarted on demand)."""
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self.python = python
+        self.modules: list[str] = []  # what builds imported: preloaded by a restarted worker
+        self._process: subprocess.Popen[bytes] | None = None
+        self._requests: IO[str] | None = None
+        self._replies: IO[str] | None = None
+
+    def start(self) -> None:
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        command = [self.python, "-m", "living_review.tools.warm_builder"]
+        command += ["--requests", str(request_read), "--replies", str(reply_write)]
+        self._process = subprocess.Popen(
+            command, pass_fds=(request_read, reply_write), stdin=subprocess.DEVNULL
+        )
+        os.close(request_read)
+        os.close(reply_write)
+        self._requests = open(request_write, "w", encoding="utf-8")  # noqa: SIM115
+        self._replies = open(reply_read, encoding="utf-8")  # noqa: SIM115
+        if self.modules:
+            self._send({"preload": self.modules})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self._requests is not None
+        self._requests.write(json.dumps(message) + "\n")
+        self._requests.flush()
+
+    def build(self, argv: Sequence[str], cwd: Path | None = None) -> BuildResult:
+        """Run ``sphinx-build argv`` in a fresh child of the worker; its output goes to ours."""
+        if self._process is None or self._process.poll() is not None:
+            self.stop()
+            self.start()
+        start = time.perf_counter()
+        try:
+            self._send({"build": list(argv), "cwd": str(cwd or Path.cwd())})
+            assert self._replies is not None
+            line = self._replies.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:  # the worker died (killed, or out of memory): start afresh next time
+            self.stop()
+            return BuildResult(-1, time.perf_counter() - start, 0.0, 0)
+        reply = json.loads(line)
+        self.modules = sorted(set(self.modules) | set(reply["modules"]))
+        return BuildResult(**reply["result"])
+
+    def restart(self) -> None:
+        """A new worker, which imports the project's code afresh (and what builds used)."""
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        for stream in (self._requests, self._replies):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._requests = self._replies = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10)  # it ends at EOF, after any build in progress
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())

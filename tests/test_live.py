@@ -1,0 +1,219 @@
+"""docs-live: each live rebuild writes what a clean build writes, and a save reloads the page.
+
+The live server (living_review.tools.live) builds in fresh forks of a warm worker
+(living_review.tools.warm_builder). These tests run that worker on the fixture project
+``tests/roots/test-live`` and once on a copy of the real site, and compare every file it writes
+with a clean ``sphinx-build -E -W --keep-going -n`` of the same sources, byte for byte. Nothing
+is stripped: the reload script is added to pages as they are served, never to the files.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from common import ROOT, ROOTS, cite_links, page_soup, sphinx_build
+from sphinx.testing.util import SphinxTestApp
+
+from living_review.sphinxext import cited_entries
+from living_review.tools.bench import Site, cite_last_key_first, copy_project, touch_newer
+from living_review.tools.bench_live import (
+    fetch,
+    free_port,
+    live_server,
+    our_server_command,
+    save_and_wait_for_reload,
+)
+from living_review.tools.warm_builder import WarmBuilder
+
+STRICT = ["-b", "html", "-W", "--keep-going", "-n"]
+#: Not site output: Sphinx's record of the build's configuration and the saved environment.
+NOT_OUTPUT = (".buildinfo", ".buildinfo.bak", ".doctrees")
+
+
+def site_files(outdir: Path) -> dict[str, bytes]:
+    """Every file a build wrote (path relative to *outdir* -> bytes), doctrees aside."""
+    return {
+        path.relative_to(outdir).as_posix(): path.read_bytes()
+        for path in sorted(outdir.rglob("*"))
+        if path.is_file() and path.relative_to(outdir).parts[0] not in NOT_OUTPUT
+    }
+
+
+def assert_same_as_clean_build(srcdir: Path, live: Path, clean: Path) -> None:
+    """The live output equals a clean build of the same sources, file for file, byte for byte."""
+    built = sphinx_build(srcdir, clean)
+    assert built.returncode == 0, built.stderr
+    live_files, clean_files = site_files(live), site_files(clean)
+    assert sorted(live_files) == sorted(clean_files)
+    differing = [name for name in clean_files if live_files[name] != clean_files[name]]
+    assert differing == []
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace *old* (which must be there) in *path*, saved as a later version."""
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    touch_newer(path)
+
+
+@pytest.fixture
+def fixture_project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(ROOTS / "test-live", project)
+    return project
+
+
+@pytest.fixture
+def builder() -> Iterator[WarmBuilder]:
+    warm = WarmBuilder()
+    try:
+        yield warm
+    finally:
+        warm.stop()
+
+
+def test_each_live_rebuild_writes_what_a_clean_build_writes(
+    fixture_project: Path, builder: WarmBuilder, tmp_path: Path
+) -> None:
+    live = tmp_path / "live"
+    argv = [*STRICT, str(fixture_project), str(live)]
+    assert builder.build(argv).ok
+    assert_same_as_clean_build(fixture_project, live, tmp_path / "clean-0")
+    assert cite_links(page_soup(live, "second.html")) == [
+        ("3", "gamma"),
+        ("2", "beta"),
+        ("1", "alpha"),
+    ]
+
+    # A sentence added: one page rewritten.
+    edit(fixture_project / "first.md", "then beta", "then, as before, beta")
+    assert builder.build(argv).ok
+    assert_same_as_clean_build(fixture_project, live, tmp_path / "clean-1")
+
+    # The first citation moved: beta is now cited first, so every number changes, on the page
+    # that was not edited too.
+    edit(
+        fixture_project / "first.md",
+        "Alpha comes first {cite:p}`alpha`, then, as before, beta {cite:p}`beta`.",
+        "Beta comes first {cite:p}`beta`, then alpha {cite:p}`alpha`.",
+    )
+    assert builder.build(argv).ok
+    assert cite_links(page_soup(live, "second.html")) == [
+        ("3", "gamma"),
+        ("1", "beta"),
+        ("2", "alpha"),
+    ]
+    assert_same_as_clean_build(fixture_project, live, tmp_path / "clean-2")
+
+    # A correction in the bibliography: the entry's text changes wherever it shows.
+    edit(fixture_project / "refs.bib", "title   = {Beta review}", "title   = {Beta, reviewed}")
+    assert builder.build(argv).ok
+    assert "Beta, reviewed" in (live / "refs.html").read_text("utf-8")
+    assert_same_as_clean_build(fixture_project, live, tmp_path / "clean-3")
+
+    # Every build ran in a process of its own: no extension state carried over.
+    assert "Builds in this process: 1." in (live / "index.html").read_text("utf-8")
+
+
+def test_a_live_rebuild_of_the_real_site_equals_a_clean_build(
+    builder: WarmBuilder, tmp_path: Path
+) -> None:
+    project = copy_project(ROOT, tmp_path / "site")  # a git repository: page dates work
+    live = tmp_path / "live"
+    argv = [*STRICT, str(project / "docs"), str(live)]
+    assert builder.build(argv).ok
+    before = reference_numbers(live)
+    # bench's renumbering edit: the first section page cites the last-numbered work first.
+    site = Site(project)
+    shutil.copytree(live, site.outdir("live"))
+    key = cite_last_key_first(site, "live")
+    assert builder.build(argv).ok
+    assert_same_as_clean_build(project / "docs", live, tmp_path / "clean")
+    after = reference_numbers(live)
+    assert after[key] < before[key]  # moved up, and the works in between moved down
+    assert sum(before[k] != after[k] for k in before) > 1
+
+
+def reference_numbers(outdir: Path) -> dict[str, int]:
+    """Key -> its number on the References page."""
+    entries = page_soup(outdir, "references.html").select("[id^='cite-']")
+    return {entry["id"].removeprefix("cite-"): number for number, entry in enumerate(entries, 1)}
+
+
+def test_a_build_runs_again_after_the_worker_died(
+    fixture_project: Path, builder: WarmBuilder, tmp_path: Path
+) -> None:
+    argv = [*STRICT, str(fixture_project), str(tmp_path / "live")]
+    assert builder.build(argv).ok
+    assert builder.worker_pid is not None
+    builder._process.kill()  # type: ignore[union-attr]  (as the out-of-memory killer would)
+    builder._process.wait()  # type: ignore[union-attr]
+    assert builder.build(argv).ok
+
+
+def test_a_save_reloads_the_connected_page_and_a_failed_build_keeps_the_server(
+    fixture_project: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    outdir = tmp_path / "served"
+    command = [
+        sys.executable, "-m", "living_review.tools.live", "-W", "--keep-going", "-n",
+        str(fixture_project), str(outdir), "--port", str(port),
+    ]  # fmt: skip
+    log = tmp_path / "live.log"
+    with live_server(command, tmp_path, port, log, start_timeout=120) as server:
+        served = fetch(server.url("/first.html"))
+        assert served is not None and "/websocket-reload" in served  # the page reloads itself
+        assert "websocket-reload" not in (outdir / "first.html").read_text("utf-8")  # not on disk
+
+        reload = save_and_wait_for_reload(server, fixture_project / "first.md", "/first.html", 120)
+        assert reload.wall < 120
+
+        # A citation of a key that does not exist: the build fails, says so, and the server
+        # goes on serving the last pages; the next good save reloads again.
+        page = fixture_project / "second.md"
+        page.write_text(page.read_text("utf-8") + "\nNo such work {cite:p}`nosuchkey`.\n")
+        deadline = time.monotonic() + 120
+        while "BUILD FAILED" not in log.read_text("utf-8") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        output = log.read_text("utf-8")
+        assert re.search(
+            r"second\.md:\d+: WARNING: could not find bibtex key \"nosuchkey\"", output
+        )
+        assert "[docs-live] BUILD FAILED (exit status 1): see the messages above" in output
+        assert fetch(server.url("/second.html")) is not None
+        page.write_text(page.read_text("utf-8").replace("{cite:p}`nosuchkey`", "(none)"))
+        save_and_wait_for_reload(server, fixture_project / "first.md", "/first.html", 120)
+    assert "Traceback" not in log.read_text("utf-8")
+
+
+def test_docs_live_command_is_the_benchs(tmp_path: Path) -> None:
+    """The bench times the command nox -s docs-live runs (module and strict options)."""
+    command = our_server_command(sys.executable, tmp_path, tmp_path / "out", 8000)
+    noxfile = (ROOT / "noxfile.py").read_text("utf-8")
+    assert "living_review.tools.live" in command and "living_review.tools.live" in noxfile
+    assert command[3:6] == ["-W", "--keep-going", "-n"]
+
+
+@pytest.mark.sphinx("html", testroot="live", freshenv=True)
+def test_filtered_entries_are_upstreams(app: SphinxTestApp) -> None:
+    """The one-pass filter lists the entries upstream's lists, in the same order."""
+    try:
+        app.build()
+        domain: Any = app.env.get_domain("cite")
+        upstream = cited_entries.UPSTREAM["get_filtered_entries"]
+        for key in domain.bibliographies:
+            ours = [(name, entry.key) for name, entry in domain.get_filtered_entries(key)]
+            theirs = [(name, entry.key) for name, entry in upstream(domain, key)]
+            assert ours == theirs
+            assert [name for name, _ in ours] == ["alpha", "beta", "gamma"]  # delta: not cited
+    finally:
+        app.cleanup()
