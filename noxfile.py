@@ -119,7 +119,7 @@ def epub(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
-    install_locked(session, "docs")
+    install_locked(session, "live")  # docs, and docs-live's server (save -> reload figures)
     install_locked(session, "nox")  # to time `nox -s docs` itself, in a copy of the project
     install_project(session)
     session.run("python", "-m", "living_review.tools.bench", *session.posargs)

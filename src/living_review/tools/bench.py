@@ -24,7 +24,6 @@ import argparse
 import math
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,19 +36,22 @@ from typing import NamedTuple
 
 from bs4 import BeautifulSoup
 
+from living_review.tools import bench_live
+from living_review.tools.large_bibliography import add_large_bibliography
 from living_review.tools.toctree import section_pages
 
 STRICT = ["-W", "--keep-going", "-n", "-q"]
-#: What a copy needs to build, and to install the project for `nox -s docs` (hatchling reads
-#: the readme and licence files named in pyproject.toml).
-COPIED = ["docs", "src", "references.bib", "pyproject.toml", "noxfile.py", "requirements"]
-COPIED += ["README.md", "LICENSE", "LICENSE-CONTENT"]
+#: What a copy leaves out of the project's top level: everything else is copied, so a new file
+#: the build reads (references.bib, claims.yaml, schemas/, ...) needs no change here.
+NOT_COPIED = {".git", ".nox", ".cache", ".venv", "node_modules", "tests", ".pytest_cache"}
+NOT_COPIED |= {".ruff_cache", "_bench"}
 IGNORED = shutil.ignore_patterns("_build", "__pycache__", ".nox", "*.pyc")
 
-# The floor's conf.py: only myst-parser and the theme. The site's own roles and directives
-# (found by scanning the sources) become plain text and nothing, so the same sources build.
+# The floor's conf.py: only myst-parser and the theme (and, for the *plain stack*,
+# sphinxcontrib-bibtex with upstream's unsrt style). The site's own roles and directives (found
+# by scanning the sources) become plain text and nothing, so the same sources build.
 FLOOR_CONF = '''\
-"""The floor: the same sources, Sphinx with myst-parser and the theme, nothing else."""
+"""The floor: the same sources, Sphinx with myst-parser and the theme{bibtex_note}."""
 import re
 from pathlib import Path
 
@@ -57,8 +59,8 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from sphinx.domains import Domain
 
-extensions = ["myst_parser"]
-root_doc = "index"
+extensions = ["myst_parser"{bibtex_extension}]
+{bibtex_settings}root_doc = "index"
 exclude_patterns = ["_build"]
 language = "en"
 html_theme = {theme!r}
@@ -128,10 +130,12 @@ def setup(app):
 
 
 class Timing(NamedTuple):
-    """One timed command: wall-clock seconds, and CPU seconds of it and its children."""
+    """One timed command: wall-clock seconds, CPU seconds of it and its children, and the peak
+    resident memory of the largest of them (kB; 0 when not known)."""
 
     wall: float
     cpu: float
+    max_rss_kb: int = 0
 
 
 @dataclass
@@ -150,6 +154,11 @@ class Figures:
         """Median CPU time (less disturbed than wall time by other work on the machine)."""
         return statistics.median(t.cpu for t in self.samples)
 
+    @property
+    def max_rss_mb(self) -> float:
+        """The largest peak resident memory of any sample, in MB."""
+        return max(t.max_rss_kb for t in self.samples) / 1024
+
     def __str__(self) -> str:
         walls = [t.wall for t in self.samples]
         return (
@@ -162,19 +171,19 @@ class BuildFailed(RuntimeError):
     """A benchmark build did not succeed (its output is in the message)."""
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
     """Run *command* and time it; raise :class:`BuildFailed` if it fails."""
-    cpu, start = _children_cpu(), time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    timing = Timing(time.perf_counter() - start, _children_cpu() - cpu)
-    if done.returncode != 0:
-        raise BuildFailed(f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return timing
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
+        _, status, usage = os.wait4(process.pid, 0)  # its own usage (and its children's)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            text = output.read().decode("utf-8", errors="replace")
+            raise BuildFailed(f"{' '.join(command)}\n{text[-6000:]}")
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -189,12 +198,13 @@ def git(cwd: Path, *args: str) -> None:
 def copy_project(root: Path, dest: Path) -> Path:
     """Copy the sources of the project at *root* into *dest* and commit them there (page dates)."""
     dest.mkdir(parents=True)
-    for name in COPIED:
-        source = root / name
+    for source in sorted(root.iterdir()):
+        if source.name in NOT_COPIED:
+            continue
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=IGNORED)
+            shutil.copytree(source, dest / source.name, ignore=IGNORED)
         elif source.is_file():
-            shutil.copy2(source, dest / name)
+            shutil.copy2(source, dest / source.name)
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "benchmark copy")
@@ -232,7 +242,11 @@ def touch_newer(path: Path) -> None:
     os.utime(path, (later, later))
 
 
-def edit_page(project: Path, run_number: int, page: str = "effectiveness") -> None:
+#: The page the one-page edits change (a section page citing many works).
+EDITED_PAGE = "effectiveness"
+
+
+def edit_page(project: Path, run_number: int, page: str = EDITED_PAGE) -> None:
     path = project / "docs" / f"{page}.md"
     sentence = f"\nThe benchmark added this sentence (run {run_number}).\n"
     path.write_text(path.read_text("utf-8") + sentence, "utf-8")
@@ -275,17 +289,30 @@ class Site:
     def outdir(self, out: str) -> Path:
         return self.project / "_bench" / out
 
-    def write_floor_conf(self) -> Path:
-        """A conf.py for the floor, with the site's theme and MyST settings."""
+    def write_floor_conf(self, plain_stack: bool = False) -> Path:
+        """A conf.py for the floor, with the site's theme and MyST settings.
+
+        With *plain_stack*, also sphinxcontrib-bibtex over the same ``references.bib`` (its own
+        ``unsrt`` style, numbered citations): the stack the site is built on, without our code.
+        """
         settings: dict[str, object] = {}
         conf_text = (self.docs / "conf.py").read_text("utf-8")
         for name in ("html_theme", "html_title", "myst_enable_extensions", "myst_heading_anchors"):
             match = re.search(rf"^{name}\s*=\s*(.+)$", conf_text, flags=re.MULTILINE)
             settings[name] = eval(match.group(1), {}) if match else None  # our own conf.py
-        conf_dir = self.project / "_bench" / "floor-conf"
+        conf_dir = self.project / "_bench" / ("plain-stack-conf" if plain_stack else "floor-conf")
         conf_dir.mkdir(parents=True, exist_ok=True)
+        bibtex_settings = (
+            f"bibtex_bibfiles = [{str(self.project / 'references.bib')!r}]\n"
+            'bibtex_default_style = "unsrt"\n'
+            'bibtex_reference_style = "label"\n'
+            'bibtex_encoding = "utf-8"\n'
+        )
         (conf_dir / "conf.py").write_text(
             FLOOR_CONF.format(
+                bibtex_note=" and sphinxcontrib-bibtex" if plain_stack else "",
+                bibtex_extension=', "sphinxcontrib.bibtex"' if plain_stack else "",
+                bibtex_settings=bibtex_settings if plain_stack else "",
                 theme=settings["html_theme"] or "alabaster",
                 title=settings["html_title"] or "floor",
                 myst_extensions=settings["myst_enable_extensions"] or [],
@@ -329,25 +356,76 @@ def cite_last_key_first(site: Site, out: str) -> str:
     return key
 
 
+def load_average() -> float:
+    """The machine's load over the last minute (NaN where the system does not say)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+
+
+def progress(label: str, message: str) -> None:
+    print(f"  [{label}] {message} (load {load_average():.1f})", file=sys.stderr, flush=True)
+
+
 def measure_site(site: Site, runs: int, floor: bool, label: str) -> dict[str, Figures]:
-    """Full, floor, no-change, one-page and bib rebuilds, and -j auto, *runs* times each."""
+    """Full, floor, plain stack, no-change, one-page and bib rebuilds, and -j auto, *runs* times
+    each (the floor and the plain stack only if *floor*)."""
     figures: dict[str, Figures] = {}
 
     def record(name: str, timing: Timing) -> None:
         figures.setdefault(name, Figures()).samples.append(timing)
 
     floor_conf = site.write_floor_conf() if floor else None
+    plain_conf = site.write_floor_conf(plain_stack=True) if floor else None
     for number in range(1, runs + 1):
-        print(f"  [{label}] run {number}/{runs}", file=sys.stderr, flush=True)
+        progress(label, f"run {number}/{runs}")
         record("full", site.build("site", fresh=True))
-        if floor_conf:  # right after the full build, so both meet the same machine load
+        if floor_conf and plain_conf:  # right after the full build: the same machine load
             record("floor", site.build("floor", fresh=True, conf_dir=floor_conf))
+            record("plain stack", site.build("plain", fresh=True, conf_dir=plain_conf))
         record("no change", site.build("site"))
         edit_page(site.project, number)
         record("one page", site.build("site"))
         edit_bib(site.project, number)
         record("references.bib", site.build("site"))
         record("full -j auto", site.build("parallel", "-j", "auto", fresh=True))
+    return figures
+
+
+def measure_large(site: Site, runs: int, label: str) -> dict[str, Figures]:
+    """The large-bibliography copy: full build (with its memory), the plain stack, one page."""
+    figures: dict[str, Figures] = {}
+    plain_conf = site.write_floor_conf(plain_stack=True)
+    for number in range(1, runs + 1):
+        progress(label, f"run {number}/{runs}")
+        for name, timing in (
+            ("full", site.build("site", fresh=True)),
+            ("plain stack", site.build("plain", fresh=True, conf_dir=plain_conf)),
+        ):
+            figures.setdefault(name, Figures()).samples.append(timing)
+        edit_page(site.project, number)
+        figures.setdefault("one page", Figures()).samples.append(site.build("site"))
+    return figures
+
+
+#: The live servers compared: ``nox -s docs-live``'s, and sphinx-autobuild as it ran before.
+LIVE_SERVERS = {
+    "docs-live": bench_live.our_server_command,
+    "sphinx-autobuild": bench_live.autobuild_command,
+}
+
+
+def measure_live(site: Site, runs: int, label: str, servers: list[str]) -> dict[str, Figures]:
+    """Save -> reload of a one-page edit with each live server, *runs* times after a first save
+    that is not counted (living_review.tools.bench_live)."""
+    figures: dict[str, Figures] = {}
+    for name in servers:
+        progress(label, f"save -> reload with {name}: first build")
+        port = bench_live.free_port()
+        outdir = site.project / "_bench" / f"live-{name}"
+        make_command = LIVE_SERVERS[name]
+        command = make_command(site.python, site.project, outdir, port)
+        log = site.project / "_bench" / f"live-{name}.log"
+        reloads = bench_live.measure_reloads(command, site.project, EDITED_PAGE, runs, log)
+        figures[f"save -> reload, {name}"] = Figures([Timing(r.wall, r.cpu) for r in reloads])
     return figures
 
 
@@ -394,21 +472,68 @@ def ratio_line(name: str, figures: Figures, base: Figures, target: float | None 
     return line
 
 
+#: Save -> reload of a one-page edit, as a share of a full build: the targets (issue 13).
+LIVE_TARGETS = {"site": 0.25, "large": 0.10}
+#: Our full build as a share of the plain stack's (no slower than before issue 13).
+PLAIN_STACK_TARGETS = {"site": 0.75, "large": 0.6}
+
+
+def report_live(lines: list[str], figures: dict[str, Figures], target: float | None) -> None:
+    """Save -> reload figures, and each as a share of the full build of the same run."""
+    full = figures["full"]
+    for name in LIVE_SERVERS:
+        key = f"save -> reload, {name}"
+        if key in figures:
+            lines.append(f"  {key:<44} {figures[key]}")
+    for name in LIVE_SERVERS:
+        key = f"save -> reload, {name}"
+        if key in figures:
+            ours = name == "docs-live"
+            ratio = ratio_line(f"{key} / full", figures[key], full, target if ours else None)
+            lines.append(ratio)
+
+
 def report_site(
     title: str, figures: dict[str, Figures], pages: int, scaled: bool = False
 ) -> list[str]:
     lines = [f"{title} ({pages} pages)"]
-    for name in ("full", "floor", "no change", "one page", "references.bib", "full -j auto"):
+    for name in ("full", "floor", "plain stack", "no change", "one page", "references.bib",
+                 "full -j auto"):  # fmt: skip
         if name in figures:
             lines.append(f"  {name:<44} {figures[name]}")
     full = figures["full"]
     if "floor" in figures:
         lines.append(ratio_line("full / floor", full, figures["floor"], 1.5))
+    if "plain stack" in figures:
+        target = PLAIN_STACK_TARGETS["site"]
+        lines.append(ratio_line("full / plain stack", full, figures["plain stack"], target))
     lines.append(ratio_line("no change / full", figures["no change"], full))
     one_page_target = 0.4 if scaled else None  # the target is set for the ~80-page copy
     lines.append(ratio_line("one page / full", figures["one page"], full, one_page_target))
     lines.append(ratio_line("references.bib / full", figures["references.bib"], full))
     lines.append(ratio_line("-j auto / -j 1 (full)", figures["full -j auto"], full))
+    report_live(lines, figures, None if scaled else LIVE_TARGETS["site"])
+    return lines
+
+
+def report_large(
+    figures: dict[str, Figures], pages: int, entries: int, citations: int
+) -> list[str]:
+    full = figures["full"]
+    lines = [
+        f"Large bibliography: {entries} entries in references.bib, one page citing {citations}"
+        f" ({pages} pages)",
+        f"  {'full':<44} {full}  max RSS {full.max_rss_mb:.0f} MB",
+        f"  {'plain stack':<44} {figures['plain stack']}"
+        f"  max RSS {figures['plain stack'].max_rss_mb:.0f} MB",
+        f"  {'one page (sphinx-build)':<44} {figures['one page']}"
+        f"  max RSS {figures['one page'].max_rss_mb:.0f} MB",
+        ratio_line(
+            "full / plain stack", full, figures["plain stack"], PLAIN_STACK_TARGETS["large"]
+        ),
+        ratio_line("one page (sphinx-build) / full", figures["one page"], full),
+    ]
+    report_live(lines, figures, LIVE_TARGETS["large"])
     return lines
 
 
@@ -417,35 +542,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument("--pages", type=int, default=80, help="size of the scaled copy")
     parser.add_argument("--no-scaled", action="store_true", help="skip the scaled copy")
+    parser.add_argument("--no-large", action="store_true", help="skip the large bibliography")
+    parser.add_argument("--entries", type=int, default=2500, help="large copy: entries added")
+    parser.add_argument("--cited", type=int, default=1500, help="large copy: entries cited")
+    parser.add_argument("--no-live", action="store_true", help="skip the save -> reload figures")
+    parser.add_argument(
+        "--no-autobuild", action="store_true", help="save -> reload without sphinx-autobuild's"
+    )
     parser.add_argument("--no-nox", action="store_true", help="skip the nox -s docs figures")
     parser.add_argument(
         "--root", type=Path, default=Path(), help="the project (default: the current directory)"
     )
     args = parser.parse_args(argv)
+    servers = (
+        [] if args.no_live else ["docs-live"] + ([] if args.no_autobuild else ["sphinx-autobuild"])
+    )
 
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     lines = [
         f"Build speed: {args.runs} runs per figure, medians (min-max); "
-        f"{cpus} CPUs, load {load:.1f} at start; Python {sys.version.split()[0]}"
+        f"{os.cpu_count()} CPUs, load {load_average():.1f} at start; "
+        f"Python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M')}"
     ]
     with tempfile.TemporaryDirectory(prefix="living-review-bench-") as tmp:
         tmpdir = Path(tmp)
         site = Site(copy_project(args.root, tmpdir / "site"))
         pages = len(list(site.docs.glob("*.md")))
-        lines += report_site("The site", measure_site(site, args.runs, True, "site"), pages)
+        figures = measure_site(site, args.runs, True, "site")
+        figures |= measure_live(site, args.runs, "site", servers)
+        lines += report_site("The site", figures, pages)
 
         if not args.no_scaled:
             scaled = Site(copy_project(args.root, tmpdir / "scaled"))
             pages = scale(scaled.project, args.pages)
             figures = measure_site(scaled, args.runs, False, "scaled")
             lines += report_site("Scaled copy", figures, pages, scaled=True)
-            print("  [scaled] checking citation numbers", file=sys.stderr, flush=True)
+            progress("scaled", "checking citation numbers")
             same, compared, key = check_numbers_after_incremental_builds(scaled)
             lines.append(
                 f"  citation numbers after incremental builds (edits, bib change, then {key!r}"
                 f" cited first) == clean build, {compared} pages: {'yes' if same else 'NO'}"
             )
+
+        if not args.no_large:
+            large = Site(copy_project(args.root, tmpdir / "large"))
+            entries, citations = add_large_bibliography(
+                large.project, EDITED_PAGE, entries=args.entries, cited=args.cited
+            )
+            git(large.project, "add", "-A")
+            git(large.project, "commit", "-q", "-m", "large bibliography")
+            pages = len(list(large.docs.glob("*.md")))
+            figures = measure_large(large, args.runs, "large")
+            figures |= measure_live(large, args.runs, "large", servers)
+            lines += report_large(figures, pages, entries, citations)
 
         if not args.no_nox:
             nox_figures = measure_nox(copy_project(args.root, tmpdir / "nox"), args.runs)
@@ -459,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
                     lines.append(
                         f"  {name:<30} {fig}  target < {targets[name]:g} s: {verdict_text}"
                     )
-
+    lines.append(f"Load {load_average():.1f} at the end.")
     print("\n".join(lines))
     return 0
 
@@ -467,6 +615,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except BuildFailed as error:
+    except (BuildFailed, bench_live.LiveServerFailed) as error:
         print(f"benchmark build failed:\n{error}", file=sys.stderr)
         sys.exit(1)
