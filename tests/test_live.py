@@ -9,16 +9,20 @@ is stripped: the reload script is added to pages as they are served, never to th
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from common import ROOT, ROOTS, cite_links, page_soup, sphinx_build
+from pybtex.database import parse_file
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.sphinxext import cited_entries
@@ -217,3 +221,77 @@ def test_filtered_entries_are_upstreams(app: SphinxTestApp) -> None:
             assert [name for name, _ in ours] == ["alpha", "beta", "gamma"]  # delta: not cited
     finally:
         app.cleanup()
+
+
+def test_control_upstreams_filter_scans_every_citation_for_every_entry(
+    fixture_project: Path,
+) -> None:
+    """Upstream's filter reads the list of citations once per bib entry, ours once in all."""
+    from sphinxcontrib.bibtex.directives import BibliographyKey
+    from sphinxcontrib.bibtex.domain import BibtexDomain
+
+    class CountedList(list):  # type: ignore[type-arg]
+        scans = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            CountedList.scans += 1
+            return super().__iter__()
+
+    domain: Any = object.__new__(BibtexDomain)  # with only the data the filter reads
+    bib = parse_file(str(fixture_project / "refs.bib"))
+    refs = CountedList(
+        SimpleNamespace(docname="first", targets=[SimpleNamespace(key=key)])
+        for key in ("alpha", "beta", "gamma")
+    )
+    bibliography = SimpleNamespace(
+        bibfiles=["refs.bib"], keyprefix="", filter_=ast.parse("cited"), keys=[], line=1
+    )
+    key = BibliographyKey(docname="refs", id_="bibliography-0")
+    domain.data = {
+        "bibliographies": {key: bibliography},
+        "citation_refs": refs,
+        "bibdata": SimpleNamespace(
+            bibfiles={"refs.bib": SimpleNamespace(keys=list(bib.entries))}, data=bib
+        ),
+    }
+    upstream = cited_entries.UPSTREAM.get("get_filtered_entries")
+    if upstream is None:  # nothing built in this process yet: install, as the site does
+        assert cited_entries.install()
+        upstream = cited_entries.UPSTREAM["get_filtered_entries"]
+    theirs = [name for name, _ in upstream(domain, key)]
+    their_scans, CountedList.scans = CountedList.scans, 0
+    ours = [name for name, _ in cited_entries.get_filtered_entries(domain, key)]
+    assert ours == theirs == ["alpha", "beta", "gamma"]
+    assert their_scans == len(bib.entries) == 4 and CountedList.scans == 1
+
+
+def test_control_an_incremental_build_leaves_words_without_pages_upstream(
+    fixture_project: Path, tmp_path: Path
+) -> None:
+    """Without search_index, Sphinx keeps a word removed from its last page as "word":[]."""
+    conf = (fixture_project / "conf.py").read_text("utf-8")
+    (fixture_project / "conf.py").write_text(
+        conf.replace('    "living_review.sphinxext.search_index",\n', ""), "utf-8"
+    )
+    outdir = tmp_path / "html"
+    command = [sys.executable, "-m", "sphinx", *STRICT, str(fixture_project), str(outdir)]
+    page = fixture_project / "first.md"
+    for old, new in (("", ""), ("then beta", "then, as before, beta"), ("as before, ", "")):
+        if old:
+            edit(page, old, new)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert '"befor":[]' in (outdir / "searchindex.js").read_text("utf-8")
+
+
+def test_code_changes_restart_the_worker_and_page_changes_do_not(tmp_path: Path) -> None:
+    from living_review.tools.live import LiveBuilder
+
+    live = LiveBuilder([], "http://127.0.0.1:8000/", [tmp_path / "src"])
+    try:
+        assert live.is_code(tmp_path / "docs" / "conf.py")
+        assert live.is_code(tmp_path / "src" / "living_review" / "sphinxext" / "static" / "a.css")
+        assert not live.is_code(tmp_path / "docs" / "safety.md")
+        assert not live.is_code(tmp_path / "references.bib")
+    finally:
+        live.close()

@@ -11,8 +11,8 @@ with ``--host``, ``--port``, ``--watch PATH`` (repeatable) and ``--no-initial``.
 ``--watch`` it watches, beside SOURCE_DIR, the files of the project the build reads
 (:data:`PROJECT_INPUTS`, next to SOURCE_DIR). A failed build prints Sphinx's messages and one
 line saying so; the server keeps serving the last pages written and rebuilds on the next save.
-A changed ``.py`` file (an extension, ``conf.py``) restarts the build worker, so the next
-build runs the new code.
+A changed ``.py`` file (an extension, ``conf.py``) or any file under ``src/`` restarts the build
+worker, so the next build runs the new code.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from pathlib import Path
 
 #: What the build reads besides the pages, relative to the project root (SOURCE_DIR's parent).
 PROJECT_INPUTS = ("references.bib", "claims.yaml", "schemas", "src")
+#: Where the project's code is (relative to the root): a change there restarts the worker.
+PROJECT_CODE = ("src",)
+#: How long the watcher waits for more changes after one (ms; watchfiles' default is 50).
+WATCH_STEP_MS = 20
 #: Directories never watched (editors' and tools' files), beside the output and doctrees.
 IGNORED_DIRS = (".git", ".nox", ".venv", "node_modules", ".pytest_cache", ".ruff_cache")
 PREFIX = "[docs-live]"
@@ -68,21 +72,31 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 class LiveBuilder:
-    """Called with the changed paths: rebuilds in the warm worker and says how it went."""
+    """Called with the changed paths: rebuilds in the warm worker and says how it went.
 
-    def __init__(self, sphinx_argv: Sequence[str], url: str) -> None:
+    A change to code the worker may hold imported (a ``.py`` file anywhere, or any file under
+    *code_dirs*, which modules may read when imported) restarts the worker first.
+    """
+
+    def __init__(
+        self, sphinx_argv: Sequence[str], url: str, code_dirs: Sequence[Path] = ()
+    ) -> None:
         from living_review.tools.warm_builder import WarmBuilder
 
         self.sphinx_argv = list(sphinx_argv)
         self.url = url
+        self.code_dirs = [directory.resolve() for directory in code_dirs]
         self.builder = WarmBuilder()
+
+    def is_code(self, path: Path) -> bool:
+        return path.suffix == ".py" or any(path.is_relative_to(d) for d in self.code_dirs)
 
     def __call__(self, *, changed_paths: Sequence[Path]) -> None:
         if changed_paths:
             shown = ", ".join(_relative(path) for path in changed_paths[:5])
             say(f"changed: {shown}{' ...' if len(changed_paths) > 5 else ''}")
-        if any(path.suffix == ".py" for path in changed_paths):
-            say("Python code changed: restarting the build worker")
+        if any(self.is_code(path) for path in changed_paths):
+            say("code changed: restarting the build worker")
             self.builder.restart()
         result = self.builder.build(self.sphinx_argv)
         if result.ok:
@@ -129,6 +143,7 @@ def make_app(
         async def watch(self) -> None:
             async for changes in watchfiles.awatch(
                 *self.paths,
+                step=WATCH_STEP_MS,
                 watch_filter=lambda change, path: (
                     editor_files(change, path) and not self.ignore(path)
                 ),
@@ -173,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ignored.append(Path(sphinx_args.doctreedir).resolve())
     ignored += [srcdir.parent / name for name in IGNORED_DIRS]
     ws_host = f"{args.host}:{args.port}"
-    builder = LiveBuilder(sphinx_argv, f"http://{ws_host}/")
+    code_dirs = [srcdir.parent / name for name in PROJECT_CODE]
+    builder = LiveBuilder(sphinx_argv, f"http://{ws_host}/", code_dirs)
     try:
         if not args.no_initial:
             say("first build")
