@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_reader_browser import DESKTOP, PHONE, POPOVER, chromium, open_page, site_url
+from test_reader_browser import (
+    DESKTOP,
+    PHONE,
+    POPOVER,
+    assert_a_tap_elsewhere_closes,
+    assert_placed_without_shift,
+    chromium,
+    open_page,
+    site_url,
+)
 
 from living_review.tools import browser_audit
 
@@ -39,15 +48,8 @@ def test_a_tap_on_a_badge_shows_what_the_source_says(chromium: Any, site_url: st
     assert "The source's own rating" in text and "Our rating" in text
     links = popover.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert any("certainty.html#certainty-" in href for href in links)
-    # No layout shift; the popover fits the phone's screen.
-    assert page.evaluate(f"{following}.getBoundingClientRect().top") == top_before
-    box = popover.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 412
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    page.locator("article h1").tap()
-    popover.wait_for(state="hidden")
-    assert badge.get_attribute("aria-expanded") == "false"
-    assert page.errors == []
+    assert_placed_without_shift(page, popover, following, top_before)
+    assert_a_tap_elsewhere_closes(page, popover, badge)
 
 
 def test_keyboard_focus_opens_it_and_escape_returns_to_the_badge(

@@ -58,6 +58,22 @@ def open_page(chromium: Any, url: str, device: dict[str, Any]) -> Any:
     return page
 
 
+def assert_placed_without_shift(page: Any, popover: Any, following: str, top_before: float) -> None:
+    """The open popover moved nothing (*following* is where it was) and fits a phone's screen."""
+    assert page.evaluate(f"{following}.getBoundingClientRect().top") == top_before
+    box = popover.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+def assert_a_tap_elsewhere_closes(page: Any, popover: Any, opener: Any) -> None:
+    """A tap on the page's title closes the popover and tells its opener, with no script error."""
+    page.locator("article h1").tap()
+    popover.wait_for(state="hidden")
+    assert opener.get_attribute("aria-expanded") == "false"
+    assert page.errors == []
+
+
 def focused_html(page: Any) -> str:
     return page.evaluate("document.activeElement.outerHTML")
 
@@ -111,16 +127,8 @@ def test_a_tap_opens_the_reference_without_leaving_the_page(chromium: Any, site_
     assert citation.get_attribute("aria-expanded") == "true"
     assert popover.get_attribute("role") == "dialog"
     assert popover.get_attribute("aria-label") == "Reference 1"
-    # No layout shift, and the popover fits the phone's screen.
-    assert page.evaluate(f"{following}.getBoundingClientRect().top") == top_before
-    box = popover.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 412
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    # A tap elsewhere closes it.
-    page.locator("article h1").tap()
-    popover.wait_for(state="hidden")
-    assert citation.get_attribute("aria-expanded") == "false"
-    assert page.errors == []
+    assert_placed_without_shift(page, popover, following, top_before)
+    assert_a_tap_elsewhere_closes(page, popover, citation)
 
 
 def test_a_second_tap_follows_the_link(chromium: Any, site_url: str) -> None:
