@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 from common import ROOTS, build_cleanly, page_soup, sphinx_build, warnings
+from pybtex.database.input.bibtex import Parser
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 from sphinx.util.docutils import docutils_namespace
 
 from living_review.bib_rendering import RULES as RENDERING_RULES
-from living_review.bib_rendering import UNKNOWN_TYPE
-from living_review.bibfile import read_bibfile
+from living_review.bib_rendering import UNKNOWN_TYPE, _may_be_no_name, bad_names, check_rendering
+from living_review.bibfile import BibEntry, BibField, read_clean_bibfile
 from living_review.sphinxext import bibliography_check
 from living_review.sphinxext.bibliography_check import BibliographyUnusable
 from living_review.tools.bench import touch_newer
@@ -115,12 +116,13 @@ def test_a_clean_bib_is_read_again_only_once_changed(
     make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[Path] = []
+    check = bibliography_check._problems
 
-    def counting(path: Path) -> object:
+    def counting(path: Path, style: str) -> object:
         reads.append(path)
-        return read_bibfile(path)
+        return check(path, style)
 
-    monkeypatch.setattr(bibliography_check, "read_bibfile", counting)
+    monkeypatch.setattr(bibliography_check, "_problems", counting)
     srcdir = tmp_path / "incremental"
     shutil.copytree(ROOTS / "test-bib-cite-case", srcdir)
     (srcdir / "index.md").write_text("# Fixture\n\n{cite:p}`good2020`\n\n```{bibliography}\n```\n")
@@ -133,3 +135,49 @@ def test_a_clean_bib_is_read_again_only_once_changed(
     app = make_app("html", srcdir=srcdir)
     assert len(reads) == 2
     assert "refs.bib:6: WARNING: entry 'good2020': field 'doi' is 'null'" in warnings(app)
+
+
+@pytest.mark.parametrize(
+    "root", ["bib-syntax", "bib-not-utf8", "bib-unknown-type", "bib-rendering"]
+)
+def test_the_quick_read_never_passes_a_bad_bib(root: str) -> None:
+    """The one-parse path calls no fixture clean: each falls through to the locating reader."""
+    bib = read_clean_bibfile(ROOTS / f"test-{root}" / "refs.bib")
+    assert bib is None or check_rendering(bib, "unsrt")
+
+
+@pytest.mark.parametrize(
+    ("name", "is_a_name"),
+    [("Smith, Jan", True), ("Ng", True), ("{,}", False), ("et al.", False), ("et{ }al", False),
+     ("--", False), ("% Smith", False), ("{\\ldots}", False), ("\\'{E}mile", True)],
+)  # fmt: skip
+def test_names_the_quick_test_lets_through_print_as_names(name: str, is_a_name: bool) -> None:
+    """A name spared rendering (``_may_be_no_name`` False) is one; bad ones are rendered."""
+    assert bool(list(bad_names(_entry_with_author(name)))) is not is_a_name
+    if not _may_be_no_name(name):
+        assert is_a_name
+
+
+def _entry_with_author(name: str) -> BibEntry:
+    return BibEntry("article", "key", 1, [BibField("author", name, 2)])
+
+
+def test_sphinxcontrib_bibtex_reuses_the_checks_parse(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clean file is parsed once per build, and sphinxcontrib-bibtex gets the same data."""
+    parses: list[str] = []
+    parse_string = Parser.parse_string
+
+    def counting(self: Parser, text: str) -> object:
+        parses.append(text)
+        return parse_string(self, text)
+
+    monkeypatch.setattr(Parser, "parse_string", counting)
+    srcdir = tmp_path / "reuse"
+    shutil.copytree(ROOTS / "test-bib-cite-case", srcdir)
+    (srcdir / "index.md").write_text("# Fixture\n\n{cite:p}`good2020`\n\n```{bibliography}\n```\n")
+    app = build_cleanly(make_app("html", srcdir=srcdir))
+    assert len(parses) == 1
+    used = app.env.get_domain("cite").bibdata.data.to_string("bibtex")
+    assert used == parse_string(Parser(encoding="utf-8"), parses[0]).to_string("bibtex")

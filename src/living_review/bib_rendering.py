@@ -75,6 +75,12 @@ INSTEAD = {
 #: What the style prints as written: a LaTeX command, an escaped character, or $...$ math.
 _RAW_LATEX = re.compile(r"\\[A-Za-z]+|\\.|\$[^$]+\$")
 _NOT_A_NAME = re.compile(r"et\.? al\.?|\W*", re.IGNORECASE)
+#: Quick tests that let most fields skip ``_as_text`` (latexcodec is slow: seconds for 2,500
+#: entries). Only what could print as markup, or as something other than a name, is rendered.
+_MAY_SHOW_LATEX = re.compile(r"[\\$]")
+_MAY_LOSE_TEXT = re.compile(r"[\\%]")
+_WORD = re.compile(r"\w")
+_ET_AL = re.compile(r"et\W*al", re.IGNORECASE)
 #: One plain-text backend: ``render_as("text")`` would look the plugin up, slowly, every time.
 _PLAIN_TEXT = PlainText()
 
@@ -174,7 +180,7 @@ def bad_names(entry: BibEntry) -> Iterable[Hit]:
             continue  # an empty list is bib-empty-field's
         names = split_name_list(bib_field.value)
         for number, name in enumerate(names, start=1):
-            if not _NOT_A_NAME.fullmatch(_as_text(name).strip()):
+            if not _may_be_no_name(name) or not _NOT_A_NAME.fullmatch(_as_text(name).strip()):
                 continue
             which = f"{bib_field.name} {number} of {len(names)}" if len(names) > 1 else ""
             shown = f"'{name.strip()}'" if name.strip() else "an empty name"
@@ -214,6 +220,8 @@ def raw_latex(entry: BibEntry) -> Iterable[Hit]:
     for bib_field in entry.fields:
         if bib_field.name not in PRINTED_FIELDS:
             continue
+        if not _MAY_SHOW_LATEX.search(bib_field.value):
+            continue  # rendering can only remove a backslash or a dollar sign, never add one
         raw = sorted(set(_RAW_LATEX.findall(_as_text(bib_field.value))))
         if raw:
             shown = ", ".join(raw)
@@ -223,6 +231,16 @@ def raw_latex(entry: BibEntry) -> Iterable[Hit]:
                 f"entry '{entry.key}': field '{bib_field.name}' would show LaTeX markup as "
                 f"written ({shown}): write plain text, and symbols as Unicode characters (≤, ²)",
             )
+
+
+def _may_be_no_name(name: str) -> bool:
+    """False if *name* surely prints as a name, so ``_as_text`` (slow) need not render it.
+
+    Without a backslash or a ``%`` (a comment, which drops the rest), rendering keeps every
+    letter and digit and only changes punctuation (braces, ``~``, ``--``, quotes), so a name
+    holding a letter or digit and no ``et`` ... ``al`` keeps one and cannot be "et al." either.
+    """
+    return bool(_MAY_LOSE_TEXT.search(name)) or not _WORD.search(name) or bool(_ET_AL.search(name))
 
 
 def _as_text(value: str) -> str:
