@@ -176,3 +176,40 @@ def test_directive_options_as_myst_reads_them() -> None:
     assert table.option("caption") == "Harms: the risks" and table.option("scale") == ""
     assert chart.options == (("measure", "RR"),)
     assert code.options == ()
+
+
+FRONT_MATTER_SHAPES = [
+    "---\ntitle: x\n---\n# Page\n",
+    "---\ntitle: x\n---",  # closed at the end of the file
+    "---\ntitle: x\n...\n# Page\n",  # YAML's document end closes it too
+    "----\ntitle: x\n---\nlast-reviewed: no\n----\n# Page\n",  # needs four dashes to close
+    "---\ntitle: x\n    ---\nmore: 1\n---\n# Page\n",  # an indented code line does not close
+    "---\ntitle: x\n  ---\n# Page\n",  # a slightly indented one does
+    "---\ntitle: x\n---\t\nmore: 1\n---\n",  # a tab after the dashes
+    "---\ntitle: x\n",  # never closed: not front matter
+    "---\r\ntitle: x\r\n---\r\n# Page\r\n",
+    "---\ntitle: [unclosed\n---\n# Page\n",  # bad YAML: the same error and line
+    "# No front matter\n\n---\n",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    FRONT_MATTER_SHAPES + [page.read_text("utf-8") for page in sorted(DOCS.glob("*.md"))],
+)
+def test_front_matter_read_from_its_lines_alone_is_as_from_the_whole_page(text: str) -> None:
+    """``read_front_matter`` parses only up to the closing line when that changes nothing."""
+
+    def from_whole_page() -> object:
+        tokens = myst_pages.markdown_parser().parse(text)
+        return myst_pages._front_matter(myst_pages._front_matter_token(tokens))
+
+    try:
+        expected: object = from_whole_page()
+    except FrontMatterError as error:
+        expected = (error.line, error.message)
+    try:
+        found: object = read_front_matter(text)
+    except FrontMatterError as error:
+        found = (error.line, error.message)
+    assert found == expected
