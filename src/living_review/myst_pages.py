@@ -436,7 +436,8 @@ def _front_matter(token: Token | None) -> FrontMatter:
     start, end = token.map[0] + 1, token.map[1]
     try:
         node = yaml.compose(token.content, Loader=_TextDatesLoader)
-        values = yaml.load(token.content, Loader=_TextDatesLoader)
+        # What yaml.load would return, from the tree just composed rather than a second parse.
+        values = _TextDatesLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = start + 1 + mark.line if mark is not None else start
