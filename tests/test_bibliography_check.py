@@ -112,6 +112,13 @@ def test_sphinx_build_prints_no_traceback(tmp_path: Path) -> None:
     assert build.stderr.rstrip().splitlines()[-1].startswith("build stopped: ")
 
 
+def project_citing_good2020(srcdir: Path) -> Path:
+    """A copy of the clean cite-case root whose one page cites good2020 and lists the bib."""
+    shutil.copytree(ROOTS / "test-bib-cite-case", srcdir)
+    (srcdir / "index.md").write_text("# Fixture\n\n{cite:p}`good2020`\n\n```{bibliography}\n```\n")
+    return srcdir
+
+
 def test_a_clean_bib_is_read_again_only_once_changed(
     make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,9 +130,7 @@ def test_a_clean_bib_is_read_again_only_once_changed(
         return check(path, style)
 
     monkeypatch.setattr(bibliography_check, "_problems", counting)
-    srcdir = tmp_path / "incremental"
-    shutil.copytree(ROOTS / "test-bib-cite-case", srcdir)
-    (srcdir / "index.md").write_text("# Fixture\n\n{cite:p}`good2020`\n\n```{bibliography}\n```\n")
+    srcdir = project_citing_good2020(tmp_path / "incremental")
     build_cleanly(make_app("html", srcdir=srcdir))
     build_cleanly(make_app("html", srcdir=srcdir))
     assert len(reads) == 1  # unchanged and clean: not read again
@@ -174,9 +179,7 @@ def test_sphinxcontrib_bibtex_reuses_the_checks_parse(
         return parse_string(self, text)
 
     monkeypatch.setattr(Parser, "parse_string", counting)
-    srcdir = tmp_path / "reuse"
-    shutil.copytree(ROOTS / "test-bib-cite-case", srcdir)
-    (srcdir / "index.md").write_text("# Fixture\n\n{cite:p}`good2020`\n\n```{bibliography}\n```\n")
+    srcdir = project_citing_good2020(tmp_path / "reuse")
     app = build_cleanly(make_app("html", srcdir=srcdir))
     assert len(parses) == 1
     used = app.env.get_domain("cite").bibdata.data.to_string("bibtex")

@@ -482,12 +482,8 @@ def markdown(diff: EvidenceDiff) -> str:
     ]
     if diff.unchanged:
         lines += ["", "Nothing in the evidence changed: no claim, no work, no citation number."]
-    if diff.claims_added:
-        lines += ["", "### Claims added", ""]
-        lines += [f"- {describe_claim(record)}" for record in diff.claims_added]
-    if diff.claims_removed:
-        lines += ["", "### Claims removed", ""]
-        lines += [f"- {describe_claim(record)}" for record in diff.claims_removed]
+    lines += _section("Claims added", [describe_claim(record) for record in diff.claims_added])
+    lines += _section("Claims removed", [describe_claim(record) for record in diff.claims_removed])
     if diff.claims_changed:
         lines += ["", "### Claims changed", ""]
         for change in diff.claims_changed:
@@ -502,20 +498,22 @@ def markdown(diff: EvidenceDiff) -> str:
             "Not compared, as they break the ledger's rules (`nox -s citations` says how): "
             + ", ".join(code(claim_id) for claim_id in diff.claims_broken),
         ]
-    if diff.works_added:
-        lines += ["", "### Works added", ""]
-        lines += [f"- {describe_work(entry)}" for entry in diff.works_added]
-    if diff.works_removed:
-        lines += ["", "### Works removed", ""]
-        lines += [f"- {describe_work(entry)}" for entry in diff.works_removed]
-    if diff.works_changed:
-        lines += ["", "### Works changed", ""]
-        lines += [f"- {code(entry.key)}: {', '.join(names)}" for entry, names in diff.works_changed]
+    lines += _section("Works added", [describe_work(entry) for entry in diff.works_added])
+    lines += _section("Works removed", [describe_work(entry) for entry in diff.works_removed])
+    lines += _section(
+        "Works changed",
+        [f"{code(entry.key)}: {', '.join(names)}" for entry, names in diff.works_changed],
+    )
     renumbered = _renumbering_rows(diff, moved)
     if renumbered:
         lines += ["", "### Citation numbers", "", "| work | before | now |", "| --- | --- | --- |"]
         lines += renumbered
     return "\n".join(lines) + "\n"
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    """A Markdown section of bullets, or nothing when there are no items."""
+    return ["", f"### {title}", "", *(f"- {item}" for item in items)] if items else []
 
 
 def _renumbering_rows(diff: EvidenceDiff, moved: Sequence[tuple[str, int, int]]) -> list[str]:
