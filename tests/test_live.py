@@ -295,3 +295,24 @@ def test_code_changes_restart_the_worker_and_page_changes_do_not(tmp_path: Path)
         assert not live.is_code(tmp_path / "references.bib")
     finally:
         live.close()
+
+
+def test_each_word_is_stemmed_once_per_build(
+    fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sphinx memoises stems within a page; search_index keeps them for the whole build."""
+    from sphinx.cmd.build import build_main
+    from sphinx.search.en import SearchEnglish
+
+    stemmed: list[str] = []
+    upstream = SearchEnglish.stem
+
+    def counting_stem(self: SearchEnglish, word: str) -> str:
+        stemmed.append(word)
+        return upstream(self, word)
+
+    monkeypatch.setattr(SearchEnglish, "stem", counting_stem)
+    assert build_main([*STRICT, "-q", str(fixture_project), str(tmp_path / "html")]) == 0
+    words_on_two_pages = {"alpha", "beta"}  # both pages of the fixture have them
+    assert words_on_two_pages <= set(stemmed)
+    assert len(stemmed) == len(set(stemmed))  # upstream alone stems them once per page

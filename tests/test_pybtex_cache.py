@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pickle
+import random
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pybtex.plugin
 import pybtex.style.formatting
 import pytest
-from pybtex.database import parse_string
+from common import ROOT
+from pybtex.database import parse_file, parse_string
 from pybtex.plugin import PluginNotFound, find_plugin
 from pybtex.richtext import Text
 from pybtex.style import FormattedEntry
@@ -136,3 +139,64 @@ def test_a_saved_environment_from_an_older_pybtex_is_not_reused(
     references = (again.outdir / "refs.html").read_text(encoding="utf-8")
     assert (STALE in references) is not updated
     assert ("Alpha" in references) is updated
+
+
+def _every_string_pybtex_decodes(bib_path: Path) -> list[str]:
+    """Every field value and name part of *bib_path*: what ``Text.from_latex`` is given."""
+    data = parse_file(str(bib_path), "bibtex")
+    strings: list[str] = []
+    for entry in data.entries.values():
+        strings += [str(value) for value in entry.fields.values()]
+        for person in (p for people in entry.persons.values() for p in people):
+            strings += person.first_names + person.middle_names + person.prelast_names
+            strings += person.last_names + person.lineage_names
+    return strings
+
+
+def _decoded(function: Callable[[str], Text], latex: str) -> str:
+    """What *function* makes of *latex*: its rich text, or the error it raises."""
+    try:
+        return repr(function(latex))
+    except Exception as error:
+        return f"raises {type(error).__name__}"
+
+
+def test_plain_text_fast_path_equals_pybtex_on_every_string_of_references_bib() -> None:
+    pybtex_cache.install_plain_text_fast_path()
+    pybtex_cache.install_plain_text_fast_path()  # idempotent: wraps pybtex once
+    upstream = Text.from_latex.__func__.__wrapped__
+    strings = _every_string_pybtex_decodes(ROOT / "references.bib")
+    plain = [s for s in strings if not pybtex_cache.MAY_BE_LATEX.search(s)]
+    assert len(plain) > len(strings) / 2  # most strings take the fast path
+    for latex in strings:
+        assert _decoded(Text.from_latex, latex) == _decoded(lambda s: upstream(Text, s), latex), (
+            latex
+        )
+
+
+def test_plain_text_fast_path_equals_pybtex_on_random_strings_of_the_characters_that_matter() -> (
+    None
+):
+    """Every character latexcodec or pybtex's parser treats specially, mixed with plain ones."""
+    pybtex_cache.install_plain_text_fast_path()
+    upstream = Text.from_latex.__func__.__wrapped__
+    alphabet = " aZ0-',`%~\\{}$?!.&#_^\t\n\"<>é\u2013"
+    generator = random.Random(2026)
+    for _ in range(20_000):
+        latex = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 7)))
+        assert _decoded(Text.from_latex, latex) == _decoded(lambda s: upstream(Text, s), latex), (
+            repr(latex)
+        )
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        ("Pain 1--2 weeks", "Pain 1\u20132 weeks"),  # a ligature: decoded
+        (r"B{\"a}umler", "Bäumler"),  # a command: decoded
+        ("Acupuncture for sciatica", "Acupuncture for sciatica"),  # plain: as written
+    ],
+)
+def test_fast_path_leaves_latex_to_pybtex(latex: str, text: str) -> None:
+    pybtex_cache.install_plain_text_fast_path()
+    assert Text.from_latex(latex).render_as("text") == text
