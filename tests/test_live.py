@@ -316,3 +316,35 @@ def test_each_word_is_stemmed_once_per_build(
     words_on_two_pages = {"alpha", "beta"}  # both pages of the fixture have them
     assert words_on_two_pages <= set(stemmed)
     assert len(stemmed) == len(set(stemmed))  # upstream alone stems them once per page
+
+
+def test_citation_links_are_upstreams(
+    fixture_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file is the same whether citations resolve through upstream's method or ours."""
+    from sphinx.cmd.build import build_main
+    from sphinxcontrib.bibtex.domain import BibtexDomain
+
+    page = fixture_project / "second.md"
+    page.write_text(page.read_text("utf-8") + "\nBoth {cite:t}`gamma,alpha`.\n", "utf-8")
+    assert build_main([*STRICT, "-q", str(fixture_project), str(tmp_path / "ours")]) == 0
+    assert BibtexDomain.resolve_xref is cited_entries.resolve_xref
+    monkeypatch.setattr(cited_entries, "install", lambda: False)  # setup() keeps upstream's
+    monkeypatch.setattr(BibtexDomain, "resolve_xref", cited_entries.UPSTREAM["resolve_xref"])
+    assert build_main([*STRICT, "-q", str(fixture_project), str(tmp_path / "theirs")]) == 0
+    ours, theirs = site_files(tmp_path / "ours"), site_files(tmp_path / "theirs")
+    counter = re.compile(rb"Builds in this process: \d+")  # the fixture counts its builds
+    for files in (ours, theirs):
+        files["index.html"] = counter.sub(b"", files["index.html"])
+    assert ours == theirs
+    assert b"cite-gamma" in ours["second.html"]
+
+
+def test_citations_by_key_keep_their_order_and_follow_a_refilled_list() -> None:
+    index = cited_entries.CitationsByKey()
+    citations = [SimpleNamespace(key=key) for key in ("b", "a", "c", "a")]
+    assert index.of_keys(citations, ["a", "b"]) == [citations[0], citations[1], citations[3]]
+    assert index.of_keys(citations, ["z"]) == []
+    refilled = [SimpleNamespace(key=key) for key in ("c", "b")]
+    citations[:] = refilled  # in place, as sphinxcontrib-bibtex refills it
+    assert index.of_keys(citations, ["b", "a"]) == [refilled[1]]
