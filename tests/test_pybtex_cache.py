@@ -7,6 +7,7 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pybtex.plugin
 import pybtex.style.formatting
@@ -200,3 +201,32 @@ def test_plain_text_fast_path_equals_pybtex_on_random_strings_of_the_characters_
 def test_fast_path_leaves_latex_to_pybtex(latex: str, text: str) -> None:
     pybtex_cache.install_plain_text_fast_path()
     assert Text.from_latex(latex).render_as("text") == text
+
+
+def test_keys_are_worked_out_once_per_entry_in_a_formatting_pass_and_kept_as_digests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """sphinxcontrib-bibtex formats each entry twice (list, tooltip): one key, one result."""
+    pybtex_cache.install_format_cache()
+    worked_out: list[str] = []
+    original = pybtex_cache.entry_key
+
+    def counting_entry_key(style: object, label: str, entry: object) -> object:
+        worked_out.append(label)
+        return original(style, label, entry)
+
+    monkeypatch.setattr(pybtex_cache, "entry_key", counting_entry_key)
+    list_style = find_plugin("pybtex.style.formatting", "unsrt")()
+    tooltip_style = find_plugin("pybtex.style.formatting", "unsrt")()
+    entry = parse_string(BIB.replace("A title", "A title formatted once"), "bibtex").entries["one"]
+    env = SimpleNamespace()
+    pybtex_cache.load_formatted(None, env)  # type: ignore[arg-type]  # the pass begins
+    listed = list_style.format_entry("1", entry)
+    assert tooltip_style.format_entry("1", entry) is listed
+    assert worked_out == ["1"]
+    pybtex_cache.keep_formatted(None, env)  # type: ignore[arg-type]  # the pass ends
+    kept = getattr(env, pybtex_cache.ENV_ATTRIBUTE)
+    assert kept == {pybtex_cache.stored_key(original(list_style, "1", entry)): listed}
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in kept)
+    list_style.format_entry("1", entry)  # outside a pass: the key is worked out again
+    assert worked_out == ["1", "1"]

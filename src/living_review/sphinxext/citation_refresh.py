@@ -20,6 +20,7 @@ one page, while a new first citation early in the review rebuilds every page tha
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -37,15 +38,15 @@ logger = logging.getLogger(__name__)
 #: Attribute of the build environment that keeps the previous build's record (pickled with it).
 RECORD_ATTRIBUTE = "living_review_citation_record"
 
-#: key -> (page, anchor, number, entry text, tooltip text) for every citation of that key.
-CitationRecord = dict[str, tuple[tuple[str, ...], ...]]
-#: page -> the (key, number, entry text) of each bibliography item on it, in order.
-BibliographyRecord = dict[str, tuple[tuple[str, ...], ...]]
+#: key -> digest of (page, anchor, number, entry text, tooltip text) of its citations.
+CitationRecord = dict[str, bytes]
+#: page -> digest of the (key, number, entry text) of each bibliography item on it, in order.
+BibliographyRecord = dict[str, bytes]
 
 
-def _text(formatted_entry: Any) -> str:
-    """Plain text of a pybtex formatted entry (or "" when there is none, e.g. no tooltip)."""
-    return formatted_entry.text.render_as("text") if formatted_entry is not None else ""
+def _digest(rendering: list[tuple[str, ...]]) -> bytes:
+    """A SHA-256 digest of how something renders (only compared, so 32 bytes are kept)."""
+    return hashlib.sha256(repr(rendering).encode("utf-8")).digest()
 
 
 def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, BibliographyRecord]:
@@ -53,17 +54,30 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     domain: Any = env.get_domain("cite")
     citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
+    texts: dict[int, tuple[Any, str]] = {}  # the entry and its tooltip are often one object
+
+    def text(formatted_entry: Any) -> str:
+        if formatted_entry is None:
+            return ""  # e.g. no tooltip
+        known = texts.get(id(formatted_entry))
+        if known is None:
+            known = texts[id(formatted_entry)] = (
+                formatted_entry,
+                formatted_entry.text.render_as("text"),
+            )
+        return known[1]
+
     for citation in domain.citations:
         page = citation.bibliography_key.docname
         label = citation.formatted_entry.label
-        text = _text(citation.formatted_entry)
+        entry_text = text(citation.formatted_entry)
         citations[citation.key].append(
-            (page, citation.citation_id, label, text, _text(citation.tooltip_entry))
+            (page, citation.citation_id, label, entry_text, text(citation.tooltip_entry))
         )
-        bibliographies[page].append((citation.key, label, text))
+        bibliographies[page].append((citation.key, label, entry_text))
     return (
-        {key: tuple(value) for key, value in citations.items()},
-        {page: tuple(value) for page, value in bibliographies.items()},
+        {key: _digest(value) for key, value in citations.items()},
+        {page: _digest(value) for page, value in bibliographies.items()},
     )
 
 
@@ -113,7 +127,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", on_env_updated, priority=900)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: renderings kept as digests
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -30,6 +30,7 @@ Three costs measured with ``nox -s bench`` (see the README), all upstream behavi
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Hashable
 from importlib.metadata import version
@@ -59,6 +60,8 @@ MAY_BE_LATEX = re.compile(r"[\\{}$%~`]|''|,,|--|\s\s|^\s|[^\S ]")
 
 _formatted: dict[Hashable, Any] = {}  # this process's formatted entries
 _used: set[Hashable] = set()  # keys used since the last read phase began
+#: Keys worked out in the formatting pass under way, by style, label and entry object.
+_keys_this_pass: dict[tuple[Any, ...], tuple[Any, Any, bytes | None]] | None = None
 
 
 def install_plugin_cache() -> None:
@@ -119,6 +122,13 @@ def entry_key(style: Any, label: str, entry: Any) -> Hashable | None:
     )
 
 
+def stored_key(key: Hashable) -> bytes:
+    """What a formatted entry is kept under: a SHA-256 digest of its key (32 bytes, not the
+    entry's whole data a second time in the pickled environment). The key holds only strings,
+    booleans and tuples of them, whose ``repr`` is exact."""
+    return hashlib.sha256(repr(key).encode("utf-8")).digest()
+
+
 def install_format_cache() -> None:
     """Memoise ``BaseStyle.format_entry`` (idempotent)."""
     base: Any = pybtex.style.formatting.BaseStyle
@@ -128,7 +138,7 @@ def install_format_cache() -> None:
 
     @functools.wraps(original)
     def format_entry(self: Any, label: str, entry: Any, bib_data: Any = None) -> Any:
-        key = entry_key(self, label, entry) if bib_data is None else None
+        key = _stored_key_of(self, label, entry) if bib_data is None else None
         if key is None:
             return original(self, label, entry, bib_data=bib_data)
         _used.add(key)
@@ -138,6 +148,21 @@ def install_format_cache() -> None:
 
     format_entry.living_review_cached = True  # type: ignore[attr-defined]
     base.format_entry = format_entry
+
+
+def _stored_key_of(style: Any, label: str, entry: Any) -> bytes | None:
+    """``stored_key(entry_key(...))``, or None; remembered while sphinxcontrib-bibtex formats
+    the bibliography (each entry twice: the list and the tooltips), when no entry changes."""
+    if _keys_this_pass is None:
+        key = entry_key(style, label, entry)
+        return None if key is None else stored_key(key)
+    classes = (type(style), type(style.name_style), type(style.label_style))
+    memo = (*map(id, classes), style.abbreviate_names, label, id(entry))
+    if memo not in _keys_this_pass:
+        key = entry_key(style, label, entry)
+        # The entry and classes are kept with it, so their ids cannot be reused meanwhile.
+        _keys_this_pass[memo] = (entry, classes, None if key is None else stored_key(key))
+    return _keys_this_pass[memo][2]
 
 
 def install_plain_text_fast_path() -> None:
@@ -165,12 +190,16 @@ def install_plain_text_fast_path() -> None:
 
 def load_formatted(app: Sphinx, env: BuildEnvironment) -> None:
     """Before sphinxcontrib-bibtex formats the entries: take last build's results."""
+    global _keys_this_pass
     _used.clear()
+    _keys_this_pass = {}
     _formatted.update(getattr(env, ENV_ATTRIBUTE, {}))
 
 
 def keep_formatted(app: Sphinx, env: BuildEnvironment) -> None:
     """After it has: keep the results this build used, for the next build."""
+    global _keys_this_pass
+    _keys_this_pass = None
     setattr(env, ENV_ATTRIBUTE, {key: _formatted[key] for key in _used if key in _formatted})
 
 
@@ -184,7 +213,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", keep_formatted, priority=600)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: formatted entries kept under digests
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
