@@ -10,6 +10,8 @@ is stripped: the reload script is added to pages as they are served, never to th
 from __future__ import annotations
 
 import ast
+import json
+import pickle
 import re
 import shutil
 import subprocess
@@ -101,6 +103,9 @@ def test_each_live_rebuild_writes_what_a_clean_build_writes(
     edit(fixture_project / "first.md", "then beta", "then, as before, beta")
     assert builder.build(argv).ok
     assert_same_as_clean_build(fixture_project, live, tmp_path / "clean-1")
+    # The environment the child saved aside is whole: the next build can start from it.
+    saved = pickle.loads((live / ".doctrees" / "environment.pickle").read_bytes())
+    assert set(saved.all_docs) == {"index", "first", "second", "refs"}
 
     # The first citation moved: beta is now cited first, so every number changes, on the page
     # that was not edited too.
@@ -348,3 +353,34 @@ def test_citations_by_key_keep_their_order_and_follow_a_refilled_list() -> None:
     refilled = [SimpleNamespace(key=key) for key in ("c", "b")]
     citations[:] = refilled  # in place, as sphinxcontrib-bibtex refills it
     assert index.of_keys(citations, ["b", "a"]) == [refilled[1]]
+
+
+SAVE_ASIDE = """
+import json, os, pickle, sys
+from living_review.tools import warm_builder
+
+path = sys.argv[1]
+value = {"pages": ["first", "second"]} if sys.argv[2] == "picklable" else (lambda: None)
+with open(path, "wb") as file:
+    warm_builder._PickleSavingTheEnvironmentAside().dump(value, file, pickle.HIGHEST_PROTOCOL)
+saved = warm_builder.wait_for_environment_saves()
+print(json.dumps({"saved": saved, "exists": os.path.exists(path)}))
+"""
+
+
+@pytest.mark.parametrize("value", ["picklable", "unpicklable"])
+def test_the_environment_saved_aside_is_complete_or_removed(tmp_path: Path, value: str) -> None:
+    """A child saves the environment in a fork; a failed save leaves no broken file behind."""
+    path = tmp_path / "environment.pickle"
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_ASIDE, str(path), value],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    if value == "picklable":
+        assert outcome == {"saved": True, "exists": True}
+        assert pickle.loads(path.read_bytes()) == {"pages": ["first", "second"]}
+    else:
+        assert outcome == {"saved": False, "exists": False}
+        assert "pickle" in done.stderr.lower()  # the saver's one traceback says why

@@ -15,6 +15,14 @@ starting Python and importing Sphinx, docutils, MyST, pybtex and the site's exte
   names down), with their output discarded, and freezes them out of the garbage collector's
   way (:func:`gc.freeze`), so later children start with everything loaded.
 
+* The child reports as soon as the site is written, and only then waits for its saved build
+  environment. Sphinx pickles the environment after reading the pages and before writing them
+  (a tenth of a second or more with a large bibliography), though only the next build reads it.
+  In a child, that dump runs in a fork of the child taken at that very point (so it saves
+  exactly the state Sphinx would have saved), beside the writing; the child waits for it
+  before exiting, and the worker waits for the child before the next build, so no build ever
+  reads an environment still being written.
+
 The worker holds the project's own code as it was when imported, so the live server restarts it
 (:meth:`WarmBuilder.restart`, which passes the learned module names on) when a ``.py`` file
 changes. The worker is single-threaded, so forking it is safe; it ends when the pipes close.
@@ -30,11 +38,12 @@ import importlib
 import io
 import json
 import os
+import pickle
 import random
+import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,15 +110,80 @@ def preload(names: Iterable[str]) -> int:
     return len(new)
 
 
-def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str]]:
-    """Fork; the child runs sphinx-build's ``main(argv)`` and exits. Returns its result and the
-    modules it had imported."""
-    handle, modules_file = tempfile.mkstemp(prefix="living-review-build-", suffix=".modules")
-    os.close(handle)
+#: Processes saving a build environment, forked by this (child) process, and the file of each.
+_environment_saves: list[tuple[int, str]] = []
+#: In a child: the pipe it reports on (a saver it forks closes its copy).
+_report_descriptor: int | None = None
+
+
+class _PickleSavingTheEnvironmentAside:
+    """``pickle`` as ``sphinx.builders`` sees it in a child: the dump of the build environment
+    happens in a fork, so the build goes on writing pages meanwhile."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(pickle, name)
+
+    def dump(self, obj: Any, file: Any, *args: Any, **kwargs: Any) -> None:
+        from sphinx.application import ENV_PICKLE_FILENAME
+
+        name = getattr(file, "name", None)
+        if not isinstance(name, str) or os.path.basename(name) != ENV_PICKLE_FILENAME:
+            pickle.dump(obj, file, *args, **kwargs)
+            return
+        file.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the saver: the state at this point, written, then gone
+            status = 1
+            try:
+                if _report_descriptor is not None:
+                    os.close(_report_descriptor)
+                pickle.dump(obj, file, *args, **kwargs)
+                file.flush()
+                status = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        _environment_saves.append((pid, name))
+
+
+def wait_for_environment_saves() -> bool:
+    """Wait for this process's environment saves; False if one failed (its file is then
+    removed, so the next build reads the pages afresh instead of a broken environment)."""
+    saved = True
+    while _environment_saves:
+        pid, name = _environment_saves.pop()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            saved = False
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+    return saved
+
+
+def _own_usage() -> tuple[float, int]:
+    """CPU seconds of this process and the children it has reaped, and its peak memory (kB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+    return cpu, own.ru_maxrss
+
+
+def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str], int]:
+    """Fork; the child runs sphinx-build's ``main(argv)``, reports, and exits once its saved
+    environment is written. Returns its result and the modules it had imported as soon as it
+    has reported, with its pid: the caller must wait for it (``os.waitpid``) before the next."""
+    global _report_descriptor
+    report_read, report_write = os.pipe()
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:  # the child: one build, then exit without running the worker's clean-up
+        os.close(report_read)
+        _report_descriptor = report_write
         returncode = 2
+        loaded: list[str] = []
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C stops the build
             random.seed()  # as a new process would be
@@ -118,11 +192,13 @@ def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str]]
             gc.set_threshold(*CHILD_GC_THRESHOLDS)
             os.chdir(cwd)
             sys.argv = ["sphinx-build", *argv]
+            import sphinx.builders
             from sphinx.cmd.build import main
 
+            builders: Any = sphinx.builders
+            builders.pickle = _PickleSavingTheEnvironmentAside()
             returncode = main(list(argv))
             loaded = sorted(name for name, module in sys.modules.items() if module is not None)
-            Path(modules_file).write_text("\n".join(loaded), "utf-8")
         except SystemExit as stop:
             returncode = stop.code if isinstance(stop.code, int) else 1
         except BaseException:
@@ -134,19 +210,28 @@ def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str]]
                 atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
+            with contextlib.suppress(BaseException):
+                cpu, max_rss_kb = _own_usage()
+                report = {"returncode": returncode, "cpu": cpu, "max_rss_kb": max_rss_kb}
+                line = json.dumps({**report, "modules": loaded}) + "\n"
+                with open(report_write, "w", encoding="utf-8") as pipe:
+                    pipe.write(line)
+            with contextlib.suppress(BaseException):
+                wait_for_environment_saves()
             os._exit(returncode)
-    _, status, usage = os.wait4(pid, 0)
+    os.close(report_write)
+    with open(report_read, encoding="utf-8") as pipe:
+        line = pipe.readline()
     wall = time.perf_counter() - start
-    modules_path = Path(modules_file)
-    modules = modules_path.read_text("utf-8").split() if modules_path.stat().st_size else []
-    modules_path.unlink()
-    result = BuildResult(
-        returncode=os.waitstatus_to_exitcode(status),
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_kb=usage.ru_maxrss,
-    )
-    return result, modules
+    if line:
+        report = json.loads(line)
+        result = BuildResult(report["returncode"], wall, report["cpu"], report["max_rss_kb"])
+        return result, report["modules"], pid
+    # The child died before reporting (killed, out of memory): its exit status says how.
+    _, status, usage = os.wait4(pid, 0)
+    cpu = usage.ru_utime + usage.ru_stime
+    result = BuildResult(os.waitstatus_to_exitcode(status), wall, cpu, usage.ru_maxrss)
+    return result, [], 0
 
 
 def serve_requests(requests: IO[str], replies: IO[str]) -> None:
@@ -157,12 +242,16 @@ def serve_requests(requests: IO[str], replies: IO[str]) -> None:
         if "preload" in message:
             preload(message["preload"])
             continue
-        result, modules = run_in_child(message["build"], message["cwd"])
+        result, modules, child = run_in_child(message["build"], message["cwd"])
         new_modules = sorted(set(modules) - learned)
         learned.update(modules)
         replies.write(json.dumps({"result": result.__dict__, "modules": new_modules}) + "\n")
         replies.flush()
-        preload(modules)  # after replying: the author already has the page
+        # After replying (the author already has the page): the child's environment save, and
+        # the modules the next build will want.
+        if child:
+            os.waitpid(child, 0)
+        preload(modules)
 
 
 def worker_main(argv: Sequence[str] | None = None) -> int:
