@@ -353,6 +353,13 @@ def test_citations_by_key_keep_their_order_and_follow_a_refilled_list() -> None:
     refilled = [SimpleNamespace(key=key) for key in ("c", "b")]
     citations[:] = refilled  # in place, as sphinxcontrib-bibtex refills it
     assert index.of_keys(citations, ["b", "a"]) == [refilled[1]]
+    # The same ends and length, another middle: what env-updated's forget() is there for.
+    first, last = SimpleNamespace(key="x"), SimpleNamespace(key="y")
+    citations[:] = [first, SimpleNamespace(key="m"), last]
+    assert index.of_keys(citations, ["m"]) == [citations[1]]
+    citations[1] = SimpleNamespace(key="n")
+    index.forget()
+    assert index.of_keys(citations, ["m", "n"]) == [citations[1]]
 
 
 SAVE_ASIDE = """

@@ -85,18 +85,24 @@ class CitationsByKey:
     """The project's citations by key, each with its position in the domain's list."""
 
     def __init__(self) -> None:
+        self.forget()
+
+    def forget(self, *_: Any) -> None:
+        """Drop the index (the citations are about to change or have changed)."""
         self._source: list[Any] | None = None
         self._signature: tuple[int, ...] = ()
         self._by_key: dict[str, list[tuple[int, Any]]] = {}
 
-    def forget(self, *_: Any) -> None:
-        """Drop the index (the citations are about to change or have changed)."""
-        self._source, self._signature, self._by_key = None, (), {}
+    @staticmethod
+    def _signature_of(citations: list[Any]) -> tuple[int, ...]:
+        """A cheap check that the list still holds what was indexed: its length and its ends.
+        (sphinxcontrib-bibtex refills the list in place after each read phase, when
+        :meth:`forget` is also called.)"""
+        return (len(citations), id(citations[0]), id(citations[-1])) if citations else (0,)
 
     def of_keys(self, citations: list[Any], keys: Iterable[str]) -> list[Any]:
         """The citations in *citations* whose key is in *keys*, in their order there."""
-        # sphinxcontrib-bibtex refills its list in place: compare the contents' identities too.
-        signature = tuple(map(id, citations))
+        signature = self._signature_of(citations)
         if citations is not self._source or signature != self._signature:
             by_key: defaultdict[str, list[tuple[int, Any]]] = defaultdict(list)
             for position, citation in enumerate(citations):
