@@ -228,5 +228,7 @@ def test_keys_are_worked_out_once_per_entry_in_a_formatting_pass_and_kept_as_dig
     kept = getattr(env, pybtex_cache.ENV_ATTRIBUTE)
     assert kept == {pybtex_cache.stored_key(original(list_style, "1", entry)): listed}
     assert all(isinstance(key, bytes) and len(key) == 32 for key in kept)
+    assert pybtex_cache.stored_key_of_result(listed) in kept  # what citation_refresh compares
+    assert pybtex_cache.stored_key_of_result(FormattedEntry("one", Text("A"), "1")) is None
     list_style.format_entry("1", entry)  # outside a pass: the key is worked out again
     assert worked_out == ["1", "1"]

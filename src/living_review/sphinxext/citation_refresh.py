@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.util import logging
 
 from living_review import __version__
+from living_review.sphinxext.pybtex_cache import stored_key_of_result
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 #: Attribute of the build environment that keeps the previous build's record (pickled with it).
 RECORD_ATTRIBUTE = "living_review_citation_record"
 
-#: key -> digest of (page, anchor, number, entry text, tooltip text) of its citations.
+#: key -> digest of (page, anchor, number, entry text, tooltip text) of its citations; an entry
+#: formatted through ``pybtex_cache`` stands in as the key it was formatted under.
 CitationRecord = dict[str, bytes]
 #: page -> digest of the (key, number, entry text) of each bibliography item on it, in order.
 BibliographyRecord = dict[str, bytes]
@@ -57,14 +59,15 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     texts: dict[int, tuple[Any, str]] = {}  # the entry and its tooltip are often one object
 
     def text(formatted_entry: Any) -> str:
+        """How *formatted_entry* renders: the text itself, or, for an entry from
+        ``pybtex_cache``, the key it was formatted under (the same key, the same text)."""
         if formatted_entry is None:
             return ""  # e.g. no tooltip
         known = texts.get(id(formatted_entry))
         if known is None:
-            known = texts[id(formatted_entry)] = (
-                formatted_entry,
-                formatted_entry.text.render_as("text"),
-            )
+            key = stored_key_of_result(formatted_entry)
+            rendering = key.hex() if key is not None else formatted_entry.text.render_as("text")
+            known = texts[id(formatted_entry)] = (formatted_entry, rendering)
         return known[1]
 
     for citation in domain.citations:

@@ -60,6 +60,8 @@ MAY_BE_LATEX = re.compile(r"[\\{}$%~`]|''|,,|--|\s\s|^\s|[^\S ]")
 
 _formatted: dict[Hashable, Any] = {}  # this process's formatted entries
 _used: set[Hashable] = set()  # keys used since the last read phase began
+#: id of each formatted entry handed out since the last read phase began -> (it, its key).
+_keys_of_results: dict[int, tuple[Any, bytes]] = {}
 #: Keys worked out in the formatting pass under way, by style, label and entry object.
 _keys_this_pass: dict[tuple[Any, ...], tuple[Any, Any, bytes | None]] | None = None
 
@@ -82,7 +84,7 @@ def install_plugin_cache() -> None:
 
 
 def _names(names: list[Any]) -> tuple[str, ...]:
-    return tuple(str(name) for name in names)
+    return tuple(map(str, names))
 
 
 def entry_key(style: Any, label: str, entry: Any) -> Hashable | None:
@@ -144,7 +146,9 @@ def install_format_cache() -> None:
         _used.add(key)
         if key not in _formatted:
             _formatted[key] = original(self, label, entry)
-        return _formatted[key]
+        formatted = _formatted[key]
+        _keys_of_results[id(formatted)] = (formatted, key)
+        return formatted
 
     format_entry.living_review_cached = True  # type: ignore[attr-defined]
     base.format_entry = format_entry
@@ -188,10 +192,19 @@ def install_plain_text_fast_path() -> None:
     text_class.from_latex = classmethod(from_latex)
 
 
+def stored_key_of_result(formatted_entry: Any) -> bytes | None:
+    """The stored key a formatted entry was handed out under since the last read phase began,
+    or None (not from this cache). Equal keys mean equal formatting: what
+    ``citation_refresh`` compares instead of rendering every entry as text."""
+    known = _keys_of_results.get(id(formatted_entry))
+    return known[1] if known is not None and known[0] is formatted_entry else None
+
+
 def load_formatted(app: Sphinx, env: BuildEnvironment) -> None:
     """Before sphinxcontrib-bibtex formats the entries: take last build's results."""
     global _keys_this_pass
     _used.clear()
+    _keys_of_results.clear()
     _keys_this_pass = {}
     _formatted.update(getattr(env, ENV_ATTRIBUTE, {}))
 
