@@ -391,3 +391,39 @@ def test_the_environment_saved_aside_is_complete_or_removed(tmp_path: Path, valu
     else:
         assert outcome == {"saved": False, "exists": False}
         assert "pickle" in done.stderr.lower()  # the saver's one traceback says why
+
+
+DIES_WITHOUT_REPORT = """
+import json, os, select, signal, time
+from living_review.tools.warm_builder import read_report
+
+report_read, report_write = os.pipe()
+holder_read, holder_write = os.pipe()
+child = os.fork()
+if child == 0:  # a build that forks a long-lived helper, then dies without reporting
+    os.close(report_read)
+    holder = os.fork()
+    if holder == 0:  # keeps the report pipe open, as sphinx-sitemap's manager process would
+        time.sleep(60)
+        os._exit(0)
+    os.write(holder_write, str(holder).encode())
+    os._exit(3)
+os.close(report_write)
+line = read_report(report_read, child)
+_, status = os.waitpid(child, 0)
+holder = int(os.read(holder_read, 32))
+still_open = not select.select([report_read], [], [], 0)[0]  # no end of file: the helper lives
+os.kill(holder, signal.SIGKILL)
+print(json.dumps({"line": line, "status": os.waitstatus_to_exitcode(status),
+                  "still_open": still_open}))
+"""
+
+
+def test_a_child_that_dies_without_reporting_is_not_waited_for_past_its_end() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DIES_WITHOUT_REPORT], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["line"] == "" and outcome["status"] == 3
+    assert outcome["still_open"]  # the child's end, not the pipe's (the helper's), ended it

@@ -41,6 +41,7 @@ import os
 import pickle
 import random
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -171,6 +172,27 @@ def _own_usage() -> tuple[float, int]:
     return cpu, own.ru_maxrss
 
 
+def read_report(descriptor: int, pid: int) -> str:
+    """The child's one-line report, or "" if it ended without one. Processes the build forked
+    (sphinx-sitemap's multiprocessing manager) may hold the pipe open after the child is gone,
+    so the end of the child, not only of the pipe, ends the wait."""
+    received = b""
+    ended = False
+    while b"\n" not in received:
+        readable, _, _ = select.select([descriptor], [], [], 0 if ended else 0.2)
+        if readable:
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk:
+                break
+            received += chunk
+        elif ended:
+            break  # the child ended (it is reaped later) without a full report
+        else:  # read once more after the child has ended: it may have written just before
+            ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    line, newline, _ = received.partition(b"\n")
+    return line.decode("utf-8") if newline else ""
+
+
 def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str], int]:
     """Fork; the child runs sphinx-build's ``main(argv)``, reports, and exits once its saved
     environment is written. Returns its result and the modules it had imported as soon as it
@@ -220,8 +242,10 @@ def run_in_child(argv: Sequence[str], cwd: str) -> tuple[BuildResult, list[str],
                 wait_for_environment_saves()
             os._exit(returncode)
     os.close(report_write)
-    with open(report_read, encoding="utf-8") as pipe:
-        line = pipe.readline()
+    try:
+        line = read_report(report_read, pid)
+    finally:
+        os.close(report_read)
     wall = time.perf_counter() - start
     if line:
         report = json.loads(line)
