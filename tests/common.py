@@ -13,7 +13,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
@@ -86,3 +88,25 @@ def build_cleanly(app: SphinxTestApp) -> SphinxTestApp:
         app.cleanup()
     assert warnings(app) == ""
     return app
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded call: its positional and keyword arguments (``self`` first for a method)."""
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def record_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[Call]:
+    """Wrap ``owner.name`` (a function, or a method on a class) for the test: every call is
+    recorded, then passed on unchanged. Returns the list the calls are appended to."""
+    original = getattr(owner, name)
+    calls: list[Call] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(Call(args, kwargs))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls

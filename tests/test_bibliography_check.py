@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from common import ROOTS, build_cleanly, page_soup, sphinx_build, warnings
+from common import ROOTS, build_cleanly, page_soup, record_calls, sphinx_build, warnings
 from pybtex.database.input.bibtex import Parser
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
@@ -122,14 +122,7 @@ def project_citing_good2020(srcdir: Path) -> Path:
 def test_a_clean_bib_is_read_again_only_once_changed(
     make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads: list[Path] = []
-    check = bibliography_check._problems
-
-    def counting(path: Path, style: str) -> object:
-        reads.append(path)
-        return check(path, style)
-
-    monkeypatch.setattr(bibliography_check, "_problems", counting)
+    reads = record_calls(monkeypatch, bibliography_check, "_problems")
     srcdir = project_citing_good2020(tmp_path / "incremental")
     build_cleanly(make_app("html", srcdir=srcdir))
     build_cleanly(make_app("html", srcdir=srcdir))
@@ -171,16 +164,11 @@ def test_sphinxcontrib_bibtex_reuses_the_checks_parse(
     make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A clean file is parsed once per build, and sphinxcontrib-bibtex gets the same data."""
-    parses: list[str] = []
     parse_string = Parser.parse_string
-
-    def counting(self: Parser, text: str) -> object:
-        parses.append(text)
-        return parse_string(self, text)
-
-    monkeypatch.setattr(Parser, "parse_string", counting)
+    calls = record_calls(monkeypatch, Parser, "parse_string")
     srcdir = project_citing_good2020(tmp_path / "reuse")
     app = build_cleanly(make_app("html", srcdir=srcdir))
+    parses = [call.args[1] for call in calls]  # (self, text)
     assert len(parses) == 1
     used = app.env.get_domain("cite").bibdata.data.to_string("bibtex")
     assert used == parse_string(Parser(encoding="utf-8"), parses[0]).to_string("bibtex")

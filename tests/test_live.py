@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from common import ROOT, ROOTS, cite_links, page_soup, sphinx_build
+from common import ROOT, ROOTS, cite_links, page_soup, record_calls, sphinx_build
 from pybtex.database import parse_file
 from sphinx.testing.util import SphinxTestApp
 
@@ -309,15 +309,9 @@ def test_each_word_is_stemmed_once_per_build(
     from sphinx.cmd.build import build_main
     from sphinx.search.en import SearchEnglish
 
-    stemmed: list[str] = []
-    upstream = SearchEnglish.stem
-
-    def counting_stem(self: SearchEnglish, word: str) -> str:
-        stemmed.append(word)
-        return upstream(self, word)
-
-    monkeypatch.setattr(SearchEnglish, "stem", counting_stem)
+    calls = record_calls(monkeypatch, SearchEnglish, "stem")
     assert build_main([*STRICT, "-q", str(fixture_project), str(tmp_path / "html")]) == 0
+    stemmed = [call.args[1] for call in calls]  # (self, word)
     words_on_two_pages = {"alpha", "beta"}  # both pages of the fixture have them
     assert words_on_two_pages <= set(stemmed)
     assert len(stemmed) == len(set(stemmed))  # upstream alone stems them once per page

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pybtex.plugin
 import pybtex.style.formatting
 import pytest
-from common import ROOT
+from common import ROOT, record_calls
 from pybtex.database import parse_file, parse_string
 from pybtex.plugin import PluginNotFound, find_plugin
 from pybtex.richtext import Text
@@ -44,14 +44,7 @@ def test_cached_lookups_return_what_pybtex_returns() -> None:
 def test_without_the_cache_every_lookup_reads_the_installed_entry_points(monkeypatch) -> None:
     """The control (UPSTREAM.md): pybtex asks importlib.metadata on every look-up."""
     pybtex_cache.install_plugin_cache()
-    asked: list[str] = []
-    original = pybtex.plugin.entry_points
-
-    def counting_entry_points(**selection: str):
-        asked.append(selection["group"])
-        return original(**selection)
-
-    monkeypatch.setattr(pybtex.plugin, "entry_points", counting_entry_points)
+    asked = record_calls(monkeypatch, pybtex.plugin, "entry_points")
     uncached = pybtex.plugin._load_entry_point.__wrapped__
     for _ in range(3):
         uncached("pybtex.backends", "plaintext")
@@ -208,14 +201,8 @@ def test_keys_are_worked_out_once_per_entry_in_a_formatting_pass_and_kept_as_dig
 ) -> None:
     """sphinxcontrib-bibtex formats each entry twice (list, tooltip): one key, one result."""
     pybtex_cache.install_format_cache()
-    worked_out: list[str] = []
     original = pybtex_cache.entry_key
-
-    def counting_entry_key(style: object, label: str, entry: object) -> object:
-        worked_out.append(label)
-        return original(style, label, entry)
-
-    monkeypatch.setattr(pybtex_cache, "entry_key", counting_entry_key)
+    calls = record_calls(monkeypatch, pybtex_cache, "entry_key")
     list_style = find_plugin("pybtex.style.formatting", "unsrt")()
     tooltip_style = find_plugin("pybtex.style.formatting", "unsrt")()
     entry = parse_string(BIB.replace("A title", "A title formatted once"), "bibtex").entries["one"]
@@ -223,7 +210,7 @@ def test_keys_are_worked_out_once_per_entry_in_a_formatting_pass_and_kept_as_dig
     pybtex_cache.load_formatted(None, env)  # type: ignore[arg-type]  # the pass begins
     listed = list_style.format_entry("1", entry)
     assert tooltip_style.format_entry("1", entry) is listed
-    assert worked_out == ["1"]
+    assert [call.args[1] for call in calls] == ["1"]  # (style, label, entry)
     pybtex_cache.keep_formatted(None, env)  # type: ignore[arg-type]  # the pass ends
     kept = getattr(env, pybtex_cache.ENV_ATTRIBUTE)
     assert kept == {pybtex_cache.stored_key(original(list_style, "1", entry)): listed}
@@ -231,4 +218,4 @@ def test_keys_are_worked_out_once_per_entry_in_a_formatting_pass_and_kept_as_dig
     assert pybtex_cache.stored_key_of_result(listed) in kept  # what citation_refresh compares
     assert pybtex_cache.stored_key_of_result(FormattedEntry("one", Text("A"), "1")) is None
     list_style.format_entry("1", entry)  # outside a pass: the key is worked out again
-    assert worked_out == ["1", "1"]
+    assert [call.args[1] for call in calls] == ["1", "1"]
