@@ -20,14 +20,13 @@ one page, while a new first citation early in the review rebuilds every page tha
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
 from living_review import __version__
-from living_review.sphinxext.pybtex_cache import stored_key_of_result
+from living_review.sphinxext.pybtex_cache import stored_key, stored_key_of_result
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -44,11 +43,6 @@ RECORD_ATTRIBUTE = "living_review_citation_record"
 CitationRecord = dict[str, bytes]
 #: page -> digest of the (key, number, entry text) of each bibliography item on it, in order.
 BibliographyRecord = dict[str, bytes]
-
-
-def _digest(rendering: list[tuple[str, ...]]) -> bytes:
-    """A SHA-256 digest of how something renders (only compared, so 32 bytes are kept)."""
-    return hashlib.sha256(repr(rendering).encode("utf-8")).digest()
 
 
 def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, BibliographyRecord]:
@@ -79,8 +73,9 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
         )
         bibliographies[page].append((citation.key, label, entry_text))
     return (
-        {key: _digest(value) for key, value in citations.items()},
-        {page: _digest(value) for page, value in bibliographies.items()},
+        # Only compared, so a digest of each is kept (32 bytes).
+        {key: stored_key(value) for key, value in citations.items()},
+        {page: stored_key(value) for page, value in bibliographies.items()},
     )
 
 

@@ -124,11 +124,12 @@ def entry_key(style: Any, label: str, entry: Any) -> Hashable | None:
     )
 
 
-def stored_key(key: Hashable) -> bytes:
+def stored_key(value: Any) -> bytes:
     """What a formatted entry is kept under: a SHA-256 digest of its key (32 bytes, not the
-    entry's whole data a second time in the pickled environment). The key holds only strings,
-    booleans and tuples of them, whose ``repr`` is exact."""
-    return hashlib.sha256(repr(key).encode("utf-8")).digest()
+    entry's whole data a second time in the pickled environment); ``citation_refresh`` keeps
+    its renderings so too. For strings, booleans, and tuples or lists of them, whose ``repr``
+    is exact."""
+    return hashlib.sha256(repr(value).encode("utf-8")).digest()
 
 
 def install_format_cache() -> None:
