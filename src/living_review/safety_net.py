@@ -140,9 +140,14 @@ class SafetyNet:
             for key in sentence.cite:
                 yield key, sentence.cite_line or sentence.line
 
-    def cited_keys(self, tiers: Collection[str] = TIERS, stages: bool = False) -> list[str]:
-        """The keys the box for *tiers* cites (the intro's too), and the guide's if *stages*."""
-        keys = list(self.intro.cite) if self.intro else []
+    def cited_keys(
+        self, tiers: Collection[str] = TIERS, *, stages: bool = False, intro: bool = True
+    ) -> list[str]:
+        """The keys the box for *tiers* cites, in the order it shows them: the intro's (if
+        *intro* and the box is not the after-treatment one alone), each tier's; then the
+        guide's if *stages*."""
+        shows_intro = intro and any(tier != AFTER_TREATMENT for tier in tiers)
+        keys = list(self.intro.cite) if self.intro and shows_intro else []
         for tier in self.tiers:
             if tier.id in tiers:
                 keys += tier.when_cite
