@@ -53,6 +53,7 @@ extensions = [
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
     "living_review.sphinxext.living_status",  # searches.yaml: search log, status under dates
+    "living_review.sphinxext.feeds",  # Atom feeds: feed.xml, feeds/<page>.xml, certainty.xml
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
     "living_review.sphinxext.pybtex_cache",  # pybtex look-ups and formatting once, not per cite
     "living_review.sphinxext.cited_entries",  # entries each bibliography lists: one pass
