@@ -305,7 +305,9 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
     changelog = app.config.feeds_changelog
     changes: list[Change] = []
     if changelog in env.found_docs:
-        changes = changes_of(env.get_and_resolve_doctree(changelog, app.builder), env)
+        doctree = env.get_doctree(changelog)
+        env.apply_post_transforms(doctree, changelog)  # its {ref} links, as on the page
+        changes = changes_of(doctree, env)
     changelog_uri = app.builder.get_target_uri(changelog)
     newest = max((change.day for change in changes), default=date(2020, 4, 1))
     feed = new_feed(
