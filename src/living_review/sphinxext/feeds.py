@@ -15,8 +15,8 @@
   the claim, so it never changes. Without git, or outside a repository, the feed is written
   with no entries (and the build says so once, as information).
 
-The living-status line under each page's review dates (:mod:`.living_status`) carries the
-"Follow updates" link to the page's feed; ``{follow-updates}`` writes the help text.
+The living-status line under each page's review dates (:mod:`.living_status`) ends with a
+"Follow updates" link to the help text that ``{follow-updates}`` writes (on the methods page).
 
 Everything is plain XML written at build time; nothing is fetched by the browser. The feeds
 are written only for the web site (html, dirhtml), not the EPUB.
@@ -368,15 +368,15 @@ def feed_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """Announce the site's feed, and the page's own, in the page's ``<head>``."""
-    if not is_html_site(app.builder):
-        return
+    if not is_html_site(app.builder) or pagename not in app.env.found_docs:
+        return  # generated pages (search, the index, 404 at any address) announce none
     depth = app.builder.get_target_uri(pagename).count("/")
     up = "../" * depth
     links = [
         f'<link rel="alternate" type="application/atom+xml" '
         f'title="Changes to the review" href="{up}{SITE_FEED}">'
     ]
-    if pagename in app.env.found_docs and not is_exempt(pagename, app.config.review_dates_exempt):
+    if not is_exempt(pagename, app.config.review_dates_exempt):
         links.append(
             f'<link rel="alternate" type="application/atom+xml" '
             f'title="Changes to this page" href="{up}{PAGE_FEEDS}/{pagename}.xml">'
@@ -385,7 +385,7 @@ def feed_links(
 
 
 def follow_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """End the page's living-status line with "Follow updates" (its feed) and how to."""
+    """End the page's living-status line with "Follow updates", a link to the help text."""
     if not is_html_site(app.builder):
         return
     line = next(
@@ -394,18 +394,10 @@ def follow_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     )
     if line is None:
         return
-    up = "../" * app.builder.get_target_uri(docname).count("/")
-    follow = nodes.inline(classes=["living-status-follow"])
-    follow += nodes.reference(
-        "", "Follow updates", refuri=f"{up}{PAGE_FEEDS}/{docname}.xml", type="application/atom+xml"
-    )
     page = app.config.feeds_help_page
     help_uri = "" if docname == page else app.builder.get_relative_uri(docname, page)
-    follow += nodes.Text(" (")
-    follow += nodes.reference(
-        "", "how to follow", refuri=f"{help_uri}#follow-updates", internal=True
-    )
-    follow += nodes.Text(")")
+    follow = nodes.inline(classes=["living-status-follow"])
+    follow += nodes.reference("", "Follow updates", refuri=f"{help_uri}#follow-updates")
     line += nodes.Text(" · ")
     line += follow
 
@@ -420,14 +412,16 @@ class FollowUpdates(SphinxDirective):
         para = nodes.paragraph()
         para += nodes.strong(text="Follow updates.")
         para += nodes.Text(
-            " Every page links to a feed of the changes that named it, under its review dates. "
-            "The feed "
+            " Every page has its own feed, with the changes that mention that page. "
+            "Give the page's address to a feed reader: many readers find the page's feed from "
+            "it. The feed at "
         )
         para += nodes.reference("", SITE_FEED, refuri=f"{up}{SITE_FEED}")
-        para += nodes.Text(" lists every change to the review, and ")
+        para += nodes.Text(" lists every change to the review; the one at ")
         para += nodes.reference("", CERTAINTY_FEED, refuri=f"{up}{CERTAINTY_FEED}")
         para += nodes.Text(
-            " each change to a claim's certainty, direction or conclusion. "
+            " lists each change to a claim's certainty, direction (the option it favours) or "
+            "conclusion. "
             "A feed is a web address that a feed reader checks for new entries. "
             "To get the entries by e-mail, give the address to any feed-to-e-mail service. "
             "We run no mailing list and keep no addresses."

@@ -9,10 +9,11 @@ Both come from ``searches.yaml`` (:mod:`living_review.searches`):
   assessment (``#search-log-awaiting``).
 - Under the review dates of every content page (the pages :mod:`.review_dates` dates): when
   the evidence for the page was last searched (the latest ``update`` search that covered it),
-  when the next search is due (that date plus the planned interval), later narrower checks of
-  its topics, how many studies await assessment (linked to the list), and "No change after the
-  search of <date>" when the latest search that covered the page records that it found nothing
-  that changes it (``no_change``).
+  when the next search is due (that date plus the planned interval), how many studies await
+  assessment (linked to the list), and "No change after the search of <date>" when the latest
+  search that covered the page records that it found nothing that changes it (``no_change``).
+  Narrower checks in between are in the log, not on the line: it must stay short enough for the
+  home page's bottom line to start on a phone's first screen.
 
 Every page is read again when ``searches.yaml`` changes (a Sphinx dependency). A problem in the
 file is one build error at its line; so is an included key references.bib lacks, or a page
@@ -123,15 +124,6 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
     due = log.next_due(docname)
     assert due is not None
     parts.append(_part(f"Next search due {format_date(due)}", "living-status-due"))
-    checks = log.checks_since(docname, last.date)
-    if checks:
-        checked = nodes.inline(classes=["living-status-checks"])
-        checked += nodes.Text("Checked again ")
-        for index, check in enumerate(checks):
-            if index:
-                checked += nodes.Text(", ")
-            checked += _link(format_date(check.date), f"search-{check.id}")
-        parts.append(checked)
     count = len(log.awaiting)
     studies = "study" if count == 1 else "studies"
     awaiting = nodes.inline(classes=["living-status-awaiting"])
