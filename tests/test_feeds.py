@@ -9,6 +9,7 @@ claims, a search log).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -215,4 +216,20 @@ def test_the_real_site_has_its_feeds_and_each_page_grows_by_less_than_2_kb(
         line = soup.select_one("p.living-status")
         assert line is not None and len(added) == 2, page.name
         size = sum(len(str(node).encode()) for node in [*added, line])
+        rows = re.findall(
+            r"<dt>Evidence last searched</dt><dd>[^<]*</dd>", page.read_text(encoding="utf-8")
+        )
+        size += sum(len(row.encode()) for row in rows)
         assert size < 2048, (page.name, size)
+
+
+@feeds_site
+def test_each_claims_popover_says_when_its_evidence_was_last_searched(
+    app: SphinxTestApp,
+) -> None:
+    build_cleanly(app)
+    text = (app.outdir / "page.html").read_text(encoding="utf-8")
+    findings = re.findall(r'<div data-claim-id="([^"]+)">.*?</dl></div>', text, re.DOTALL)
+    assert findings == ["alpha-leg-pain", "beta-any-pain", "gamma-advice"]
+    rows = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd></dl></div>", text)
+    assert rows == [("Evidence last searched", "1 November 2026")] * 3

@@ -279,3 +279,14 @@ def test_review_status_stops_on_a_bad_log(
     _, err = capsys.readouterr()
     assert status == 2
     assert re.search(r"searches\.yaml:\d+: searches-schema: searches\.2\.date: ", err)
+
+
+def test_a_claims_evidence_was_last_searched_by_the_latest_search_of_its_source_or_pages() -> None:
+    log = load_searches(FIXTURE)
+    # a source the second search added
+    assert log.claim_searched(("beta2026review",), ["methods"]).id == "second"
+    # no source added since: the latest update search that covered every page using it
+    assert log.claim_searched(("other2019",), ["index", "other"]).id == "second"
+    assert log.claim_searched(("other2019",), ["index", "methods"]).id == "first"
+    # a narrower check does not count for the pages, only for the sources it added
+    assert log.claim_searched(("other2019",), []) is None

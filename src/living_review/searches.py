@@ -147,6 +147,17 @@ class SearchLog:
         latest = self.covering(docname)
         return latest[-1] if latest and docname in latest[-1].no_change else None
 
+    def claim_searched(self, cites: tuple[str, ...], pages: list[str]) -> Search | None:
+        """The latest search of a claim's evidence: one that added one of its sources (*cites*),
+        or an update search that covered every page using it (*pages*)."""
+        found = [
+            search
+            for search in self.searches
+            if set(cites) & set(search.included)
+            or (search.kind == UPDATE and pages and all(search.covers(page) for page in pages))
+        ]
+        return found[-1] if found else None
+
     @property
     def awaiting(self) -> list[tuple[Search, Item]]:
         return [(search, item) for search in self.searches for item in search.awaiting]

@@ -26,6 +26,8 @@ conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, defau
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +47,7 @@ from living_review.searches import (
     check_pages,
     load_searches,
 )
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -172,6 +174,47 @@ def link_status(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         else:
             uri = f"{app.builder.get_relative_uri(docname, page)}#{anchor}"
         ref.replace_self(nodes.reference("", "", *ref.children, refuri=uri, internal=True))
+
+
+# -- when each claim's evidence was last searched, in its popover --------------------------------
+
+_FINDINGS = re.compile(r'(<div data-claim-id="([^"]+)">.*?)(</dl></div>)', re.DOTALL)
+
+
+def claim_dates(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Add "Evidence last searched" to the "What the source says" of every claim on the page.
+
+    The claims extension writes those findings into the page body (a ``<template>``); this
+    runs after it. The date is derived from the search log
+    (:meth:`~living_review.searches.SearchLog.claim_searched`).
+    """
+    body = context.get("body", "")
+    if doctree is None or not is_html_site(app.builder) or "data-claim-id=" not in body:
+        return
+    log = log_of(app.env)
+    ledger = getattr(app.env, "living_review_claims_ledger", None)
+    uses: dict[str, list[tuple[str, int]]] = getattr(app.env, "living_review_claim_uses", {})
+    if not log.usable or ledger is None:
+        return
+    exempt = app.config.review_dates_exempt
+
+    def add_row(found: re.Match[str]) -> str:
+        claim = ledger.get(html.unescape(found.group(2)))
+        if claim is None:
+            return found.group(0)
+        pages = [
+            doc for doc, page in uses.items()
+            if not is_exempt(doc, exempt) and any(c == claim.id for c, _ in page)
+        ]  # fmt: skip
+        search = log.claim_searched(claim.cite, pages)
+        if search is None:
+            return found.group(0)
+        row = f"<dt>Evidence last searched</dt><dd>{format_date(search.date)}</dd>"
+        return f"{found.group(1)}{row}{found.group(3)}"
+
+    context["body"] = _FINDINGS.sub(add_row, body)
 
 
 # -- the search log on the methods page ---------------------------------------------------------
@@ -310,6 +353,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-check-consistency", check_log)
     app.connect("doctree-read", show_living_status, priority=600)
     app.connect("doctree-resolved", link_status)
+    app.connect("html-page-context", claim_dates, priority=600)  # after the claims' findings
     add_stylesheet(app, "living-status.css")
     return {
         "version": __version__,
