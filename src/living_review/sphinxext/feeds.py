@@ -385,8 +385,15 @@ def feed_links(
 
 
 def follow_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """End the page's living-status line with "Follow updates", a link to the help text."""
+    """End the page's living-status line with "Follow updates", a link to the help text.
+
+    Outside the web site (the EPUB has no feeds), links to a feed go to the published site.
+    """
     if not is_html_site(app.builder):
+        base = (app.config.html_baseurl or "").rstrip("/") + "/"
+        for ref in doctree.findall(nodes.reference):
+            if ref.get("feed"):
+                ref["refuri"] = f"{base}{ref['feed']}" if base != "/" else ref["feed"]
         return
     line = next(
         (node for node in doctree.findall(nodes.paragraph) if "living-status" in node["classes"]),
@@ -416,9 +423,11 @@ class FollowUpdates(SphinxDirective):
             "Give the page's address to a feed reader: many readers find the page's feed from "
             "it. The feed at "
         )
-        para += nodes.reference("", SITE_FEED, refuri=f"{up}{SITE_FEED}")
+        para += nodes.reference("", SITE_FEED, refuri=f"{up}{SITE_FEED}", feed=SITE_FEED)
         para += nodes.Text(" lists every change to the review; the one at ")
-        para += nodes.reference("", CERTAINTY_FEED, refuri=f"{up}{CERTAINTY_FEED}")
+        para += nodes.reference(
+            "", CERTAINTY_FEED, refuri=f"{up}{CERTAINTY_FEED}", feed=CERTAINTY_FEED
+        )
         para += nodes.Text(
             " lists each change to a claim's certainty, direction (the option it favours) or "
             "conclusion. "
