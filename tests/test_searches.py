@@ -215,7 +215,7 @@ def test_the_methods_page_shows_the_log(app: SphinxTestApp) -> None:
     assert "Records found: not recorded → screened: not recorded → included: 1." in second
     assert "Search terms Not recorded." in second
     awaiting = " ".join(log.select_one("#search-log-awaiting").get_text(" ").split())
-    assert "A trial seen only as a register entry (NCT00000000): no results yet" in awaiting
+    assert "A trial seen only as a register entry, NCT00000000: no results yet" in awaiting
 
 
 def test_the_real_site_shows_the_log_and_a_status_on_every_page(real_site: Build) -> None:

@@ -267,7 +267,7 @@ class SearchLogDirective(SphinxDirective):
             )
             lines.append("")
             for search, item in awaiting:
-                ident = f" ({item.identifier})" if item.identifier else ""
+                ident = f", {item.identifier}" if item.identifier else ""
                 lines.append(
                     f"- {item.what}{ident}: {item.reason}; found in the search of "
                     f"{format_date(search.date)}."
@@ -312,7 +312,7 @@ class SearchLogDirective(SphinxDirective):
                     "Left out",
                     "; ".join(
                         f"{item.what}"
-                        + (f" ({item.identifier})" if item.identifier else "")
+                        + (f", {item.identifier}" if item.identifier else "")
                         + f": {item.reason}"
                         for item in search.excluded
                     ),
