@@ -3,6 +3,7 @@ robots.txt and the 404 page (the real site, built once), and the sitemap's fixtu
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 import xml.etree.ElementTree as ET
@@ -10,11 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from common import DOCS, Build, build_cleanly
+from common import DOCS, Build, build_cleanly, touch_newer
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.review_schedule import DEFAULT_EXEMPT, parse_date, parse_front_matter
-from living_review.tools.bench import touch_newer
 
 PAGES = sorted(path.stem for path in DOCS.glob("*.md"))
 CONTENT_PAGES = [page for page in PAGES if page not in DEFAULT_EXEMPT]
@@ -44,7 +44,7 @@ def front_matter(page: str) -> dict:
 
 def heading(real_site: Build, page: str) -> str:
     """The page's <h1> as text, without its permalink."""
-    h1 = real_site.soup(f"{page}.html").select_one("h1")
+    h1 = copy.copy(real_site.soup(f"{page}.html").select_one("h1"))  # the soup is shared
     for link in h1.select("a.headerlink"):
         link.decompose()
     return h1.get_text(strip=True)
