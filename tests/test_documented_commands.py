@@ -28,13 +28,13 @@ SESSIONS = {
     "evidence-diff": ("living_review.tools.evidence_diff", ["--root", str(ROOT)]),
     "citations": ("living_review.tools.citations", []),
     "prose": ("living_review.tools.prose", ["--root", str(ROOT)]),
+    "bench": ("living_review.tools.bench", []),
 }
 #: Documented forms not run here, and why.
 NOT_RUN = {
     ("citations", "--online"): "needs the internet",
     ("prose", "--seed FILE"): "FILE is a placeholder",
-    ("bench", ""): "minutes long",
-    ("bench", "--runs 5"): "minutes long",
+    ("bench", "--runs 5"): "minutes long; `--quick` is run instead",
     ("lock", ""): "asks the package index (LIVING_REVIEW_TEST_LOCK=1 runs it)",
 }
 
@@ -84,6 +84,7 @@ def test_every_documented_form_is_run_or_says_why_not() -> None:
         ("evidence-diff", "HEAD~1"),
         ("citations", ""),
         ("prose", ""),
+        ("bench", ""),
     }
     for session in (*SESSIONS, "lock"):
         for args in documented(session):
@@ -119,6 +120,13 @@ def test_citations_as_written() -> None:
 def test_prose_as_written() -> None:
     done = run("prose")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_bench_in_its_smallest_form() -> None:
+    done = run("bench", "--quick", timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for figure in ("full build", "plain stack", "one page", "save -> preview (docs-live)"):
+        assert figure in done.stdout
 
 
 @pytest.mark.skipif(
