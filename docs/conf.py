@@ -55,10 +55,7 @@ extensions = [
     "living_review.sphinxext.living_status",  # searches.yaml: search log, status under dates
     "living_review.sphinxext.feeds",  # Atom feeds: feed.xml, feeds/<page>.xml, certainty.xml
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
-    "living_review.sphinxext.pybtex_cache",  # pybtex look-ups and formatting once, not per cite
-    "living_review.sphinxext.cited_entries",  # entries each bibliography lists: one pass
-    "living_review.sphinxext.search_index",  # incremental search index == a clean build's
-    "living_review.sphinxext.template_cache",  # compiled Jinja templates kept between builds
+    "living_review.sphinxext.pybtex_cache",  # pybtex's plugin look-ups once, not per citation
     "living_review.sphinxext.descriptions",  # front-matter description -> og:description too
     "living_review.sphinxext.crawlers",  # complete sitemap, robots.txt, noindex on non-pages
     "living_review.sphinxext.structured_data",  # schema.org MedicalWebPage JSON-LD
