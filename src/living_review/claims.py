@@ -50,7 +50,8 @@ RULES: dict[str, str] = {
     "claims-schema": "a record does not match the ledger's schema (claims.schema.json)",
     "claims-duplicate-id": "two records share an id",
     "claims-no-source": "a record has no cite or no quote",
-    "claims-no-rationale": "certainty above (or different from) the source's rating, no rationale",
+    "claims-above-source": "certainty above the source's own rating (none means not-rated)",
+    "claims-no-rationale": "certainty lower than the source's own rating, without a rationale",
     "claims-bad-effect": "an effect's value lies outside its 95% CI, or the CI is reversed",
     "claims-unknown-cite": "a record cites a key that references.bib does not define",
     "claims-unused": "a record no page uses: no {claim}, summary-of-findings table or chart",
@@ -554,28 +555,64 @@ def _levels(value: str | list[str]) -> tuple[str, ...]:
 # -- the ledger's own rules -------------------------------------------------------------------
 
 
+def level_span(levels: Sequence[str]) -> tuple[int, int]:
+    """The (highest, lowest) rank of *levels*: high 4 ... very-low 1; unrated 0.
+
+    ``not-rated``, ``none`` and no levels at all are all 0: a source that gave no rating is a
+    source that rated ``not-rated``.
+    """
+    ranks = [
+        len(RATED_LEVELS) - RATED_LEVELS.index(level) if level in RATED_LEVELS else 0
+        for level in levels
+    ]
+    return (max(ranks), min(ranks)) if ranks else (0, 0)
+
+
+def is_above(ours: Sequence[str], theirs: Sequence[str]) -> bool:
+    """Whether certainty *ours* claims more than the source's rating *theirs* anywhere.
+
+    Each end of a range counts: ``low`` is above ``[low, very-low]`` (it drops the lower end),
+    ``[moderate, low]`` is above ``low``, and every rated level is above no rating at all.
+    """
+    (our_top, our_bottom), (their_top, their_bottom) = level_span(ours), level_span(theirs)
+    return our_top > their_top or our_bottom > their_bottom
+
+
+def _rating_text(levels: Sequence[str]) -> str:
+    """``low``, ``low to very-low``; ``not-rated`` for a source that gave no rating."""
+    rated = [level for level in levels if level in RATED_LEVELS]
+    return " to ".join(rated) if rated else NOT_RATED
+
+
+#: The certainty rule, in the words every message about it and the guide use.
+CERTAINTY_RULE = (
+    "a claim's certainty is never above its source's own rating (a source that gave no "
+    "rating means not-rated); `rationale` explains a lower label, never a higher one"
+)
+
+
 def _rating_problems(claim: Claim, path: Path) -> Iterable[Problem]:
-    """``certainty`` above (or unlike) the source's own rating needs a ``rationale``."""
-    if claim.rationale:
-        return
+    """``certainty`` never above ``source_rating``; below it only with a ``rationale``.
+
+    No rationale lifts a certainty above the source's: the rule holds for single levels, ranges
+    of two, ``none`` and ``not-rated`` alike (:func:`is_above`).
+    """
     ours, theirs = describe_levels(claim.certainty), describe_levels(claim.source_rating)
-    rated_ours = {level for level in claim.certainty if level != NOT_RATED}
-    if level_rank(claim.certainty) > level_rank(claim.source_rating):
-        if claim.source_rating and set(claim.source_rating) != {NOT_RATED}:
-            why = f"is above the source's own rating '{theirs}'"
-        else:
-            why = f"is rated, but the source did not rate its certainty ('{theirs}')"
-    elif rated_ours != set(claim.source_rating) - {NOT_RATED}:
-        why = f"differs from the source's own rating '{theirs}'"
-    else:
+    line = claim.line_of("certainty")
+    if is_above(claim.certainty, claim.source_rating):
+        allowed = _rating_text(claim.source_rating)
+        yield Problem(path, line, "claims-above-source", (
+            f"claim '{claim.id}': certainty '{ours}' is above the source's own rating "
+            f"'{theirs}': {CERTAINTY_RULE}. Use '{allowed}'"
+            + (" or lower" if allowed != NOT_RATED else "")
+        ))  # fmt: skip
         return
-    yield Problem(
-        path,
-        claim.line_of("certainty"),
-        "claims-no-rationale",
-        f"claim '{claim.id}': certainty '{ours}' {why}: say why in `rationale`, or use the "
-        "source's rating",
-    )
+    if claim.rationale or _rating_text(claim.certainty) == _rating_text(claim.source_rating):
+        return
+    yield Problem(path, line, "claims-no-rationale", (
+        f"claim '{claim.id}': certainty '{ours}' is lower than the source's own rating "
+        f"'{theirs}': say why in `rationale`, or use the source's rating"
+    ))  # fmt: skip
 
 
 def _effect_problems(claim: Claim, path: Path) -> Iterable[Problem]:

@@ -65,7 +65,11 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     "claims-schema": {(LEDGER, 9)},  # certainty: medium
     "claims-duplicate-id": {(LEDGER, 14)},  # the second record with the id
     "claims-no-source": {(LEDGER, 2)},  # a record without a quote
-    "claims-no-rationale": {(LEDGER, 9)},  # moderate, above the source's low, no rationale
+    "claims-no-rationale": {(LEDGER, 9)},  # very-low, below the source's low, no rationale
+    # Every way round "never above the source's rating": a rationale; a source rating of none
+    # or not-rated; a range whose top is higher, or that drops the source's lower end; both.
+    # Not a lower level with a rationale, nor not-rated for an unrated source.
+    "claims-above-source": {(LEDGER, line) for line in (9, 22, 35, 47, 60, 73, 85)},
     "claims-bad-effect": {(LEDGER, 14)},  # RR 0.8 outside its CI [0.9, 1.2]
     "claims-unknown-cite": {(LEDGER, 11)},  # good2002
     # The second record, used on no page; not table-only, shown only in a summary-of-findings
@@ -129,6 +133,27 @@ def test_clean_fixture_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert lines == [lines[-1]]
     assert lines[-1].startswith("citations: no problems; checked 1 entry and 1 page in ")
+
+
+def test_the_certainty_rule_has_one_message_whatever_the_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, lines = run_fixture("claims-above-source", capsys)
+    rule = (
+        "a claim's certainty is never above its source's own rating (a source that gave no "
+        "rating means not-rated); `rationale` explains a lower label, never a higher one"
+    )
+    assert all(rule in line for line in lines[:-1])
+    by_id = {line.split("claim '")[1].split("'")[0]: line for line in lines[:-1]}
+    assert "certainty 'moderate' is above the source's own rating 'low'" in by_id[
+        "good-with-rationale"
+    ]
+    assert by_id["good-with-rationale"].endswith("Use 'low' or lower")
+    assert "certainty 'low' is above the source's own rating 'none'" in by_id[
+        "good-unrated-source"
+    ]
+    assert by_id["good-unrated-source"].endswith("Use 'not-rated'")
+    assert by_id["good-range-bottom"].endswith("Use 'low to very-low' or lower")
 
 
 def test_messages_name_the_entry_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
