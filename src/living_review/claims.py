@@ -39,6 +39,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from living_review.problems import Problem, UnusableInput
+from living_review.yaml_errors import explain
 
 #: The ledger's file name, at the project root beside references.bib.
 FILENAME = "claims.yaml"
@@ -310,17 +311,12 @@ def parse_claims(text: str, path: Path) -> Ledger:
     try:
         root = _compose(text)
         data = _LedgerLoader("").construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        ledger.problems.append(
-            Problem(path, line, "claims-parse-error", f"not valid YAML: {message}")
-        )
-        ledger.complete = False
-        return ledger
     except yaml.YAMLError as error:
-        ledger.problems.append(Problem(path, 1, "claims-parse-error", f"not valid YAML: {error}"))
+        # One problem, at the line that causes it, in plain words (living_review.yaml_errors);
+        # nothing else is judged until the file reads.
+        found = explain(text, error)
+        message = f"{found.message} (nothing after it was checked until this is fixed)"
+        ledger.problems.append(Problem(path, found.line, "claims-parse-error", message))
         ledger.complete = False
         return ledger
     ledger.problems += _repeated_keys(root, path)

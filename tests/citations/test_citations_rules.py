@@ -61,7 +61,7 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     "page-no-citation": {("docs/uncited.md", 7)},
     # The claim ledger (claims.yaml beside references.bib); each page cites only with {claim},
     # so a key its records cite counts as cited (no bib-uncited, no page-no-citation).
-    "claims-parse-error": {(LEDGER, 10)},  # a list opened on line 9, noticed on line 10
+    "claims-parse-error": {(LEDGER, 9)},  # a list opened on line 9 (PyYAML notices on line 10)
     "claims-schema": {(LEDGER, 9)},  # certainty: medium
     "claims-duplicate-id": {(LEDGER, 14)},  # the second record with the id
     "claims-no-source": {(LEDGER, 2)},  # a record without a quote
@@ -145,13 +145,12 @@ def test_the_certainty_rule_has_one_message_whatever_the_record(
     )
     assert all(rule in line for line in lines[:-1])
     by_id = {line.split("claim '")[1].split("'")[0]: line for line in lines[:-1]}
-    assert "certainty 'moderate' is above the source's own rating 'low'" in by_id[
-        "good-with-rationale"
-    ]
+    assert (
+        "certainty 'moderate' is above the source's own rating 'low'"
+        in by_id["good-with-rationale"]
+    )
     assert by_id["good-with-rationale"].endswith("Use 'low' or lower")
-    assert "certainty 'low' is above the source's own rating 'none'" in by_id[
-        "good-unrated-source"
-    ]
+    assert "certainty 'low' is above the source's own rating 'none'" in by_id["good-unrated-source"]
     assert by_id["good-unrated-source"].endswith("Use 'not-rated'")
     assert by_id["good-range-bottom"].endswith("Use 'low to very-low' or lower")
 

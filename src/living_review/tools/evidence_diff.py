@@ -54,7 +54,7 @@ _TABLE_OPTION = re.compile(r"^\s*:?table:\s*(\S+)\s*$", re.MULTILINE)
 #: Fields of a record shown old → new; any other field that changed is named.
 SHOWN_FIELDS = ("certainty", "source_rating", "effect", "quote")
 #: living_review.claims' rule and words for a ledger that is not YAML at all.
-PARSE_ERROR, NOT_YAML = "claims-parse-error", "not valid YAML"
+PARSE_ERROR = "claims-parse-error"
 
 
 class GitError(Exception):
@@ -191,9 +191,9 @@ def read_ledger(text: str | None, where: str) -> LedgerVersion:
     if text is None:
         return LedgerVersion()
     ledger = parse_claims(text, Path(where))
-    for problem in ledger.problems:  # not YAML: nothing in it can be compared
-        if problem.rule == PARSE_ERROR and problem.message.startswith(NOT_YAML):
-            raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
+    if not ledger.complete:  # not YAML: nothing in it can be compared
+        problem = next(problem for problem in ledger.problems if problem.rule == PARSE_ERROR)
+        raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
     return LedgerVersion({claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids))
 
 
