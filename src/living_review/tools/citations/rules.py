@@ -328,6 +328,7 @@ def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -
             and not page.claims
             and not table_keys
             and not page.no_citations_reason
+            and not (ledger is not None and not ledger.complete and page.displays)
         ):
             message = (
                 f"content page '{page.docname}' cites nothing: cite the sources of its claims, "
