@@ -209,6 +209,7 @@ class Claim:
     participants: int | None = None
     rationale: str = ""
     quote_source: str = ""
+    quote_checked: str = ""  # "by hand": no machine-readable abstract to check the quote against
 
     def line_of(self, key: str) -> int:
         """The line of *key* in this record (the record's line if it has no such key)."""
@@ -493,6 +494,11 @@ def _schema_message(error: ValidationError) -> str:
         return f"{error.message}; the keys allowed here: {allowed}"
     if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z0-9]"):
         return f"{error.instance!r} is not kebab-case (lower-case letters, digits and hyphens)"
+    if error.validator == "dependentRequired":
+        return (
+            "`quote_checked: by hand` needs `quote_source`, the address of the page where the "
+            "quote was read"
+        )
     if error.validator == "enum" and isinstance(error.instance, list):
         return (
             f"{error.instance!r} is not two adjacent levels, the higher first, e.g. [low, very-low]"
@@ -541,6 +547,7 @@ def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
         participants=record.get("participants"),
         rationale=record.get("rationale", ""),
         quote_source=record.get("quote_source", ""),
+        quote_checked=record.get("quote_checked", ""),
     )
 
 

@@ -232,7 +232,7 @@ def test_records_without_pubmed_id_or_not_from_an_abstract_are_skipped_and_said_
     result = check(text, base)
     assert result.problems == []
     assert result.notes == [
-        "quotes not checked, no cited work has a PubMed ID (2): advice, advice-again",
+        "quotes not checked, no cited work has a PubMed ID or DOI (2): advice, advice-again",
         "quotes not checked, not quoted from an abstract (1): from-a-table (table 2)",
     ]
     assert handler.requests == []  # nothing to ask
@@ -306,7 +306,7 @@ def test_cli_reports_at_the_quote_line_and_exits_1(
     out = capsys.readouterr().out.splitlines()
     problem = f"claims.yaml:{quote_line(text, 'leg-pain')}: quote-not-in-abstract: claim 'leg-pain'"
     assert any(line.startswith(problem) for line in out), out
-    assert "quotes not checked, no cited work has a PubMed ID (1): advice" in out
+    assert "quotes not checked, no cited work has a PubMed ID or DOI (1): advice" in out
     assert out[-1].startswith("citations: 1 problem (quote-not-in-abstract: 1); checked ")
     assert "; 1 quote against 1 PubMed abstract (1 request, 0 from the cache))" in out[-1]
     assert status == 1

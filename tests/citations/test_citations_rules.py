@@ -88,8 +88,11 @@ UNUSABLE: dict[str, tuple[str, int]] = {
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """The exit status and the lines printed, without the notes on which quotes were checked
+    against cached abstracts (tests/citations/test_citations_quotes.py tests those)."""
     status = cli.main(args)
-    return status, capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    return status, [line for line in lines if not line.startswith("quotes ")]
 
 
 def run_fixture(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
