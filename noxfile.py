@@ -176,6 +176,20 @@ def citations(session: nox.Session) -> None:
     run_online_check(session, "python", "-m", "living_review.tools.citations", *session.posargs)
 
 
+@nox.session(name="add-evidence", python=PYTHON, default=False)
+def add_evidence(session: nox.Session) -> None:
+    """From a PubMed ID or DOI: the references.bib entry, a claims.yaml record, the dates.
+
+    `nox -s add-evidence -- 39401008` (or a DOI; `--page docs/x.md` for the changelog line and
+    review dates, `--write` to append the entry). Needs the internet: without it, one line and
+    exit status 3. `-- --help` lists the options.
+    """
+    install_locked(session, "citations")
+    install_project(session)
+    module = "living_review.tools.add_evidence"
+    run_online_check(session, "python", "-m", module, *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def prose(session: nox.Session) -> None:
     """Check the pages' prose: sentence length, glossary links, certainty words, own words.
