@@ -21,6 +21,8 @@ SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 PYTHON = None
 SPHINX_STRICT = ["-W", "--keep-going", "-n"]
+#: What `nox -s check` runs: the checks every content change needs (CONTRIBUTING, pr.yml).
+CONTENT_CHECKS = ("docs", "citations", "prose")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -106,6 +108,18 @@ def docs(session: nox.Session) -> None:
     install_project(session)
     sphinx_build(session, "html", HTML, *(["-E"] if "fresh" in session.posargs else []))
     session.log(f"The site is at {HTML / 'index.html'}")
+
+
+@nox.session(python=PYTHON, default=False)
+def check(session: nox.Session) -> None:
+    """Every fast check a content change needs: docs, citations, prose (seconds, offline).
+
+    Runs the three sessions after this one, each in its own environment; nox reports each and
+    fails if any fails. The tests (`nox -s tests`) are for code changes, and run on every pull
+    request.
+    """
+    for name in CONTENT_CHECKS:
+        session.notify(name, posargs=[])
 
 
 @nox.session(python=PYTHON, default=False)
