@@ -122,7 +122,7 @@ def run(
     status = add_evidence.main([
         "--bib", str(project / "references.bib"), "--cache-dir", str(project / "cache"),
         "--eutils", base, "--crossref", f"{base}/crossref", "--europepmc", f"{base}/europepmc",
-        "--retries", "0", "--timeout", "2", "--today", "2026-12-07", *args,
+        "--retries", "0", "--timeout", "10", "--today", "2026-12-07", *args,
     ])  # fmt: skip
     out, err = capsys.readouterr()
     return status, out, err

@@ -300,7 +300,8 @@ def test_cli_reports_at_the_quote_line_and_exits_1(
     )
     (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
     status = cli.main([
-        "--online", "--doi-api", base, "--eutils", base, "--crossref", base, "--retries", "0",
+        "--online", "--doi-api", base, "--eutils", base, "--crossref", base, "--europepmc", base,
+        "--retries", "0",
         "--timeout", "1", "--cache-dir", str(tmp_path / "cache"),  # claims.yaml beside the bib
     ])  # fmt: skip
     out = capsys.readouterr().out.splitlines()
