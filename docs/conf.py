@@ -47,6 +47,7 @@ extensions = [
     "notfound.extension",  # the 404 page
     "living_review.sphinxext.certainty",  # {certainty} badges and the legend
     "living_review.sphinxext.claims",  # {claim}: badge and citation from claims.yaml
+    "living_review.sphinxext.safety_net",  # warning signs box, urgency words: safety-net.yaml
     "living_review.sphinxext.evidence_displays",  # {summary-of-findings}, {evidence-chart}
     "living_review.sphinxext.claims_export",  # claims.json, its schema, claims.csv
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
@@ -69,8 +70,7 @@ extensions = [
     "living_review.sphinxext.home_cards",  # sphinx-design cards: the home page's ways in
 ]
 
-# _fragments/: text written once and included in several pages (e.g. the urgent-care box).
-exclude_patterns = ["_build", "_fragments", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 root_doc = "index"
 
 # Warnings are errors in every build (-W --keep-going), and every reference must resolve.
@@ -97,6 +97,10 @@ claims_file = str(ROOT / "claims.yaml")
 certainty_role_pages = ["certainty"]
 certainty_role_restricted = True
 claims_check_unused = True
+
+# -- The safety net (safety-net.yaml; CONTRIBUTING.md, "The safety net") ---------------------
+safety_net_file = str(ROOT / "safety-net.yaml")
+safety_net_page = "safety"  # {safety-net} links here from a page without the box
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (

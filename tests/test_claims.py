@@ -81,7 +81,10 @@ def test_each_page_carries_what_the_source_says_for_its_claims(app: SphinxTestAp
     assert "Reference [1, 2], abstract." in beta
     assert "Risk ratio 1.4 (95% CI 1.1 to 1.8)" in beta and "1,234 (5 studies)" in beta
     assert "The source's own rating Low certainty" in beta
-    assert "Our rating Low to very low certainty: The trials were small and not blinded." in beta
+    assert (
+        "Label on this site Low to very low certainty: The trials were small and not blinded."
+        in beta
+    )
     gamma = entries["gamma-advice"].get_text(" ", strip=True)
     assert "Effect" not in gamma and "Reference [3], recommendation 1.2.3." in gamma
     # The popover script (shared with citations) and the stylesheet come with the page.
@@ -389,3 +392,28 @@ def test_tables_and_charts_without_records_are_errors(app: SphinxTestApp) -> Non
     assert "no record in claims.yaml lists table 'safety'" in errors[1]
     assert "no record in claims.yaml has an effect with scale 'pain-0-10'" in errors[2]
     assert "give either :scale: or :measure:, not both" in errors[3]
+
+
+@pytest.mark.sphinx("html", testroot="claims-timeframe", freshenv=True)
+def test_the_time_frame_travels_with_the_badge(app: SphinxTestApp) -> None:
+    build_cleanly(app)
+    soup = page_soup(app.outdir, "page.html")
+    claim = soup.select_one('span.claim[data-claim="beta-any-pain"]')
+    assert " ".join(claim.get_text().split()) == (
+        "Low certainty Very low certainty · first weeks (immediate term)"
+    )
+    assert soup.select_one('span.claim[data-claim="alpha-leg-pain"] .claim-timeframe') is None
+    beta = template_entries(soup)["beta-any-pain"]
+    assert "Time frame First weeks (immediate term)" in " ".join(beta.get_text(" ").split())
+    row = next(tr for tr in soup.select("table tbody tr") if "beta-any-pain" in str(tr))
+    assert "· first weeks (immediate term)" in row.get_text()  # the table's certainty column
+
+
+def test_a_time_frame_names_known_terms_only() -> None:
+    from living_review.claims import parse_claims
+
+    text = (ROOTS / "test-claims-timeframe" / "claims.yaml").read_text(encoding="utf-8")
+    bad = text.replace("terms: [immediate]", "terms: [soon]")
+    ledger = parse_claims(bad, Path("claims.yaml"))
+    line = bad.splitlines().index("      terms: [soon]") + 1
+    assert [(p.line, p.rule) for p in ledger.problems] == [(line, "claims-schema")]

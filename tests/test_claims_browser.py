@@ -45,7 +45,7 @@ def test_a_tap_on_a_badge_shows_what_the_source_says(chromium: Any, site_url: st
     assert badge.get_attribute("aria-expanded") == "true"
     text = popover.inner_text()
     assert text.startswith("What the source says") and "\u201c" in text
-    assert "The source's own rating" in text and "Our rating" in text
+    assert "The source's own rating" in text and "Label on this site" in text
     links = popover.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert any("certainty.html#certainty-" in href for href in links)
     assert_placed_without_shift(page, popover, following, top_before)

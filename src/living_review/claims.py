@@ -66,6 +66,11 @@ NOT_RATED = "not-rated"
 NO_SOURCE_RATING = "none"
 LEVELS = (*RATED_LEVELS, NOT_RATED)
 
+#: The time frames a record's ``timeframe.terms`` may name, shortest first (the usual ones of
+#: back-pain reviews: immediate up to about 2 weeks, short up to 3 months, intermediate 3 to 12
+#: months, long a year or more).
+TIMEFRAME_TERMS = ("immediate", "short", "intermediate", "long")
+
 #: Ratio measures: drawn on a log scale, no effect at 1; the others have no effect at 0.
 RATIO_MEASURES = frozenset({"RR", "OR", "HR"})
 MEASURE_NAMES = {
@@ -210,6 +215,10 @@ class Claim:
     rationale: str = ""
     quote_source: str = ""
     quote_checked: str = ""  # "by hand": no machine-readable abstract to check the quote against
+    #: When the source measured it: a plain label ("first weeks (immediate term)") and the
+    #: source's time frames (:data:`TIMEFRAME_TERMS`), empty where the record gives none.
+    timeframe: str = ""
+    timeframe_terms: tuple[str, ...] = ()
 
     def line_of(self, key: str) -> int:
         """The line of *key* in this record (the record's line if it has no such key)."""
@@ -548,6 +557,8 @@ def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
         rationale=record.get("rationale", ""),
         quote_source=record.get("quote_source", ""),
         quote_checked=record.get("quote_checked", ""),
+        timeframe=record.get("timeframe", {}).get("label", ""),
+        timeframe_terms=tuple(record.get("timeframe", {}).get("terms", ())),
     )
 
 

@@ -52,6 +52,15 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     # The code span on line 3 is no link, so line 4's "placebo" is the first use; the code
     # blocks (a long line, seed words, a term, a badge beside "may") are not read; a note is.
     "code": [(INDEX, 4, "term-not-linked"), (INDEX, 17, "term-not-linked")],
+    # Urgency words of another tier: "same day" beside the warning signs without the role (3),
+    # and beside {safety-net}`emergency` (5); "few weeks" beside the warning signs (11). Not: a
+    # sentence with both roles (7), link texts ("What to do now", 9), "a few weeks" that does
+    # not point to the warning signs (13).
+    "safety-net-wording": [(INDEX, line, "safety-net-wording") for line in (3, 5, 11)],
+    # "short term" (3) and "long term" (9) beside a record rated for the immediate term only.
+    # Not: "first weeks" (5); "4 weeks" and "at one year" for a short and long record (7); a
+    # record without terms (11); a sentence whose other badge covers the short term (13).
+    "timeframe-wording": [(INDEX, line, "timeframe-wording") for line in (3, 9)],
     "clean": [],
 }
 

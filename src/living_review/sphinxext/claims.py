@@ -92,6 +92,8 @@ def badges_for(claim: Claim) -> claim_badges:
         badge = certainty_badge("", level=key)
         badge += nodes.Text(LEVELS[key].label)
         holder += badge
+    if claim.timeframe:  # "High certainty · first weeks": the level holds for this time only
+        holder += nodes.inline("", f" · {claim.timeframe}", classes=["claim-timeframe"])
     return holder
 
 
@@ -298,14 +300,18 @@ def findings_html(claim: Claim, labels: dict[str, str]) -> str:
     where = f"Reference [{', '.join(numbers)}], {claim.locator}" if numbers else claim.locator
     where = where[0].upper() + where[1:]
     rows = [("In plain words", claim.result)]
+    if claim.timeframe:
+        rows.append(("Time frame", claim.timeframe[0].upper() + claim.timeframe[1:]))
     if claim.effect is not None:
         effect = f"{claim.effect.describe()}; favours {claim.effect.favours}"
         rows.append(("Effect", effect[0].upper() + effect[1:]))
     if claim.participants_and_studies:
         rows.append(("Participants (studies)", claim.participants_and_studies))
     rows.append(("The source's own rating", levels_text(claim.source_rating)))
-    ours = levels_text(claim.certainty)
-    rows.append(("Our rating", f"{ours}: {claim.rationale}" if claim.rationale else ours))
+    # We do not grade evidence ourselves (Methods): the badge shows the source's level, or a
+    # lower one with the reason.
+    shown = levels_text(claim.certainty)
+    rows.append(("Label on this site", f"{shown}: {claim.rationale}" if claim.rationale else shown))
     details = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in rows)
     return (
         f'<div data-claim-id="{escape(claim.id, quote=True)}">'
@@ -351,7 +357,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     add_stylesheet(app, "claims.css")
     return {
         "version": __version__,
-        "env_version": 2,  # 2: tables and charts are uses too
+        "env_version": 3,  # 3: time frames beside the badges
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

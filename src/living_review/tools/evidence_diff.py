@@ -29,13 +29,21 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from living_review.bibfile import BibEntry, parse_bibtex
 from living_review.claims import Claim, describe_levels, parse_claims
 from living_review.myst_pages import parse_page, split_explicit_title
 from living_review.problems import UnusableInput
-from living_review.tools.citations.pages import CITE_ROLES
+from living_review.safety_net import BOX_TIERS, SafetyNet, parse_safety_net
+from living_review.safety_net import FILENAME as SAFETY_NET
+from living_review.tools.citations.pages import (
+    CITE_ROLES,
+    SAFETY_NET_BOX,
+    SAFETY_NET_SIGNS,
+    WHAT_TO_DO_NOW,
+)
 
 DEFAULT_BASE = "origin/main"
 LEDGER = "claims.yaml"
@@ -77,6 +85,7 @@ class Snapshot:
     ledger: str | None  # the text of claims.yaml (None: there is none)
     bibliography: str | None
     pages: dict[str, str]  # docs-relative POSIX path -> Markdown text, every *.md under docs/
+    safety_net: str | None = None  # the text of safety-net.yaml: its box and guide cite too
 
 
 def git(root: Path, *args: str, text_input: bytes | None = None) -> bytes:
@@ -110,8 +119,9 @@ def resolve_commit(root: Path, ref: str) -> str:
 def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
     """The files as they are in *commit* (read from git's objects: nothing is checked out)."""
     listing = git(
-        root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", LEDGER, BIBLIOGRAPHY, DOCS
-    )
+        root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", LEDGER, BIBLIOGRAPHY,
+        SAFETY_NET, DOCS,
+    )  # fmt: skip
     blobs: dict[str, str] = {}
     for record in listing.split(b"\0"):
         if not record:
@@ -119,7 +129,7 @@ def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
         meta, _, raw_path = record.partition(b"\t")
         kind, object_id = meta.split()[1:3]
         path = raw_path.decode("utf-8", "surrogateescape")
-        if kind == b"blob" and (path in (LEDGER, BIBLIOGRAPHY) or path.endswith(".md")):
+        if kind == b"blob" and (path in (LEDGER, BIBLIOGRAPHY, SAFETY_NET) or path.endswith(".md")):
             blobs[path] = object_id.decode()
     texts = _read_blobs(root, blobs)
     pages = {
@@ -127,7 +137,7 @@ def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
         for path, text in texts.items()
         if path.startswith(f"{DOCS}/")
     }
-    return Snapshot(label, texts.get(LEDGER), texts.get(BIBLIOGRAPHY), pages)
+    return Snapshot(label, texts.get(LEDGER), texts.get(BIBLIOGRAPHY), pages, texts.get(SAFETY_NET))
 
 
 def _read_blobs(root: Path, blobs: Mapping[str, str]) -> dict[str, str]:
@@ -159,12 +169,13 @@ def snapshot_of_working_tree(root: Path) -> Snapshot:
         if relative.parts[0] == "_build" or any(p.startswith(".") for p in relative.parts):
             continue
         pages[relative.as_posix()] = _read(path)
-    ledger, bibliography = root / LEDGER, root / BIBLIOGRAPHY
+    ledger, bibliography, net = root / LEDGER, root / BIBLIOGRAPHY, root / SAFETY_NET
     return Snapshot(
         "the working tree",
         _read(ledger) if ledger.exists() else None,
         _read(bibliography) if bibliography.exists() else None,
         pages,
+        _read(net) if net.exists() else None,
     )
 
 
@@ -254,6 +265,9 @@ def read_site_page(
             events.append((fence.line, fence.name, fence.body))
         elif fence.name == "include":
             events.append((fence.line, fence.name, fence.argument))
+        elif fence.name in (SAFETY_NET_BOX, WHAT_TO_DO_NOW):  # what the box or guide cites
+            keys = _safety_net_keys(snapshot.safety_net, fence.name, fence.option("tiers"))
+            events.append((fence.line, SAFETY_NET, ",".join(keys)))
         elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
             source = "\n".join(text.splitlines()[fence.line : fence.end_line])
             table = _TABLE_OPTION.search(source)
@@ -269,6 +283,11 @@ def read_site_page(
                 entry = split_explicit_title(line)[1].strip()
                 if entry and entry != "self" and "://" not in entry:
                     reading.toctree.append(_relative(path, entry).removesuffix(".md"))
+        elif name == SAFETY_NET:
+            reading.citations += [key for key in content.split(",") if key]
+        elif name == SAFETY_NET_SIGNS:
+            keys = _safety_net_keys(snapshot.safety_net, name, content.strip())
+            reading.citations += keys
         elif name == SUMMARY_OF_FINDINGS:
             for claim in claims.values():
                 if content in claim.tables:
@@ -276,6 +295,22 @@ def read_site_page(
         else:
             reading.citations += cite_keys(name, content, claims)
     return reading
+
+
+@cache
+def _safety_net(text: str) -> SafetyNet:
+    return parse_safety_net(text, Path(SAFETY_NET))
+
+
+def _safety_net_keys(text: str | None, name: str, tiers: str) -> list[str]:
+    """The keys a ``{safety-net}`` box (with its ``:tiers:``), the ``{what-to-do-now}`` guide
+    or a ``{safety-net-signs}`` list cites, in the order the page shows them."""
+    if text is None:
+        return []
+    net = _safety_net(text)
+    if name == WHAT_TO_DO_NOW:
+        return net.cited_keys((), stages=True)
+    return net.cited_keys(tiers.split() or BOX_TIERS, intro=name == SAFETY_NET_BOX)
 
 
 def citation_numbers(snapshot: Snapshot) -> dict[str, int]:

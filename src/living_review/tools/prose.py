@@ -22,6 +22,18 @@ MyST uses, so code spans, code blocks and citation keys are never taken for pros
     two levels (``[low, very-low]``) accepts the wording of either. The ledger's own problems
     and unknown ids are ``nox -s citations``' job; without a ledger, ``{claim}`` roles are not
     checked, saying so.
+``timeframe-wording``
+    A sentence with a ``{claim}`id``` whose time-frame words ("short term", "immediate term",
+    "first weeks", "intermediate", "long term", "at a year", "12 months", "weeks") name a time
+    frame its record's ``timeframe.terms`` does not (:data:`TIMEFRAME_WORDS`): a badge must not
+    carry a level to a time the source did not rate. Records without ``terms`` are not judged.
+``safety-net-wording``
+    Urgency words (``urgency_words`` of each tier in ``safety-net.yaml``, beside ``docs/``) in
+    a sentence that points to another tier with ``{safety-net}`tier```, or in a sentence that
+    points readers to the warning signs (a ``{ref}`` to an ``urgent-care-*`` label, the term
+    ``red flags``, or the words "warning signs") without the role: the urgency must come from
+    the tier, so "same day" can never be attached to an emergency sign. The file's own sentences
+    are checked for length too. Without the file the rule is skipped, saying so.
 ``copied-from-seed``
     8 or more words in a row, ignoring case and punctuation, as in the 2020 article (the seed,
     ``../shared/seed/acupuncture-for-sciatica-2020.txt`` beside the project by default). Words
@@ -45,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from living_review.claims import FILENAME as LEDGER_FILENAME
-from living_review.claims import load_claims
+from living_review.claims import Claim, load_claims
 from living_review.myst_pages import (
     OBJECT,
     FrontMatterError,
@@ -56,8 +68,11 @@ from living_review.myst_pages import (
     TextBlock,
     read_page,
     read_text,
+    split_explicit_title,
 )
 from living_review.problems import UnusableInput as UnusableLedger
+from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
+from living_review.safety_net import SafetyNet, load_safety_net
 
 MAX_WORDS = 35
 SEED_RUN = 8
@@ -68,7 +83,14 @@ SKIPPED_FOLDERS = frozenset({"_build", "_static", "_templates", "node_modules"})
 #: Front matter ``prose:`` settings and the values each may take (the first is the default).
 PROSE_SETTINGS = {"long_sentences": ("checked", "allowed")}
 
-RULES = ("long-sentence", "term-not-linked", "certainty-wording", "copied-from-seed")
+RULES = (
+    "long-sentence",
+    "term-not-linked",
+    "certainty-wording",
+    "timeframe-wording",
+    "safety-net-wording",
+    "copied-from-seed",
+)
 
 
 @dataclass(frozen=True)
@@ -201,20 +223,30 @@ def check(
     if seed_ngrams is None:
         notes.append(f"prose: seed {seed_path} not found; copied-from-seed skipped")
     ledger_path = claims if claims is not None else root / LEDGER_FILENAME
-    claim_levels = read_claim_levels(ledger_path, root)
+    claims = read_claims(ledger_path, root)
+    claim_levels = None if claims is None else {c.id: c.certainty for c in claims.values()}
     uses_claims = any(role.name == "claim" for checked in pages for role in checked.page.roles)
     if claim_levels is None and uses_claims:
         notes.append(
             f"prose: {display(ledger_path, root)} not found; certainty-wording skipped for "
             "{claim} roles"
         )
+    net = read_safety_net(root / SAFETY_NET_FILENAME, root)
+    uses_net = any(role.name == "safety-net" for checked in pages for role in checked.page.roles)
+    if net is None and uses_net:
+        notes.append(f"prose: {SAFETY_NET_FILENAME} not found; safety-net-wording skipped")
+    elif net is not None:
+        findings += safety_net_sentences(net, root)
     for checked in pages:
+        if net is not None:
+            findings += safety_net_wording(checked, net)
         settings = prose_settings(checked)
         if settings["long_sentences"] == "checked":
             findings += long_sentences(checked)
         if glossary is not None and checked.page.path != docs / GLOSSARY:
             findings += unlinked_terms(checked, glossary)
         findings += certainty_wording(checked, claim_levels or {})
+        findings += timeframe_wording(checked, claims or {})
         if seed_ngrams is not None:
             findings += copied_from_seed(checked, seed_ngrams)
     return sorted(findings), notes, len(pages)
@@ -390,8 +422,8 @@ _CONTRADICTING = {
 }
 
 
-def read_claim_levels(path: Path, root: Path) -> ClaimLevels | None:
-    """Each record's certainty level(s), from the ledger at *path* (None if there is none).
+def read_claims(path: Path, root: Path) -> dict[str, Claim] | None:
+    """Each usable record of the ledger at *path*, by id (None if there is none).
 
     Records the ledger's rules leave out (a schema problem, say) are not here: their ``{claim}``
     roles are not judged, and ``nox -s citations`` reports the record.
@@ -402,7 +434,7 @@ def read_claim_levels(path: Path, root: Path) -> ClaimLevels | None:
         ledger = load_claims(path)
     except UnusableLedger as error:
         raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
-    return {claim.id: claim.certainty for claim in ledger.claims}
+    return {claim.id: claim for claim in ledger.claims}
 
 
 def certainty_wording(checked: CheckedPage, claim_levels: ClaimLevels) -> Iterator[Finding]:
@@ -444,6 +476,128 @@ def _sentence_certainty(
         yield Finding(
             checked.name, role.line, "certainty-wording", f"{badge} beside {words}: {advice}"
         )
+
+
+# timeframe-wording -----------------------------------------------------------------------
+
+#: Words that name a time frame, and the time frames (living_review.claims.TIMEFRAME_TERMS)
+#: each may mean. "Weeks" alone may be the immediate or the short term.
+TIMEFRAME_WORDS: dict[str, tuple[str, ...]] = {
+    "immediate term": ("immediate",),
+    "immediately after": ("immediate",),
+    "straight after": ("immediate",),
+    "first weeks": ("immediate", "short"),
+    "first few weeks": ("immediate", "short"),
+    "short term": ("short",),
+    "intermediate term": ("intermediate",),
+    "intermediate": ("intermediate",),
+    "medium term": ("intermediate",),
+    "long term": ("long",),
+    "at a year": ("long",),
+    "at one year": ("long",),
+    "after a year": ("long",),
+    "by a year": ("long",),
+    "a year later": ("long",),
+    "at 12 months": ("long",),
+    "weeks": ("immediate", "short"),
+}
+_TIMEFRAME = _phrase_pattern(sorted(TIMEFRAME_WORDS, key=len, reverse=True))
+
+
+def timeframe_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterator[Finding]:
+    for sentence in checked.page.sentences():
+        roles = [role for role in sentence.roles if role.name == "claim"]
+        judged = [claims[r.content.strip()] for r in roles if r.content.strip() in claims]
+        judged = [claim for claim in judged if claim.timeframe_terms]
+        if not judged:
+            continue
+        allowed = {term for claim in judged for term in claim.timeframe_terms}
+        for match in _TIMEFRAME.finditer(sentence.text):
+            words = " ".join(match.group().casefold().replace("-", " ").split())
+            if allowed & set(TIMEFRAME_WORDS[words]):
+                continue
+            badges = ", ".join(f"{{claim}}`{claim.id}` ({claim.timeframe})" for claim in judged)
+            yield Finding(
+                checked.name, sentence.line, "timeframe-wording",
+                f"“{match.group()}” is not the time frame of {badges}: say the record's time "
+                "frame, or cite without the badge",
+            )  # fmt: skip
+
+
+# safety-net-wording ----------------------------------------------------------------------
+
+_POINTS_TO_SIGNS = re.compile(r"(?i)(?<!\w)warning[\s-]+signs?(?!\w)")
+
+
+def read_safety_net(path: Path, root: Path) -> SafetyNet | None:
+    """The safety net at *path* (None if there is none; its problems are the build's job)."""
+    if not path.is_file():
+        return None
+    try:
+        net = load_safety_net(path)
+    except UnusableLedger as error:
+        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
+    return net if net.usable else None
+
+
+def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
+    """The file's own sentences, at most :data:`MAX_WORDS` words each."""
+    name = display(net.path, root)
+    texts = [(sign.text, sign.line) for tier in net.tiers for sign in tier.signs]
+    texts += [(after.text, after.line) for tier in net.tiers for after in tier.after]
+    texts += [(s.text, s.line) for stage in net.stages for s in stage.sentences]
+    texts += [(net.intro.text, net.intro.line)] if net.intro else []
+    for text, line in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            count = len(sentence.split())
+            if count > MAX_WORDS:
+                yield Finding(
+                    name, line, "long-sentence",
+                    f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
+                )  # fmt: skip
+
+
+def _points_to_signs(sentence: Sentence) -> bool:
+    for role in sentence.roles:
+        target = split_explicit_title(role.content)[1].strip()
+        if role.name == "ref" and target.startswith("urgent-care"):
+            return True
+        if role.name == "term" and target.casefold() == "red flags":
+            return True
+    return bool(_POINTS_TO_SIGNS.search(sentence.text))
+
+
+def safety_net_wording(checked: CheckedPage, net: SafetyNet) -> Iterator[Finding]:
+    owners = net.urgency_words()
+    if not owners:
+        return
+    pattern = _phrase_pattern(sorted(owners, key=len, reverse=True))
+    for sentence in checked.page.sentences():
+        tiers = {role.content.strip() for role in sentence.roles if role.name == "safety-net"}
+        if not tiers and not _points_to_signs(sentence):
+            continue
+        text = sentence.text  # link texts ("What to do now") are names, not urgency
+        for role in sentence.roles:
+            if role.title:
+                text = text.replace(role.title, " ")
+        for match in pattern.finditer(text):
+            word = match.group()
+            owner = owners.get(" ".join(word.casefold().replace("-", " ").split()))
+            owner = owner or owners.get(word.casefold())
+            if owner is None or owner in tiers:
+                continue
+            if tiers:
+                shown = ", ".join(f"{{safety-net}}`{tier}`" for tier in sorted(tiers))
+                message = (
+                    f"“{word}” is the urgency of the {owner} signs, but this sentence points to "
+                    f"{shown}: let the role give the urgency"
+                )
+            else:
+                message = (
+                    f"“{word}” beside the warning signs: write the urgency with "
+                    f"{{safety-net}}`{owner}` (or the tier you mean), so it matches the box"
+                )
+            yield Finding(checked.name, sentence.line, "safety-net-wording", message)
 
 
 # copied-from-seed ------------------------------------------------------------------------

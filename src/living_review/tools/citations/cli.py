@@ -18,6 +18,10 @@ from pathlib import Path
 from living_review.bibfile import read_bibfile
 from living_review.claims import FILENAME as LEDGER_FILENAME
 from living_review.claims import Ledger, load_claims
+from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
+from living_review.safety_net import RULES as SAFETY_NET_RULES
+from living_review.safety_net import SafetyNet, load_safety_net
+from living_review.safety_net import check_cites as check_safety_net_cites
 
 from ..network import NO_NETWORK, unreachable
 from .pages import read_pages
@@ -98,13 +102,24 @@ def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
     return load_claims(path)  # UnusableInput if it cannot be read
 
 
+def read_safety_net(bib: Path) -> SafetyNet | None:
+    """safety-net.yaml beside *bib*, if there is one."""
+    path = bib.with_name(SAFETY_NET_FILENAME)
+    return load_safety_net(path) if path.exists() else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
         from .abstracts import RULES as QUOTE_RULES
         from .online import RULES as ONLINE_RULES
 
-        for rule, description in {**RULES, **ONLINE_RULES, **QUOTE_RULES}.items():
+        for rule, description in {
+            **RULES,
+            **SAFETY_NET_RULES,
+            **ONLINE_RULES,
+            **QUOTE_RULES,
+        }.items():
             print(f"{rule:24} {description}")
         return EXIT_CLEAN
     started = time.perf_counter()
@@ -112,10 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         bib = read_bibfile(args.bib)
         pages = read_pages(args.docs)
         ledger = read_ledger(args.claims, args.bib)
+        net = read_safety_net(args.bib)
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)  # path:line: rule-id: message
         return EXIT_UNUSABLE
-    problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages, ledger)
+    problems: list[Problem] = check_bibfile(bib) + check_pages(bib, pages, ledger, net)
+    if net is not None:
+        problems += net.problems
+        if net.usable:
+            problems += check_safety_net_cites(net, {entry.key for entry in bib.entries})
     checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
     if ledger is not None:
         problems += check_ledger(ledger, bib, pages)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from living_review.myst_pages import FrontMatterError, PageError, Piece, parse_page, read_text
 from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt
+from living_review.safety_net import BOX_TIERS
 
 from .report import UnusableInput
 
@@ -87,6 +88,12 @@ class EvidenceDisplay:
     measure: str = ""
 
 
+#: What cites the keys of safety-net.yaml (living_review.sphinxext.safety_net).
+SAFETY_NET_BOX = "safety-net"
+SAFETY_NET_SIGNS = "safety-net-signs"
+WHAT_TO_DO_NOW = "what-to-do-now"
+STAGES = "stages"
+
 #: The directives that show records of the claim ledger (living_review.sphinxext.evidence_displays).
 SUMMARY_OF_FINDINGS = "summary-of-findings"
 EVIDENCE_CHART = "evidence-chart"
@@ -119,6 +126,9 @@ class Page:
     includes: list[Path] = field(default_factory=list)
     #: True for a file that is not a page of its own but is included into pages.
     is_fragment: bool = False
+    #: Tiers whose keys the page cites through safety-net.yaml: the {safety-net} box
+    #: (its :tiers:, or the default ones), {safety-net-signs}`tier`; "stages" for the guide.
+    safety_net: list[str] = field(default_factory=list)
 
     @property
     def is_content(self) -> bool:
@@ -203,6 +213,11 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
         for fence in parsed.directives
         if fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART)
     ]
+    for fence in parsed.directives:
+        if fence.name == SAFETY_NET_BOX:
+            page.safety_net += fence.option("tiers").split() or list(BOX_TIERS)
+        elif fence.name == WHAT_TO_DO_NOW:
+            page.safety_net.append(STAGES)
     return page
 
 
@@ -234,6 +249,9 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
 def _role(name: str, content: str, number: int, page: Page) -> None:
     if name == "claim":
         page.claims.append(ClaimUse(content.strip(), number))
+        return
+    if name == SAFETY_NET_SIGNS:
+        page.safety_net.append(content.strip())
         return
     if not _CITE_NAME.fullmatch(name):
         return

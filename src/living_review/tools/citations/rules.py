@@ -20,8 +20,9 @@ from living_review.bibfile import PARSE_ERROR, BibEntry, BibFile
 from living_review.claims import RULES as LEDGER_RULES
 from living_review.claims import Ledger, check_cites, check_usage, unknown_id_message
 from living_review.problems import UNREADABLE
+from living_review.safety_net import SafetyNet
 
-from .pages import FRONT_MATTER, SUMMARY_OF_FINDINGS, Page
+from .pages import FRONT_MATTER, STAGES, SUMMARY_OF_FINDINGS, Page
 from .report import Problem
 
 #: Every offline rule: id -> what it catches (``--list-rules`` prints this).
@@ -285,10 +286,13 @@ ENTRY_RULES: tuple[EntryRule, ...] = (
 # -- pages ---------------------------------------------------------------------------------
 
 
-def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -> list[Problem]:
+def check_pages(
+    bib: BibFile, pages: list[Page], ledger: Ledger | None = None, net: SafetyNet | None = None
+) -> list[Problem]:
     """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax.
 
-    With a claim ledger, ``{claim}`id``` cites the record's keys (as it does on the site).
+    With a claim ledger, ``{claim}`id``` cites the record's keys (as it does on the site); with
+    the safety net, its box, guide and sign lists cite the keys of what they show.
     """
     problems: list[Problem] = []
     cites_by_id = ledger.cites_by_id if ledger is not None else {}
@@ -321,6 +325,7 @@ def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -
         for use in page.claims:
             cited.update(key.lower() for key in cites_by_id.get(use.claim_id, ()))
         table_keys = _table_keys(page, ledger)  # a summary-of-findings table cites its records'
+        table_keys += _safety_net_keys(page, net)
         cited.update(key.lower() for key in table_keys)
         if (
             page.is_content
@@ -346,6 +351,14 @@ def check_pages(bib: BibFile, pages: list[Page], ledger: Ledger | None = None) -
         )
         problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
     return problems
+
+
+def _safety_net_keys(page: Page, net: SafetyNet | None) -> list[str]:
+    """The keys the page cites through safety-net.yaml (box, guide, sign lists)."""
+    if net is None or not page.safety_net:
+        return []
+    tiers = [name for name in page.safety_net if name != STAGES]
+    return net.cited_keys(tiers, stages=STAGES in page.safety_net)
 
 
 def _table_keys(page: Page, ledger: Ledger | None) -> list[str]:
