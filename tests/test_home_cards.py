@@ -17,6 +17,7 @@ CARDS = {
     "I have sciatica": [
         "#home-bottom-line",
         "#urgent-care-home",
+        "#what-to-do-now",
         "bottom-line.html#bottom-line-clinician",
     ],
     "I treat sciatica": ["effectiveness.html", "guidelines.html", "certainty.html"],

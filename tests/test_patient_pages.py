@@ -10,9 +10,10 @@ from living_review.tools.toctree import section_pages
 
 # Pages that tell readers most sciatica settles, or to start with conservative care: each
 # must show when not to wait.
-URGENT_CARE_PAGES = ["index", "sciatica", "alternatives", "bottom-line"]
-# What the box must name (issue 8): cauda equina signs, severe or worsening weakness, both legs,
-# and the signs of a serious cause.
+URGENT_CARE_PAGES = ["index", "sciatica", "alternatives", "bottom-line", "safety"]
+# What the box must name (issues 8 and 17): cauda equina signs (sexual function and wiping too),
+# severe or worsening weakness, both legs, injury and chest pain, the signs of a serious cause,
+# and the routine safety net (not better after a few weeks).
 WARNING_SIGNS = [
     "bladder",
     "bowels",
@@ -24,6 +25,13 @@ WARNING_SIGNS = [
     "cancer",
     "weight loss",
     "injury",
+    "sexual function",
+    "wipe",
+    "chest pain",
+    "immune system",
+    "at night",
+    "a few weeks",
+    "999",
 ]
 SECTION_PAGES = section_pages(DOCS)  # the home page's toctree "The review"
 
@@ -35,7 +43,11 @@ def main_of(site: Build, page: str) -> Tag:
 
 
 def urgent_care_box(site: Build, page: str) -> Tag:
-    boxes = main_of(site, page).select(".admonition.urgent-care")
+    boxes = [  # the warning-sign box, not the safety page's "after acupuncture" box
+        box
+        for box in main_of(site, page).select(".admonition.urgent-care")
+        if box.select_one("#safety-net-emergency")
+    ]
     assert len(boxes) == 1, f"{page}: expected one urgent-care box, found {len(boxes)}"
     return boxes[0]
 
@@ -45,7 +57,7 @@ def test_urgent_care_box_names_every_warning_sign_with_sources(real_site: Build,
     box = urgent_care_box(real_site, page)
     assert "danger" in box["class"], f"{page}: the box is not styled as a danger admonition"
     text = box.get_text(" ", strip=True)
-    assert text.startswith("Get medical help urgently"), text[:80]
+    assert text.startswith("Warning signs: when to get medical help"), text[:80]
     missing = [sign for sign in WARNING_SIGNS if sign not in text]
     assert not missing, f"{page}: the box does not mention {missing}"
     for item in box.select("li"):

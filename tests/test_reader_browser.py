@@ -222,5 +222,13 @@ def test_the_entry_reached_is_highlighted_and_links_back_to_the_sentence(
     target = page.locator(f"[id='{anchor}']")
     assert target.evaluate("e => e.matches(':target') && e.matches('.bibtex-citation')")
     assert target.locator("a").first.get_attribute("href").endswith("#cite-tu2024acupuncture")
+    # The browser scrolls to the fragment once the page is laid out, which on a long page may
+    # come after the load event: wait for the sentence to come on screen (it fails if it never
+    # does), then check where it is.
+    page.wait_for_function(
+        "id => { const top = document.getElementById(id).getBoundingClientRect().top;"
+        " return top >= 0 && top < innerHeight; }",
+        arg=anchor,
+    )
     top = target.evaluate("e => e.getBoundingClientRect().top")
     assert 0 <= top < 823, "the citing sentence is on screen"

@@ -92,9 +92,12 @@
     popover.style.bottom = "";
     popover.classList.remove("above");
     const anchor = holder.getBoundingClientRect();
+    // A badge with its time frame may wrap over two lines: "left: 0" is then the start of its
+    // first line, not the left of the box around both lines.
+    const start = (holder.getClientRects()[0] || anchor).left;
     const width = popover.offsetWidth;
-    const left = Math.min(Math.max(MARGIN, anchor.left), window.innerWidth - width - MARGIN);
-    popover.style.left = `${Math.round(Math.max(MARGIN, left) - anchor.left)}px`;
+    const left = Math.min(Math.max(MARGIN, start), window.innerWidth - width - MARGIN);
+    popover.style.left = `${Math.round(Math.max(MARGIN, left) - start)}px`;
     const below = window.innerHeight - anchor.bottom;
     if (below < popover.offsetHeight + MARGIN && anchor.top > below) {
       popover.classList.add("above");
