@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from common import ROOTS
+from common import ROOT, ROOTS
 
 from living_review.tools.citations import cli
 
@@ -60,8 +60,18 @@ def break_indentation(ledger: Path) -> tuple[str, int]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    """The fixture, with one more page that uses a record only through ``{claim}`` (not the
+    root page, which the ledger's own change always has read again)."""
     source = tmp_path / "src"
     shutil.copytree(ROOTS / "test-claims-shown-only", source)
+    (source / "advice.md").write_text(
+        "# Advice\n\nStay active {claim}`gamma-advice`.\n", encoding="utf-8"
+    )
+    index = source / "index.md"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("table\nchart\n", "table\nchart\nadvice\n"),
+        encoding="utf-8",
+    )
     return source
 
 
@@ -107,3 +117,32 @@ def test_the_check_and_the_build_name_the_same_line(
     # Nothing blames the pages that show claims (refs.md, the bibliography page of this
     # project, cites nothing with or without a ledger: the check does not know its name).
     assert [row for row in out[1:-1] if "refs.md" not in row] == []
+
+
+def test_the_real_site_after_a_broken_ledger_is_fixed(tmp_path: Path) -> None:
+    """The same on a copy of the real site, where the broken build used to leave 35 false
+    "claims-unused" errors for the next one, and 10 about tables nobody had touched."""
+    project = tmp_path / "site"
+    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("_build"))
+    for name in ("claims.yaml", "references.bib", "safety-net.yaml"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, project / name)
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "copy"]):
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *command],
+            cwd=project, check=True, capture_output=True,
+        )  # fmt: skip  # "last updated" dates come from git
+    out = tmp_path / "incremental"
+    assert build(project / "docs", out).returncode == 0
+    good, line = break_indentation(project / "claims.yaml")
+    broken = build(project / "docs", out)
+    errors = [row for row in broken.stderr.splitlines() if "ERROR" in row or "WARNING" in row]
+    assert len(errors) == 1 and errors[0].endswith(f"claims.yaml:{line}: ERROR: {MESSAGE}")
+    (project / "claims.yaml").write_text(good, encoding="utf-8")
+    fixed = build(project / "docs", out)
+    assert (fixed.returncode, fixed.stderr) == (0, "")
+    clean = build(project / "docs", tmp_path / "clean", "-E")
+    assert clean.returncode == 0, clean.stderr
+    incremental, fresh = files(out), files(tmp_path / "clean")
+    assert sorted(incremental) == sorted(fresh)
+    assert [name for name in fresh if incremental[name] != fresh[name]] == []
