@@ -182,8 +182,10 @@ def lint(session: nox.Session) -> None:
 def citations(session: nox.Session) -> None:
     """Check references.bib and every citation in the pages (offline; CI runs it).
 
-    `nox -s citations -- --online` also asks the DOI handle API, PubMed and Crossref about
-    every entry (needs the internet; set CITATIONS_CONTACT). `-- --help` lists the options.
+    Offline it also compares each claim's quote with any abstract fetched before (kept in
+    .cache/citations/abstracts/). `nox -s citations -- --online` also asks the DOI handle API,
+    PubMed, Crossref and Europe PMC about every entry and every quote (needs the internet; set
+    CITATIONS_CONTACT). `-- --help` lists the options.
     """
     install_locked(session, "citations")
     install_project(session)
