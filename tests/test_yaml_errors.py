@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from common import ROOT
 
 from living_review.claims import parse_claims
 
@@ -71,3 +73,21 @@ def test_the_fixture_itself_reads() -> None:
 )  # fmt: skip
 def test_the_cause_is_named_at_its_line(old: str, new: str, line: int, message: str) -> None:
     assert problem_after(old, new) == (line, message)
+
+
+@pytest.mark.parametrize("shift", [-1, 1])
+def test_every_misindented_key_of_the_real_ledger_is_named_at_its_line(shift: int) -> None:
+    """Each key of each record of claims.yaml, one space less or more: the error is there."""
+    lines = (ROOT / "claims.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    keys = [n for n, line in enumerate(lines) if re.match(r"    [a-z_]+:", line)]
+    assert len(keys) > 100
+    wrong = []
+    for number in keys[::7]:  # a sample, spread over the file
+        changed = list(lines)
+        changed[number] = changed[number][1:] if shift < 0 else " " + changed[number]
+        ledger = parse_claims("".join(changed), Path("claims.yaml"))
+        found = [(p.line, p.message) for p in ledger.problems if p.rule == "claims-parse-error"]
+        expected = f"this line is indented {4 + shift} spaces; the lines around it use "
+        if not found or found[0][0] != number + 1 or not found[0][1].startswith(expected):
+            wrong.append((number + 1, found))
+    assert wrong == []

@@ -60,6 +60,7 @@ def _misindented(lines: list[str]) -> Explanation | None:
     opens_block = False  # the line before ends with `key:` or is a `- ` item
     scalar_indent: int | None = None  # inside a block scalar or a plain value's continuation
     plain = False  # ... and that value is plain (a deeper `key: value` is then a mistake)
+    block_indent = None  # the indentation of a block scalar's lines, once its first is read
     for number, raw in enumerate(lines, start=1):
         text = _content(raw)
         if not text or text in ("---", "...") or raw.startswith("%"):
@@ -68,7 +69,8 @@ def _misindented(lines: list[str]) -> Explanation | None:
             return Explanation(number, "this line is indented with a tab; YAML needs spaces")
         indent = _indent(raw)
         if scalar_indent is not None and indent > scalar_indent:
-            if plain and _KEY.match(text) and not text.startswith("- "):
+            looks_like_key = _KEY.match(text) is not None and not text.startswith("- ")
+            if plain and looks_like_key:
                 # A deeper `key: value` after a plain value: YAML reads it as more of the value,
                 # then stops at the `: `.
                 return Explanation(
@@ -76,8 +78,18 @@ def _misindented(lines: list[str]) -> Explanation | None:
                     f"this line is indented {_plural(indent)}; the lines around it use "
                     f"{_plural(scalar_indent)}",
                 )
+            if block_indent is None:
+                block_indent = indent  # a block scalar's first line sets its indentation
+            elif not plain and indent < block_indent:
+                around = scalar_indent if looks_like_key else block_indent
+                return Explanation(
+                    number,
+                    f"this line is indented {_plural(indent)}; the lines around it use "
+                    f"{_plural(around)}",
+                )
             continue
         scalar_indent = None
+        block_indent: int | None = None
         if indent > open_levels[-1]:
             if not opens_block:
                 return Explanation(
@@ -120,9 +132,15 @@ def _misindented(lines: list[str]) -> Explanation | None:
         value = (key.group("value") or "").strip()
         if not value or value.startswith("#") or value in ("&", "!"):
             opens_block = True
+        elif value[0] in "\"'" and _closes_quote(value):
+            pass  # a quoted value closed on its line: nothing may follow, more indented
+        elif value[0] in "[{" and value.count(value[0]) <= value.count(
+            "]" if value[0] == "[" else "}"
+        ):
+            pass  # a [flow] value closed on its line: the same
         else:
-            # A block scalar, a plain value, or a quoted or [flow] one: any of them may run on
-            # to more indented lines.
+            # A block scalar, a plain value, or a quoted or [flow] one left open: any of them
+            # may run on to more indented lines.
             scalar_indent = level
             plain = not _BLOCK_SCALAR.match(value) and value[0] not in "[{\"'"
     return None
