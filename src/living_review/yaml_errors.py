@@ -61,6 +61,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
     scalar_indent: int | None = None  # inside a block scalar or a plain value's continuation
     plain = False  # ... and that value is plain (a deeper `key: value` is then a mistake)
     block_indent = None  # the indentation of a block scalar's lines, once its first is read
+    first_of_block: dict[int, tuple[int, bool]] = {}  # level -> (its first line, only line?)
+    previous: tuple[int, str] | None = None  # the last line read outside a scalar
+    block_lines: list[int] = []  # the lines of the scalar being read
     for number, raw in enumerate(lines, start=1):
         text = _content(raw)
         if not text or text in ("---", "...") or raw.startswith("%"):
@@ -73,6 +76,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
             if plain and looks_like_key:
                 # A deeper `key: value` after a plain value: YAML reads it as more of the value,
                 # then stops at the `: `.
+                odd = _odd_first_line(open_levels, first_of_block, indent)
+                if odd is not None:
+                    return odd
                 return Explanation(
                     number,
                     f"this line is indented {_plural(indent)}; the lines around it use "
@@ -80,24 +86,47 @@ def _misindented(lines: list[str]) -> Explanation | None:
                 )
             if block_indent is None:
                 block_indent = indent  # a block scalar's first line sets its indentation
+                block_lines = [number]
             elif not plain and indent < block_indent:
+                if (
+                    len(block_lines) == 1
+                    and not looks_like_key
+                    and (_next_indent(lines, number) == indent or indent == scalar_indent + 2)
+                ):
+                    # Its first line alone is more indented than the lines after it.
+                    return Explanation(
+                        block_lines[0],
+                        f"this line is indented {_plural(block_indent)}; the lines around it "
+                        f"use {_plural(indent)}",
+                    )
                 around = scalar_indent if looks_like_key else block_indent
                 return Explanation(
                     number,
                     f"this line is indented {_plural(indent)}; the lines around it use "
                     f"{_plural(around)}",
                 )
+            else:
+                block_lines.append(number)
             continue
         scalar_indent = None
         block_indent: int | None = None
         if indent > open_levels[-1]:
             if not opens_block:
+                if previous is not None and _KEY.match(previous[1].removeprefix("- ")) is None:
+                    # The line before is neither a key nor an item: its `:` is missing.
+                    return Explanation(
+                        previous[0], "a key without ':' after it: write `key: value`"
+                    )
+                odd = _odd_first_line(open_levels, first_of_block, indent)
+                if odd is not None:
+                    return odd
                 return Explanation(
                     number,
                     f"this line is indented {_plural(indent)}; the lines around it use "
                     f"{_plural(open_levels[-1])}",
                 )
             open_levels.append(indent)
+            first_of_block[indent] = (number, True)
             sequence_levels.discard(indent)
             if text.startswith("- ") or text == "-":
                 sequence_levels.add(indent)
@@ -108,11 +137,26 @@ def _misindented(lines: list[str]) -> Explanation | None:
             if open_levels[-1] != indent or (
                 indent in sequence_levels and not (text.startswith("- ") or text == "-")
             ):
+                first, alone = first_of_block.get(closed, (number, False))
+                agreed = _next_indent(lines, number) == indent or indent == open_levels[-1] + 2
+                if alone and indent > open_levels[-1] and agreed:
+                    # A block of one line, then lines less indented that agree with each
+                    # other (or indented two spaces more than their parent, as everywhere
+                    # else): the one line is the odd one out.
+                    return Explanation(
+                        first,
+                        f"this line is indented {_plural(closed)}; the lines around it use "
+                        f"{_plural(indent)}",
+                    )
                 return Explanation(
                     number,
                     f"this line is indented {_plural(indent)}; the lines around it use "
                     f"{_plural(closed)}",
                 )
+        else:
+            first, _alone = first_of_block.get(indent, (number, False))
+            first_of_block[indent] = (first, False)  # the block has a second line
+        previous = (number, text)
         # What this line opens.
         opens_block = False
         rest = text
@@ -143,6 +187,30 @@ def _misindented(lines: list[str]) -> Explanation | None:
             # may run on to more indented lines.
             scalar_indent = level
             plain = not _BLOCK_SCALAR.match(value) and value[0] not in "[{\"'"
+    return None
+
+
+def _odd_first_line(
+    open_levels: list[int], first_of_block: dict[int, tuple[int, bool]], indent: int
+) -> Explanation | None:
+    """The innermost block's one line, when it is indented unlike the usual two spaces more
+    than its parent and the line at *indent* is indented as usual: that line is the odd one."""
+    top = open_levels[-1]
+    first, alone = first_of_block.get(top, (0, False))
+    parent = open_levels[-2] if len(open_levels) > 1 else 0
+    if alone and top != parent + 2 and indent == parent + 2:
+        return Explanation(
+            first,
+            f"this line is indented {_plural(top)}; the lines around it use {_plural(indent)}",
+        )
+    return None
+
+
+def _next_indent(lines: list[str], number: int) -> int | None:
+    """The indentation of the next line with content after line *number* (1-based)."""
+    for raw in lines[number:]:
+        if _content(raw):
+            return _indent(raw)
     return None
 
 
