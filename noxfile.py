@@ -136,28 +136,23 @@ def epub(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
-    install_locked(session, "live")  # docs, and docs-live's server (save -> reload figures)
-    install_locked(session, "nox")  # to time `nox -s docs` itself, in a copy of the project
+    """Build-speed figures (medians of several runs); `-- --runs 5`, or `-- --quick` (one run)."""
+    install_locked(session, "live")  # docs, and sphinx-autobuild (save -> preview figures)
     install_project(session)
     session.run("python", "-m", "living_review.tools.bench", *session.posargs)
 
 
 @nox.session(name="docs-live", python=PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
-    """Serve the site with live reload for authors (http://127.0.0.1:8000).
+    """Serve the site with live reload for authors (http://127.0.0.1:8000), on sphinx-autobuild.
 
-    Rebuilds on every save of a page, references.bib, claims.yaml or the project's code, each
-    in a fresh fork of a process with Sphinx already imported (living_review.tools.live), and
-    reloads the page in the browser. Arguments after `--` go to it (e.g. `-- --port 8001`) or
-    to sphinx-build.
+    Rebuilds on every save of a page, references.bib, claims.yaml, a safety-net.yaml or the
+    project's code (living_review.tools.live sets sphinx-autobuild up). Arguments after `--` go
+    to sphinx-autobuild (e.g. `-- --port 8001`).
     """
     install_locked(session, "live")
     install_project(session)
-    session.run(
-        "python", "-m", "living_review.tools.live", *SPHINX_STRICT, str(DOCS), str(BUILD / "live"),
-        *session.posargs,
-    )  # fmt: skip
+    session.run("python", "-m", "living_review.tools.live", "--root", str(ROOT), *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -53,10 +53,7 @@ extensions = [
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
-    "living_review.sphinxext.pybtex_cache",  # pybtex look-ups and formatting once, not per cite
-    "living_review.sphinxext.cited_entries",  # entries each bibliography lists: one pass
-    "living_review.sphinxext.search_index",  # incremental search index == a clean build's
-    "living_review.sphinxext.template_cache",  # compiled Jinja templates kept between builds
+    "living_review.sphinxext.pybtex_cache",  # pybtex's plugin look-ups once, not per citation
     "living_review.sphinxext.descriptions",  # front-matter description -> og:description too
     "living_review.sphinxext.crawlers",  # complete sitemap, robots.txt, noindex on non-pages
     "living_review.sphinxext.structured_data",  # schema.org MedicalWebPage JSON-LD

@@ -8,9 +8,12 @@ run exactly as nox runs it, is built by :func:`sphinx_build` in a subprocess.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,18 @@ ROOTS = Path(__file__).resolve().parent / "roots"
 
 
 def page_soup(outdir: Path, page: str) -> BeautifulSoup:
-    """Parse one built page, e.g. ``page_soup(app.outdir, "index.html")``."""
-    return BeautifulSoup((outdir / page).read_text(encoding="utf-8"), "html.parser")
+    """Parse one built page, e.g. ``page_soup(app.outdir, "index.html")``.
+
+    Parsed once per version of the file and shared: a test must not change what it is given.
+    """
+    path = outdir / page
+    stat = path.stat()
+    return _parse(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=128)
+def _parse(path: str, mtime_ns: int, size: int) -> BeautifulSoup:
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html.parser")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,50 @@ def sphinx_build(
     full_env = {**os.environ, **(env or {})}
     done = subprocess.run(command, capture_output=True, text=True, env=full_env, check=False)
     return Build(outdir, done.returncode, done.stdout, done.stderr)
+
+
+def source_date_epoch() -> str:
+    """The commit time of HEAD (or a fixed date outside a git checkout)."""
+    done = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "1795651200"
+
+
+#: What the real site is built with: SOURCE_DATE_EPOCH fixes the dates taken from the clock.
+REAL_SITE_ENV = {"SOURCE_DATE_EPOCH": source_date_epoch()}
+
+
+def touch_newer(path: Path) -> None:
+    """Move *path*'s mtime clearly past the last build, so an incremental build sees the edit.
+
+    Sphinx compares modification times, which some file systems keep to the second or coarser.
+    """
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+#: What a copy of the project leaves out: everything else is copied, so a new file the build
+#: reads (references.bib, claims.yaml, ...) needs no change here.
+NOT_COPIED = {".git", ".nox", ".cache", ".venv", "node_modules", "tests", ".pytest_cache"}
+NOT_COPIED |= {".ruff_cache"}
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the project's sources into *dest* and commit them there (page dates come from git)."""
+    dest.mkdir(parents=True)
+    ignored = shutil.ignore_patterns("_build", "__pycache__", "*.pyc")
+    for source in sorted(ROOT.iterdir()):
+        if source.name in NOT_COPIED:
+            continue
+        if source.is_dir():
+            shutil.copytree(source, dest / source.name, ignore=ignored)
+        elif source.is_file():
+            shutil.copy2(source, dest / source.name)
+    identity = ["-c", "user.name=tests", "-c", "user.email=tests@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
+        subprocess.run(["git", *identity, *args], cwd=dest, check=True, capture_output=True)
+    return dest
 
 
 def cite_links(soup: BeautifulSoup) -> list[tuple[str, str]]:

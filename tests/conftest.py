@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from common import DOCS, ROOTS, Build, sphinx_build
+from common import REAL_SITE_ENV, ROOTS, Build, copy_project, sphinx_build
 
 from living_review.tools.browser_audit import CHROMIUM
 
@@ -33,6 +33,16 @@ def rootdir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The real site, built from scratch (-E) with warnings as errors, once per session."""
-    return sphinx_build(DOCS, tmp_path_factory.mktemp("real-site") / "html")
+def real_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project (a git repository of its own), for the real site's one build."""
+    return copy_project(tmp_path_factory.mktemp("real-project") / "project")
+
+
+@pytest.fixture(scope="session")
+def real_site(real_project: Path) -> Build:
+    """The real site, built from scratch (-E) with warnings as errors, once per session.
+
+    Built from a copy of the project, whose sources a test may edit for an incremental build
+    into a copy of this output, as long as it puts them back (tests/test_incremental.py).
+    """
+    return sphinx_build(real_project / "docs", real_project / "_build" / "html", env=REAL_SITE_ENV)

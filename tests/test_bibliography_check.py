@@ -13,8 +13,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from common import ROOTS, build_cleanly, page_soup, record_calls, sphinx_build, warnings
-from pybtex.database.input.bibtex import Parser
+from common import (
+    ROOTS,
+    build_cleanly,
+    page_soup,
+    record_calls,
+    sphinx_build,
+    touch_newer,
+    warnings,
+)
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 from sphinx.util.docutils import docutils_namespace
@@ -24,7 +31,6 @@ from living_review.bib_rendering import UNKNOWN_TYPE, _may_be_no_name, bad_names
 from living_review.bibfile import BibEntry, BibField, read_clean_bibfile
 from living_review.sphinxext import bibliography_check
 from living_review.sphinxext.bibliography_check import BibliographyUnusable
-from living_review.tools.bench import touch_newer
 from living_review.tools.citations import cli
 
 #: What the build reports of what the check reports: the rules about reading the file and
@@ -158,17 +164,3 @@ def test_names_the_quick_test_lets_through_print_as_names(name: str, is_a_name: 
 
 def _entry_with_author(name: str) -> BibEntry:
     return BibEntry("article", "key", 1, [BibField("author", name, 2)])
-
-
-def test_sphinxcontrib_bibtex_reuses_the_checks_parse(
-    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A clean file is parsed once per build, and sphinxcontrib-bibtex gets the same data."""
-    parse_string = Parser.parse_string
-    calls = record_calls(monkeypatch, Parser, "parse_string")
-    srcdir = project_citing_good2020(tmp_path / "reuse")
-    app = build_cleanly(make_app("html", srcdir=srcdir))
-    parses = [call.args[1] for call in calls]  # (self, text)
-    assert len(parses) == 1
-    used = app.env.get_domain("cite").bibdata.data.to_string("bibtex")
-    assert used == parse_string(Parser(encoding="utf-8"), parses[0]).to_string("bibtex")

@@ -13,10 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from common import build_cleanly, page_soup
+from common import build_cleanly, page_soup, touch_newer
 from sphinx.testing.util import SphinxTestApp
-
-from living_review.tools.bench import touch_newer
 
 MakeApp = Callable[..., SphinxTestApp]
 NEW_FIRST = "# First\n\nGamma now comes first {cite:p}`gamma`, then alpha {cite:p}`alpha`.\n"

@@ -3,6 +3,7 @@ robots.txt and the 404 page (the real site, built once), and the sitemap's fixtu
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 import xml.etree.ElementTree as ET
@@ -10,11 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from common import DOCS, Build, build_cleanly
+from common import DOCS, Build, build_cleanly, touch_newer, warnings
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.review_schedule import DEFAULT_EXEMPT, parse_date, parse_front_matter
-from living_review.tools.bench import touch_newer
+from living_review.sphinxext import crawlers
 
 PAGES = sorted(path.stem for path in DOCS.glob("*.md"))
 CONTENT_PAGES = [page for page in PAGES if page not in DEFAULT_EXEMPT]
@@ -44,7 +45,7 @@ def front_matter(page: str) -> dict:
 
 def heading(real_site: Build, page: str) -> str:
     """The page's <h1> as text, without its permalink."""
-    h1 = real_site.soup(f"{page}.html").select_one("h1")
+    h1 = copy.copy(real_site.soup(f"{page}.html").select_one("h1"))  # the soup is shared
     for link in h1.select("a.headerlink"):
         link.decompose()
     return h1.get_text(strip=True)
@@ -184,6 +185,29 @@ def test_sitemap_stays_complete_after_an_incremental_build(app: SphinxTestApp, m
         .read_text("utf-8")
         .endswith("Sitemap: https://example.org/review/sitemap.xml\n")
     )
+
+
+@pytest.mark.sphinx("html", testroot="sitemap", srcdir="sitemap-upstream", freshenv=True)
+def test_control_without_the_refill_an_incremental_sitemap_lists_only_the_pages_written(
+    app: SphinxTestApp, make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control (UPSTREAM.md): on a sphinx-sitemap version not known, the build warns and
+    leaves sphinx-sitemap alone, which lists only the pages written in this build."""
+    build_cleanly(app)
+    monkeypatch.setattr(crawlers, "KNOWN_SITEMAP_VERSIONS", ())
+    page = app.srcdir / "alpha.md"
+    page.write_text(page.read_text("utf-8") + "\nEdited.\n", encoding="utf-8")
+    touch_newer(page)
+    again = make_app("html", srcdir=app.srcdir)
+    try:
+        again.build()
+    finally:
+        again.cleanup()
+    assert "is not one living_review.sphinxext.crawlers was checked against" in warnings(again)
+    tree = ET.parse(again.outdir / "sitemap.xml")
+    locs = [loc.text for loc in tree.getroot().findall("sm:url/sm:loc", SITEMAP_NS)]
+    assert "https://example.org/review/alpha.html" in locs
+    assert "https://example.org/review/beta.html" not in locs  # not written: left out
 
 
 @pytest.mark.sphinx(

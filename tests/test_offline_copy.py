@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from common import DOCS, Build, build_cleanly, page_soup, sphinx_build
+from common import DOCS, Build, build_cleanly, page_soup, sphinx_build, touch_newer
 from sphinx.testing.util import SphinxTestApp
 
 from living_review.sphinxext.offline_copy import site_path
-from living_review.tools.bench import touch_newer
 
 EPUB_NAME = runpy.run_path(str(DOCS / "conf.py"))["epub_basename"] + ".epub"
 EPUBCHECK = Path("/usr/bin/epubcheck")  # Debian's epubcheck package (a jar run by java)

@@ -9,19 +9,10 @@ are parallel-safe in what they write.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from common import DOCS, ROOT, Build, sphinx_build
-
-
-def source_date_epoch() -> str:
-    """The commit time of HEAD (or a fixed date outside a git checkout)."""
-    done = subprocess.run(
-        ["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True
-    )
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "1795651200"
+from common import REAL_SITE_ENV, Build, sphinx_build
 
 
 def files(outdir: Path) -> dict[str, bytes]:
@@ -29,12 +20,10 @@ def files(outdir: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, Build]:
-    env = {"SOURCE_DATE_EPOCH": source_date_epoch()}
-    tmp = tmp_path_factory.mktemp("reproducible")
-    serial = sphinx_build(DOCS, tmp / "serial", env=env)
-    parallel = sphinx_build(DOCS, tmp / "parallel", "-j", "2", env=env)
-    return serial, parallel
+def two_builds(real_site: Build, real_project: Path) -> tuple[Build, Build]:
+    """The shared build of the real site (serial), and one more of the same sources with -j 2."""
+    outdir = real_project / "_build" / "parallel"
+    return real_site, sphinx_build(real_project / "docs", outdir, "-j", "2", env=REAL_SITE_ENV)
 
 
 def test_both_builds_succeed(two_builds: tuple[Build, Build]) -> None:

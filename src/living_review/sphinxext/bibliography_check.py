@@ -22,24 +22,19 @@ checked again only once it changes (or the style does).
 A file is first read once, with pybtex's ``Parser`` exactly as sphinxcontrib-bibtex reads it,
 keeping each field as written (:func:`~living_review.bibfile.read_clean_bibfile`); if pybtex
 reports nothing and the rendering rules find nothing, the file is clean. Only otherwise is it
-read again with the locating reader, for the messages and their lines. Either way the check
-has parsed the file as sphinxcontrib-bibtex will (it must, to be sure the build can), so
-sphinxcontrib-bibtex is handed that result instead of parsing the same file again (a second of
-a clean build with 2,500 entries): only for a single UTF-8 file (``bibtex_encoding`` utf-8 or
-utf-8-sig) that pybtex read without a word, whose bytes are still the ones checked, with no
-carriage return and no byte-order mark (``parse_file`` would read ``\r\n`` as ``\n``, and
-utf-8-sig drops the mark). Anything else is parsed by sphinxcontrib-bibtex as before.
+read again with the locating reader, for the messages and their lines.
+
+A clean file is remembered in the saved environment under a digest of its bytes, the style's
+name and the project's own code (every module of the package, the style included), so an edit
+to any of them checks it again.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sphinxcontrib.bibtex.bibfile as bibtex_bibfile
-from pybtex.database import BibliographyData
 from pybtex.plugin import PluginNotFound
 from sphinx.util import logging
 
@@ -54,16 +49,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Build-environment attribute: bib file -> (modification time, style) when it was last clean.
+#: Build-environment attribute: bib file -> (digest of its bytes, style, digest of the project's
+#: code) when it was last clean.
 ENV_ATTRIBUTE = "living_review_clean_bibfiles"
+
+#: The package whose code decides what is clean (living_review).
+PACKAGE = Path(__file__).resolve().parent.parent
 
 #: Problems the build survives (the References page shows the entry wrongly): warnings. Every
 #: other problem would end the build in a traceback, so it stops the build here instead.
 SURVIVABLE = frozenset(RULES) - {UNKNOWN_TYPE}
-
-
-#: Bib file -> (SHA-256 of its bytes, pybtex's parse of them) from this process's last check.
-_parsed: dict[Path, tuple[str, BibliographyData]] = {}
 
 
 class BibliographyUnusable(SystemExit):
@@ -79,16 +74,16 @@ def check_bibliography(app: Sphinx) -> None:
     """Log every problem; stop the build if sphinxcontrib-bibtex could not go on."""
     env = app.env
     style = app.config.bibtex_default_style
-    clean: dict[str, tuple[int, str]] = getattr(env, ENV_ATTRIBUTE, {})
+    clean: dict[str, tuple[str, str, str]] = getattr(env, ENV_ATTRIBUTE, {})
     fatal: list[Problem] = []
+    code = code_digest()
     for path in bib_paths(app):
         if not path.is_file():
             continue  # sphinxcontrib-bibtex says "could not open bibtex file" itself
-        signature = (path.stat().st_mtime_ns, style)
+        signature = (hashlib.sha256(path.read_bytes()).hexdigest(), style, code)
         if clean.get(str(path)) == signature:
             continue
         clean.pop(str(path), None)
-        _parsed.pop(path, None)
         found = _problems(path, style)
         for problem in found:
             if problem.rule in SURVIVABLE:
@@ -108,17 +103,23 @@ def check_bibliography(app: Sphinx) -> None:
         )
 
 
+def code_digest() -> str:
+    """A digest of the project's own code: every module of the living_review package."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _problems(path: Path, style: str) -> list[Problem]:
     quick = read_clean_bibfile(path)  # one parse: enough for a file with nothing to report
     if quick is not None and quick.parsed is not None and not _rendering(quick, style):
-        _parsed[path] = (quick.digest, quick.parsed)
         return []
     try:
         bib = read_bibfile(path)
     except UnusableInput as error:
         return [error.problem]
-    if bib.parsed is not None:
-        _parsed[path] = (bib.digest, bib.parsed)
     if bib.problems:  # syntax errors: what parsed may be incomplete
         return list(bib.problems)
     return _rendering(bib, style)
@@ -138,56 +139,13 @@ def _log(problem: Problem, *, error: bool) -> None:
     log(problem.message, location=where, type="bibtex", subtype=problem.rule)
 
 
-def _reusable(filenames: list[Path], encoding: str) -> BibliographyData | None:
-    """The check's parse of the one bib file, if sphinxcontrib-bibtex would get the same."""
-    if len(filenames) != 1 or codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-        return None
-    path = filenames[0]
-    found = _parsed.pop(path, None)  # handed over once: sphinxcontrib-bibtex keeps it
-    if found is None:
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\r" in data or data.startswith(codecs.BOM_UTF8):
-        return None  # parse_file would read other text: \r\n as \n, or (utf-8-sig) no BOM
-    if hashlib.sha256(data).hexdigest() != found[0]:
-        return None
-    return found[1]
-
-
-def install_parse_reuse() -> None:
-    """Let ``sphinxcontrib.bibtex.bibfile.parse_bibdata`` take the check's parse (idempotent)."""
-    module: Any = bibtex_bibfile
-    original = module.parse_bibdata
-    if getattr(original, "living_review_reuse", False):
-        return
-
-    def parse_bibdata(bibfilenames: list[Path], encoding: str) -> Any:
-        data = _reusable(bibfilenames, encoding)
-        if data is None:
-            return original(bibfilenames, encoding)
-        (filename,) = bibfilenames
-        # What the original logs and returns for one file it parsed without an error.
-        module.logger.info(f"parsing bibtex file {filename}... ", nonl=True)
-        keys = dict.fromkeys(data.entries.keys())
-        module.logger.info(f"parsed {len(keys)} entries")
-        bibfiles = {filename: module.BibFile(mtime=module.get_mtime(filename), keys=keys)}
-        return module.BibData(encoding=encoding, bibfiles=bibfiles, data=data)
-
-    parse_bibdata.living_review_reuse = True  # type: ignore[attr-defined]
-    module.parse_bibdata = parse_bibdata
-
-
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Check the bib files when the build starts, before sphinxcontrib-bibtex reads them."""
     app.setup_extension("sphinxcontrib.bibtex")
-    install_parse_reuse()
     app.connect("builder-inited", check_bibliography, priority=400)  # sphinxcontrib-bibtex: 500
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: clean files kept under digests
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -20,13 +20,13 @@ one page, while a new first citation early in the review rebuilds every page tha
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
 from living_review import __version__
-from living_review.sphinxext.pybtex_cache import stored_key, stored_key_of_result
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -38,11 +38,16 @@ logger = logging.getLogger(__name__)
 #: Attribute of the build environment that keeps the previous build's record (pickled with it).
 RECORD_ATTRIBUTE = "living_review_citation_record"
 
-#: key -> digest of (page, anchor, number, entry text, tooltip text) of its citations; an entry
-#: formatted through ``pybtex_cache`` stands in as the key it was formatted under.
+#: key -> digest of (page, anchor, number, entry text, tooltip text) of its citations.
 CitationRecord = dict[str, bytes]
 #: page -> digest of the (key, number, entry text) of each bibliography item on it, in order.
 BibliographyRecord = dict[str, bytes]
+
+
+def stored_key(value: Any) -> bytes:
+    """A SHA-256 digest of *value* (32 bytes kept in the pickled environment, not the text).
+    For strings, and tuples or lists of them, whose ``repr`` is exact."""
+    return hashlib.sha256(repr(value).encode("utf-8")).digest()
 
 
 def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, BibliographyRecord]:
@@ -53,16 +58,12 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     texts: dict[int, tuple[Any, str]] = {}  # the entry and its tooltip are often one object
 
     def text(formatted_entry: Any) -> str:
-        """How *formatted_entry* renders: the text itself, or, for an entry from
-        ``pybtex_cache``, the key it was formatted under (the same key, the same text)."""
+        """How *formatted_entry* renders, links included ("" for none, e.g. no tooltip)."""
         if formatted_entry is None:
-            return ""  # e.g. no tooltip
-        known = texts.get(id(formatted_entry))
-        if known is None:
-            key = stored_key_of_result(formatted_entry)
-            rendering = key.hex() if key is not None else formatted_entry.text.render_as("text")
-            known = texts[id(formatted_entry)] = (formatted_entry, rendering)
-        return known[1]
+            return ""
+        if id(formatted_entry) not in texts:
+            texts[id(formatted_entry)] = (formatted_entry, formatted_entry.text.render_as("html"))
+        return texts[id(formatted_entry)][1]
 
     for citation in domain.citations:
         page = citation.bibliography_key.docname
@@ -125,7 +126,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", on_env_updated, priority=900)
     return {
         "version": __version__,
-        "env_version": 2,  # 2: renderings kept as digests
+        "env_version": 3,  # 3: entries compared by their text again
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -5,7 +5,11 @@
   (upstream issue jdillard/sphinx-sitemap#13), and with ``-j`` the order depends on which
   process finished first. Just before it writes ``sitemap.xml`` this extension puts every page
   of the site in its queue, once, in a fixed order, so the sitemap is complete and identical
-  from build to build. Other builders (the EPUB) get no sitemap.
+  from build to build. Other builders (the EPUB) get no sitemap. That queue
+  (``app.sitemap_links``) is sphinx-sitemap's own, not an API, so it is refilled only on the
+  versions this was checked against (:data:`KNOWN_SITEMAP_VERSIONS`); on any other the build
+  warns and leaves the sitemap as sphinx-sitemap writes it (UPSTREAM.md, control test in
+  ``tests/test_findable.py``).
 * **robots.txt** is generated (not copied from ``html_extra_path``) because it must name the
   sitemap by its absolute URL, which follows ``html_baseurl``. Crawlers only read it at the root
   of a host, so it takes effect where the site is served from the root of its domain.
@@ -17,10 +21,12 @@
 from __future__ import annotations
 
 import queue
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
 
 from living_review import __version__
 from living_review.sphinxext import is_html_site
@@ -29,6 +35,11 @@ if TYPE_CHECKING:
     from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+
+#: sphinx-sitemap versions (major.minor) whose queue of links :func:`complete_sitemap` refills.
+KNOWN_SITEMAP_VERSIONS = ("2.6", "2.7", "2.8", "2.9")
 
 NOINDEX = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
 
@@ -101,6 +112,19 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Connect the handlers around sphinx-sitemap's (which ``conf.py`` loads too)."""
     app.connect("builder-inited", require_sitemap)
     app.connect("html-page-context", mark_non_content)
-    app.connect("build-finished", complete_sitemap, priority=400)  # sphinx-sitemap writes at 500
+    sitemap_version = version("sphinx-sitemap")
+    if ".".join(sitemap_version.split(".")[:2]) in KNOWN_SITEMAP_VERSIONS:
+        app.connect("build-finished", complete_sitemap, priority=400)  # sphinx-sitemap: 500
+    else:
+        logger.warning(
+            "sphinx-sitemap %s is not one %s was checked against (%s): an incremental build "
+            "may write an incomplete sitemap.xml. Run tests/test_findable.py and add the "
+            "version to KNOWN_SITEMAP_VERSIONS.",
+            sitemap_version,
+            __name__,
+            ", ".join(KNOWN_SITEMAP_VERSIONS),
+            type="living_review",
+            subtype="untested_upstream",
+        )
     app.connect("build-finished", write_robots_txt)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

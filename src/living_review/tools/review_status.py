@@ -149,7 +149,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the report; return the exit status (see the module docstring)."""
     args = parse_args(argv)
-    docs: Path = args.docs
+    # Absolute: Sphinx's eval_config_file changes into the directory of conf.py and then opens
+    # the path it was given, so a relative --docs (the default, "docs") would not be found.
+    docs: Path = args.docs.resolve()
     settings = read_settings(docs)
     try:
         today = args.today or resolve_today(settings.today)
