@@ -38,7 +38,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from living_review.problems import Problem, UnusableInput
+from living_review.problems import Problem, read_utf8
 from living_review.yaml_errors import explain
 
 #: The ledger's file name, at the project root beside references.bib.
@@ -301,18 +301,7 @@ def describe_levels(levels: Sequence[str]) -> str:
 
 def load_claims(path: Path) -> Ledger:
     """Read and check the ledger at *path*; raise :class:`UnusableInput` if it cannot be read."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(path, "No such file or directory") from None
-    except IsADirectoryError:
-        raise UnusableInput(path, "is a folder, not a file") from None
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise UnusableInput(path, "not UTF-8 text", line=line) from None
-    except OSError as error:
-        raise UnusableInput(path, error.strerror or str(error)) from None
-    return parse_claims(text, path)
+    return parse_claims(read_utf8(path), path)
 
 
 def parse_claims(text: str, path: Path) -> Ledger:
