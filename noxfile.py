@@ -21,6 +21,8 @@ SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 PYTHON = None
 SPHINX_STRICT = ["-W", "--keep-going", "-n"]
+#: What `nox -s check` runs: the checks every content change needs (CONTRIBUTING, pr.yml).
+CONTENT_CHECKS = ("docs", "citations", "prose")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -109,6 +111,18 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def check(session: nox.Session) -> None:
+    """Every fast check a content change needs: docs, citations, prose (seconds, offline).
+
+    Runs the three sessions after this one, each in its own environment; nox reports each and
+    fails if any fails. The tests (`nox -s tests`) are for code changes, and run on every pull
+    request.
+    """
+    for name in CONTENT_CHECKS:
+        session.notify(name, posargs=[])
+
+
+@nox.session(python=PYTHON, default=False)
 def epub(session: nox.Session) -> None:
     """Build the offline copy (EPUB) into docs/_build/epub, then the site that serves it."""
     install_locked(session, "docs")
@@ -163,12 +177,28 @@ def lint(session: nox.Session) -> None:
 def citations(session: nox.Session) -> None:
     """Check references.bib and every citation in the pages (offline; CI runs it).
 
-    `nox -s citations -- --online` also asks the DOI handle API, PubMed and Crossref about
-    every entry (needs the internet; set CITATIONS_CONTACT). `-- --help` lists the options.
+    Offline it also compares each claim's quote with any abstract fetched before (kept in
+    .cache/citations/abstracts/). `nox -s citations -- --online` also asks the DOI handle API,
+    PubMed, Crossref and Europe PMC about every entry and every quote (needs the internet; set
+    CITATIONS_CONTACT). `-- --help` lists the options.
     """
     install_locked(session, "citations")
     install_project(session)
     run_online_check(session, "python", "-m", "living_review.tools.citations", *session.posargs)
+
+
+@nox.session(name="add-evidence", python=PYTHON, default=False)
+def add_evidence(session: nox.Session) -> None:
+    """From a PubMed ID or DOI: the references.bib entry, a claims.yaml record, the dates.
+
+    `nox -s add-evidence -- 39401008` (or a DOI; `--page docs/x.md` for the changelog line and
+    review dates, `--write` to append the entry). Needs the internet: without it, one line and
+    exit status 3. `-- --help` lists the options.
+    """
+    install_locked(session, "citations")
+    install_project(session)
+    module = "living_review.tools.add_evidence"
+    run_online_check(session, "python", "-m", module, *session.posargs)
 
 
 @nox.session(python=PYTHON)

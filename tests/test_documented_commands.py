@@ -29,10 +29,15 @@ SESSIONS = {
     "citations": ("living_review.tools.citations", []),
     "prose": ("living_review.tools.prose", ["--root", str(ROOT)]),
     "bench": ("living_review.tools.bench", []),
+    "add-evidence": ("living_review.tools.add_evidence", []),
 }
 #: Documented forms not run here, and why.
 NOT_RUN = {
     ("citations", "--online"): "needs the internet",
+    ("citations", "--online --quotes-only --changed-since HEAD^1"): "needs the internet",
+    ("evidence-diff", "upstream/main"): "needs the upstream remote a fork adds",
+    ("add-evidence", ""): "the identifier is required: the bare form only prints usage",
+    ("add-evidence", "<PMID or DOI>"): "a placeholder",
     ("prose", "--seed FILE"): "FILE is a placeholder",
     ("bench", ""): "minutes long; `--quick` is run instead",
     ("bench", "--runs 3"): "minutes long; `--quick` is run instead",
@@ -87,6 +92,7 @@ def test_every_documented_form_is_run_or_says_why_not() -> None:
         ("citations", ""),
         ("prose", ""),
         ("bench", "--quick"),
+        ("add-evidence", "39401008 --page docs/effectiveness.md"),
     }
     for session in (*SESSIONS, "lock"):
         for args in documented(session):
@@ -122,6 +128,17 @@ def test_citations_as_written() -> None:
 def test_prose_as_written() -> None:
     done = run("prose")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_add_evidence_as_written() -> None:
+    """The guide's example names a work references.bib has: refused before any request, with
+    the entry named (so it runs the same with or without a network)."""
+    done = run("add-evidence", "39401008", "--page", "docs/effectiveness.md")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith(
+        "add-evidence: PubMed ID 39401008 is already in references.bib: entry 'tu2024acupuncture'"
+    )
 
 
 def test_bench_in_its_smallest_form() -> None:

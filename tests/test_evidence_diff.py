@@ -12,8 +12,13 @@ import pytest
 import yaml
 from common import ROOT, Build
 
+from living_review.claims import parse_claims
 from living_review.tools import evidence_diff
-from living_review.tools.evidence_diff import citation_numbers, snapshot_of_working_tree
+from living_review.tools.evidence_diff import (
+    citation_numbers,
+    claim_details,
+    snapshot_of_working_tree,
+)
 
 BIB_ENTRY = """\
 @article{{{key},
@@ -169,6 +174,7 @@ def test_claims_works_and_numbers_changed(
     ) + LEG_PAIN_EFFECT.replace("-16.0, ci: [-21.3, -10.6]", "-12.5, ci: [-18.0, -7.0]")
     back_pain = BACK_PAIN.replace("after 4 weeks", "after 8 weeks")
     sleep = record("sleep", "Sleep quality", "not-rated", "none", "epsilon2024", "slept better")
+    sleep += "    quote_source: https://pubmed.ncbi.nlm.nih.gov/1006/\n"
     broken = record("Broken_Id", "Anything", "high", "none", "alpha2020", "x")  # not kebab-case
     claims = "claims:\n" + leg_pain + back_pain + sleep + broken
     epsilon = {"epsilon2024": ("Epsilon, Eve", "Epsilon trial", 2024, "1006")}
@@ -192,6 +198,9 @@ def test_claims_works_and_numbers_changed(
         "",
         "- `sleep`: Sleep quality; no effect estimate; certainty not-rated (source: none); "
         "cites `epsilon2024`",
+        "  - result: It helped a little.",
+        "  - quote: “slept better” (abstract; read at https://pubmed.ncbi.nlm.nih.gov/1006/)",
+        "  - certainty: not-rated; the source's own rating: none; rationale: One small trial.",
         "",
         "### Claims removed",
         "",
@@ -207,7 +216,7 @@ def test_claims_works_and_numbers_changed(
         f"{MINUS}7.0), favours acupuncture",
         "  - quote: “in week 2” → “persisted \\| through \\<week\\> 52”",
         "- `back-pain`",
-        "  - also changed: outcome",
+        "  - outcome: Back pain after 4 weeks → Back pain after 8 weeks",
         "",
         "Not compared, as they break the ledger's rules (`nox -s citations` says how): `Broken_Id`",
         "",
@@ -275,7 +284,11 @@ def test_a_broken_ledger_is_named_at_its_line(
     status, out, err = run(repository, capsys)
     assert (status, out) == (2, "")
     assert err.startswith("claims.yaml:")
-    assert ": claims-parse-error: not valid YAML" in err and err.count("\n") == 1
+    assert err.count("\n") == 1
+    assert (
+        ": claims-parse-error: the '[' that opens the list on this line is never closed: end it "
+        "with ']'" in err
+    )
 
 
 def test_numbers_match_the_real_site(real_site: Build) -> None:
@@ -298,4 +311,24 @@ def test_pull_requests_write_the_diff_to_the_job_summary() -> None:
     checkout = job["steps"][0]
     assert checkout["with"]["fetch-depth"] >= 2 and checkout["with"]["persist-credentials"] is False
     runs = [step["run"] for step in job["steps"] if "run" in step]
-    assert runs == ['nox -s evidence-diff -- HEAD^1 >> "$GITHUB_STEP_SUMMARY"']
+    assert runs[0] == 'nox -s evidence-diff -- HEAD^1 >> "$GITHUB_STEP_SUMMARY"'
+    # Then the quotes of the claims the pull request adds or changes, online; "could not check"
+    # (exit status 3) warns, any other failure fails the job.
+    (quotes,) = runs[1:]
+    assert "nox -s citations -- --online --quotes-only --changed-since HEAD^1" in quotes
+    assert '"$status" -eq 3' in quotes and quotes.rstrip().endswith('exit "$status"')
+
+
+def test_an_added_claim_checked_by_hand_says_so_with_its_page() -> None:
+    text = "claims:\n" + record(
+        "advice", "Advice to stay active", "moderate", "moderate", "alpha2020", "stay active"
+    ).replace("locator: abstract", "locator: recommendation 1.2.3")
+    text += "    quote_checked: by hand\n    quote_source: https://www.nice.org.uk/guidance/ng59\n"
+    (claim,) = parse_claims(text, Path("claims.yaml")).claims
+    assert claim_details(claim) == [
+        "result: It helped a little.",
+        "quote: “stay active” (recommendation 1.2.3; read at "
+        "https://www.nice.org.uk/guidance/ng59; "
+        "checked by hand)",
+        "certainty: moderate; the source's own rating: moderate; rationale: One small trial.",
+    ]

@@ -109,7 +109,7 @@ def test_citations_online_without_network_says_so_once_and_exits_3(
     started = time.monotonic()
     status = cli.main([
         "--bib", str(CLEAN / "references.bib"), "--docs", str(CLEAN / "docs"), "--online",
-        "--doi-api", refused, "--eutils", refused, "--crossref", refused,
+        "--doi-api", refused, "--eutils", refused, "--crossref", refused, "--europepmc", refused,
         "--cache-dir", str(tmp_path),
     ])  # fmt: skip
     assert time.monotonic() - started < A_FEW_SECONDS
@@ -136,7 +136,8 @@ def test_citations_online_keeps_exit_1_for_problems_found_offline(
     )
     status = cli.main([
         "--bib", str(bib), "--docs", str(docs), "--online", "--doi-api", refused,
-        "--eutils", refused, "--crossref", refused, "--cache-dir", str(tmp_path / "cache"),
+        "--eutils", refused, "--crossref", refused, "--europepmc", refused,
+        "--cache-dir", str(tmp_path / "cache"),
     ])  # fmt: skip
     assert status == 1
     assert NO_NETWORK in capsys.readouterr().out
@@ -145,7 +146,7 @@ def test_citations_online_keeps_exit_1_for_problems_found_offline(
 def test_citations_online_with_the_real_services_and_no_resolver(
     no_resolver: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The default addresses (doi.org, NCBI, Crossref), with every name lookup failing."""
+    """The default addresses (doi.org, NCBI, Crossref, Europe PMC), with every lookup failing."""
     status = cli.main([
         "--bib", str(CLEAN / "references.bib"), "--docs", str(CLEAN / "docs"), "--online",
         "--cache-dir", str(tmp_path),
@@ -153,7 +154,8 @@ def test_citations_online_with_the_real_services_and_no_resolver(
     out = capsys.readouterr().out
     assert status == 3
     assert (
-        f"{NO_NETWORK} (api.crossref.org, doi.org, eutils.ncbi.nlm.nih.gov: name not resolved"
+        f"{NO_NETWORK} (api.crossref.org, doi.org, eutils.ncbi.nlm.nih.gov, www.ebi.ac.uk: name "
+        "not resolved"
     ) in out
 
 

@@ -40,7 +40,9 @@ if (GITHUB / "dependabot.yml").exists():
 
 #: Files that tell people or machines to run a nox session.
 NOX_CALLERS = [*WORKFLOWS, GITHUB / "PULL_REQUEST_TEMPLATE.md", ROOT / ".ci" / "run"] + [
-    ROOT / name for name in ("CONTRIBUTING.md", "README.md") if (ROOT / name).exists()
+    ROOT / name
+    for name in ("CONTRIBUTING.md", "MAINTAINERS.md", "README.md")
+    if (ROOT / name).exists()
 ]
 NOX_SESSION = re.compile(r"\bnox\s+(?:-[A-Za-z]\s+)*(?:-s|--session|-e)\s+([\w-]+)")
 

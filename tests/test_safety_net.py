@@ -143,9 +143,16 @@ def test_after_treatment_signs_need_act_and_others_may_not_have_it() -> None:
     assert [rule for _line, rule in problems_of(stray)] == ["safety-net-act"]
 
 
-def test_bad_yaml_is_one_problem_at_its_line() -> None:
+def test_bad_yaml_is_one_problem_at_its_line_in_plain_words() -> None:
     text = FIXTURE.read_text(encoding="utf-8").replace("  - id: same-day", "  - id: [same-day")
     assert [rule for _line, rule in problems_of(text)] == ["safety-net-parse-error"]
+    shifted = FIXTURE.read_text(encoding="utf-8").replace(
+        "    action: see a doctor the same day", "   action: see a doctor the same day"
+    )
+    line = shifted.splitlines().index("   action: see a doctor the same day") + 1
+    (problem,) = parse_safety_net(shifted, Path("safety-net.yaml")).problems
+    assert (problem.line, problem.rule) == (line, "safety-net-parse-error")
+    assert problem.message == "this line is indented 3 spaces; the lines around it use 4 spaces"
 
 
 def test_an_unknown_key_fails_the_build_at_the_files_line(

@@ -38,7 +38,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from living_review.problems import Problem, UnusableInput
+from living_review.problems import Problem, read_utf8
+from living_review.yaml_errors import explain
 
 #: The ledger's file name, at the project root beside references.bib.
 FILENAME = "claims.yaml"
@@ -50,7 +51,8 @@ RULES: dict[str, str] = {
     "claims-schema": "a record does not match the ledger's schema (claims.schema.json)",
     "claims-duplicate-id": "two records share an id",
     "claims-no-source": "a record has no cite or no quote",
-    "claims-no-rationale": "certainty above (or different from) the source's rating, no rationale",
+    "claims-above-source": "certainty above the source's own rating (none means not-rated)",
+    "claims-no-rationale": "certainty lower than the source's own rating, without a rationale",
     "claims-bad-effect": "an effect's value lies outside its 95% CI, or the CI is reversed",
     "claims-unknown-cite": "a record cites a key that references.bib does not define",
     "claims-unused": "a record no page uses: no {claim}, summary-of-findings table or chart",
@@ -212,6 +214,7 @@ class Claim:
     participants: int | None = None
     rationale: str = ""
     quote_source: str = ""
+    quote_checked: str = ""  # "by hand": no machine-readable abstract to check the quote against
     #: When the source measured it: a plain label ("first weeks (immediate term)") and the
     #: source's time frames (:data:`TIMEFRAME_TERMS`), empty where the record gives none.
     timeframe: str = ""
@@ -298,18 +301,7 @@ def describe_levels(levels: Sequence[str]) -> str:
 
 def load_claims(path: Path) -> Ledger:
     """Read and check the ledger at *path*; raise :class:`UnusableInput` if it cannot be read."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(path, "No such file or directory") from None
-    except IsADirectoryError:
-        raise UnusableInput(path, "is a folder, not a file") from None
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise UnusableInput(path, "not UTF-8 text", line=line) from None
-    except OSError as error:
-        raise UnusableInput(path, error.strerror or str(error)) from None
-    return parse_claims(text, path)
+    return parse_claims(read_utf8(path), path)
 
 
 def parse_claims(text: str, path: Path) -> Ledger:
@@ -318,17 +310,12 @@ def parse_claims(text: str, path: Path) -> Ledger:
     try:
         root = _compose(text)
         data = _LedgerLoader("").construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        ledger.problems.append(
-            Problem(path, line, "claims-parse-error", f"not valid YAML: {message}")
-        )
-        ledger.complete = False
-        return ledger
     except yaml.YAMLError as error:
-        ledger.problems.append(Problem(path, 1, "claims-parse-error", f"not valid YAML: {error}"))
+        # One problem, at the line that causes it, in plain words (living_review.yaml_errors);
+        # nothing else is judged until the file reads.
+        found = explain(text, error)
+        message = f"{found.message} (nothing after it was checked until this is fixed)"
+        ledger.problems.append(Problem(path, found.line, "claims-parse-error", message))
         ledger.complete = False
         return ledger
     ledger.problems += _repeated_keys(root, path)
@@ -505,6 +492,11 @@ def _schema_message(error: ValidationError) -> str:
         return f"{error.message}; the keys allowed here: {allowed}"
     if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z0-9]"):
         return f"{error.instance!r} is not kebab-case (lower-case letters, digits and hyphens)"
+    if error.validator == "dependentRequired":
+        return (
+            "`quote_checked: by hand` needs `quote_source`, the address of the page where the "
+            "quote was read"
+        )
     if error.validator == "enum" and isinstance(error.instance, list):
         return (
             f"{error.instance!r} is not two adjacent levels, the higher first, e.g. [low, very-low]"
@@ -553,6 +545,7 @@ def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
         participants=record.get("participants"),
         rationale=record.get("rationale", ""),
         quote_source=record.get("quote_source", ""),
+        quote_checked=record.get("quote_checked", ""),
         timeframe=record.get("timeframe", {}).get("label", ""),
         timeframe_terms=tuple(record.get("timeframe", {}).get("terms", ())),
     )
@@ -565,28 +558,64 @@ def _levels(value: str | list[str]) -> tuple[str, ...]:
 # -- the ledger's own rules -------------------------------------------------------------------
 
 
+def level_span(levels: Sequence[str]) -> tuple[int, int]:
+    """The (highest, lowest) rank of *levels*: high 4 ... very-low 1; unrated 0.
+
+    ``not-rated``, ``none`` and no levels at all are all 0: a source that gave no rating is a
+    source that rated ``not-rated``.
+    """
+    ranks = [
+        len(RATED_LEVELS) - RATED_LEVELS.index(level) if level in RATED_LEVELS else 0
+        for level in levels
+    ]
+    return (max(ranks), min(ranks)) if ranks else (0, 0)
+
+
+def is_above(ours: Sequence[str], theirs: Sequence[str]) -> bool:
+    """Whether certainty *ours* claims more than the source's rating *theirs* anywhere.
+
+    Each end of a range counts: ``low`` is above ``[low, very-low]`` (it drops the lower end),
+    ``[moderate, low]`` is above ``low``, and every rated level is above no rating at all.
+    """
+    (our_top, our_bottom), (their_top, their_bottom) = level_span(ours), level_span(theirs)
+    return our_top > their_top or our_bottom > their_bottom
+
+
+def _rating_text(levels: Sequence[str]) -> str:
+    """``low``, ``low to very-low``; ``not-rated`` for a source that gave no rating."""
+    rated = [level for level in levels if level in RATED_LEVELS]
+    return " to ".join(rated) if rated else NOT_RATED
+
+
+#: The certainty rule, in the words every message about it and the guide use.
+CERTAINTY_RULE = (
+    "a claim's certainty is never above its source's own rating (a source that gave no "
+    "rating means not-rated); `rationale` explains a lower label, never a higher one"
+)
+
+
 def _rating_problems(claim: Claim, path: Path) -> Iterable[Problem]:
-    """``certainty`` above (or unlike) the source's own rating needs a ``rationale``."""
-    if claim.rationale:
-        return
+    """``certainty`` never above ``source_rating``; below it only with a ``rationale``.
+
+    No rationale lifts a certainty above the source's: the rule holds for single levels, ranges
+    of two, ``none`` and ``not-rated`` alike (:func:`is_above`).
+    """
     ours, theirs = describe_levels(claim.certainty), describe_levels(claim.source_rating)
-    rated_ours = {level for level in claim.certainty if level != NOT_RATED}
-    if level_rank(claim.certainty) > level_rank(claim.source_rating):
-        if claim.source_rating and set(claim.source_rating) != {NOT_RATED}:
-            why = f"is above the source's own rating '{theirs}'"
-        else:
-            why = f"is rated, but the source did not rate its certainty ('{theirs}')"
-    elif rated_ours != set(claim.source_rating) - {NOT_RATED}:
-        why = f"differs from the source's own rating '{theirs}'"
-    else:
+    line = claim.line_of("certainty")
+    if is_above(claim.certainty, claim.source_rating):
+        allowed = _rating_text(claim.source_rating)
+        yield Problem(path, line, "claims-above-source", (
+            f"claim '{claim.id}': certainty '{ours}' is above the source's own rating "
+            f"'{theirs}': {CERTAINTY_RULE}. Use '{allowed}'"
+            + (" or lower" if allowed != NOT_RATED else "")
+        ))  # fmt: skip
         return
-    yield Problem(
-        path,
-        claim.line_of("certainty"),
-        "claims-no-rationale",
-        f"claim '{claim.id}': certainty '{ours}' {why}: say why in `rationale`, or use the "
-        "source's rating",
-    )
+    if claim.rationale or _rating_text(claim.certainty) == _rating_text(claim.source_rating):
+        return
+    yield Problem(path, line, "claims-no-rationale", (
+        f"claim '{claim.id}': certainty '{ours}' is lower than the source's own rating "
+        f"'{theirs}': say why in `rationale`, or use the source's rating"
+    ))  # fmt: skip
 
 
 def _effect_problems(claim: Claim, path: Path) -> Iterable[Problem]:

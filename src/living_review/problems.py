@@ -49,6 +49,21 @@ class UnusableInput(Exception):
         return Problem(self.path, self.line, self.rule, self.reason)
 
 
+def read_utf8(path: Path) -> str:
+    """The text of *path*; :class:`UnusableInput` (missing, a folder, not UTF-8) if it has none."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UnusableInput(path, "No such file or directory") from None
+    except IsADirectoryError:
+        raise UnusableInput(path, "is a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise UnusableInput(path, "not UTF-8 text", line=line) from None
+    except OSError as error:
+        raise UnusableInput(path, error.strerror or str(error)) from None
+
+
 def display_path(path: Path, relative_to: Path | None = None) -> str:
     """*path* relative to *relative_to* (default: the working directory) when it is inside it."""
     base = relative_to or Path.cwd()

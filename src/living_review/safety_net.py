@@ -34,7 +34,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from living_review.claims import _line_at, _schema_message
-from living_review.problems import Problem, UnusableInput
+from living_review.problems import Problem, read_utf8
+from living_review.yaml_errors import explain
 
 #: The file's name, at the project root beside references.bib and claims.yaml.
 FILENAME = "safety-net.yaml"
@@ -165,16 +166,7 @@ class SafetyNet:
 
 def load_safety_net(path: Path) -> SafetyNet:
     """Read and check *path*; raise :class:`UnusableInput` if it cannot be read at all."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(path, "No such file or directory") from None
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise UnusableInput(path, "not UTF-8 text", line=line) from None
-    except OSError as error:
-        raise UnusableInput(path, error.strerror or str(error)) from None
-    return parse_safety_net(text, path)
+    return parse_safety_net(read_utf8(path), path)
 
 
 def parse_safety_net(text: str, path: Path) -> SafetyNet:
@@ -182,16 +174,9 @@ def parse_safety_net(text: str, path: Path) -> SafetyNet:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.SafeLoader("").construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        line = mark.line + 1 if mark else 1
-        net.problems.append(
-            Problem(path, line, "safety-net-parse-error", f"not valid YAML: {message}")
-        )
-        return net
-    except yaml.YAMLError as error:
-        net.problems.append(Problem(path, 1, "safety-net-parse-error", f"not valid YAML: {error}"))
+    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
+        found = explain(text, error)
+        net.problems.append(Problem(path, found.line, "safety-net-parse-error", found.message))
         return net
     validator = Draft202012Validator(safety_net_schema())
     errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))

@@ -35,7 +35,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from living_review.claims import _line_at, _schema_message
-from living_review.problems import Problem, UnusableInput
+from living_review.problems import Problem, read_utf8
+from living_review.yaml_errors import explain
 
 #: The file's name, at the project root beside references.bib and claims.yaml.
 FILENAME = "searches.yaml"
@@ -177,18 +178,7 @@ def add_months(day: date, months: int) -> date:
 
 def load_searches(path: Path) -> SearchLog:
     """Read and check *path*; raise :class:`UnusableInput` if it cannot be read at all."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(path, "No such file or directory") from None
-    except IsADirectoryError:
-        raise UnusableInput(path, "is a folder, not a file") from None
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise UnusableInput(path, "not UTF-8 text", line=line) from None
-    except OSError as error:
-        raise UnusableInput(path, error.strerror or str(error)) from None
-    return parse_searches(text, path)
+    return parse_searches(read_utf8(path), path)
 
 
 def parse_searches(text: str, path: Path) -> SearchLog:
@@ -197,15 +187,9 @@ def parse_searches(text: str, path: Path) -> SearchLog:
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = _Loader("").construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        line = mark.line + 1 if mark else 1
-        problem = Problem(path, line, "searches-parse-error", f"not valid YAML: {message}")
-        log.problems.append(problem)
-        return log
-    except yaml.YAMLError as error:
-        log.problems.append(Problem(path, 1, "searches-parse-error", f"not valid YAML: {error}"))
+    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
+        found = explain(text, error)
+        log.problems.append(Problem(path, found.line, "searches-parse-error", found.message))
         return log
     validator = Draft202012Validator(searches_schema())
     errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))

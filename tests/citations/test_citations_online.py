@@ -307,6 +307,7 @@ def test_network_failure_is_could_not_check_and_exits_3(
         status = cli.main([
             "--bib", str(fixture / "references.bib"), "--docs", str(fixture / "docs"),
             "--online", "--doi-api", silent, "--eutils", silent, "--crossref", silent,
+            "--europepmc", silent,
             "--retries", "0", "--timeout", "0.5", "--cache-dir", str(tmp_path),
         ])  # fmt: skip
     lines = capsys.readouterr().out.splitlines()

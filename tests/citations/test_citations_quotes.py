@@ -232,7 +232,7 @@ def test_records_without_pubmed_id_or_not_from_an_abstract_are_skipped_and_said_
     result = check(text, base)
     assert result.problems == []
     assert result.notes == [
-        "quotes not checked, no cited work has a PubMed ID (2): advice, advice-again",
+        "quotes not checked, no cited work has a PubMed ID or DOI (2): advice, advice-again",
         "quotes not checked, not quoted from an abstract (1): from-a-table (table 2)",
     ]
     assert handler.requests == []  # nothing to ask
@@ -300,13 +300,14 @@ def test_cli_reports_at_the_quote_line_and_exits_1(
     )
     (tmp_path / "claims.yaml").write_text(text, encoding="utf-8")
     status = cli.main([
-        "--online", "--doi-api", base, "--eutils", base, "--crossref", base, "--retries", "0",
+        "--online", "--doi-api", base, "--eutils", base, "--crossref", base, "--europepmc", base,
+        "--retries", "0",
         "--timeout", "1", "--cache-dir", str(tmp_path / "cache"),  # claims.yaml beside the bib
     ])  # fmt: skip
     out = capsys.readouterr().out.splitlines()
     problem = f"claims.yaml:{quote_line(text, 'leg-pain')}: quote-not-in-abstract: claim 'leg-pain'"
     assert any(line.startswith(problem) for line in out), out
-    assert "quotes not checked, no cited work has a PubMed ID (1): advice" in out
+    assert "quotes not checked, no cited work has a PubMed ID or DOI (1): advice" in out
     assert out[-1].startswith("citations: 1 problem (quote-not-in-abstract: 1); checked ")
     assert "; 1 quote against 1 PubMed abstract (1 request, 0 from the cache))" in out[-1]
     assert status == 1

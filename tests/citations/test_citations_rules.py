@@ -61,11 +61,15 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
     "page-no-citation": {("docs/uncited.md", 7)},
     # The claim ledger (claims.yaml beside references.bib); each page cites only with {claim},
     # so a key its records cite counts as cited (no bib-uncited, no page-no-citation).
-    "claims-parse-error": {(LEDGER, 10)},  # a list opened on line 9, noticed on line 10
+    "claims-parse-error": {(LEDGER, 9)},  # a list opened on line 9 (PyYAML notices on line 10)
     "claims-schema": {(LEDGER, 9)},  # certainty: medium
     "claims-duplicate-id": {(LEDGER, 14)},  # the second record with the id
     "claims-no-source": {(LEDGER, 2)},  # a record without a quote
-    "claims-no-rationale": {(LEDGER, 9)},  # moderate, above the source's low, no rationale
+    "claims-no-rationale": {(LEDGER, 9)},  # very-low, below the source's low, no rationale
+    # Every way round "never above the source's rating": a rationale; a source rating of none
+    # or not-rated; a range whose top is higher, or that drops the source's lower end; both.
+    # Not a lower level with a rationale, nor not-rated for an unrated source.
+    "claims-above-source": {(LEDGER, line) for line in (9, 22, 35, 47, 60, 73, 85)},
     "claims-bad-effect": {(LEDGER, 14)},  # RR 0.8 outside its CI [0.9, 1.2]
     "claims-unknown-cite": {(LEDGER, 11)},  # good2002
     # The second record, used on no page; not table-only, shown only in a summary-of-findings
@@ -84,8 +88,11 @@ UNUSABLE: dict[str, tuple[str, int]] = {
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """The exit status and the lines printed, without the notes on which quotes were checked
+    against cached abstracts (tests/citations/test_citations_quotes.py tests those)."""
     status = cli.main(args)
-    return status, capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    return status, [line for line in lines if not line.startswith("quotes ")]
 
 
 def run_fixture(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
@@ -129,6 +136,26 @@ def test_clean_fixture_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert lines == [lines[-1]]
     assert lines[-1].startswith("citations: no problems; checked 1 entry and 1 page in ")
+
+
+def test_the_certainty_rule_has_one_message_whatever_the_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, lines = run_fixture("claims-above-source", capsys)
+    rule = (
+        "a claim's certainty is never above its source's own rating (a source that gave no "
+        "rating means not-rated); `rationale` explains a lower label, never a higher one"
+    )
+    assert all(rule in line for line in lines[:-1])
+    by_id = {line.split("claim '")[1].split("'")[0]: line for line in lines[:-1]}
+    assert (
+        "certainty 'moderate' is above the source's own rating 'low'"
+        in by_id["good-with-rationale"]
+    )
+    assert by_id["good-with-rationale"].endswith("Use 'low' or lower")
+    assert "certainty 'low' is above the source's own rating 'none'" in by_id["good-unrated-source"]
+    assert by_id["good-unrated-source"].endswith("Use 'not-rated'")
+    assert by_id["good-range-bottom"].endswith("Use 'low to very-low' or lower")
 
 
 def test_messages_name_the_entry_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:

@@ -57,6 +57,7 @@ LEDGER_ATTRIBUTE = "living_review_claims_ledger"  # the Ledger of this build
 DIGEST_ATTRIBUTE = "living_review_claims_digest"  # of claims.yaml and its schema, last build
 USES_ATTRIBUTE = "living_review_claim_uses"  # docname -> [(claim id, line)]: roles, tables ...
 SHOWN_ATTRIBUTE = "living_review_claims_shown"  # docname -> claim ids shown (roles, tables ...)
+BROKEN_READ_ATTRIBUTE = "living_review_claims_read_broken"  # the last read had no usable ledger
 
 TEMPLATE_ID = "claim-findings"
 CLAIM_CLASS = "claim"
@@ -128,8 +129,12 @@ class ClaimRole(SphinxRole):
         claim_id = self.text.strip()
         ledger = ledger_of(self.env)
         claim = ledger.get(claim_id)
+        if claim is None and not ledger.complete:
+            # claims.yaml cannot be read (its one error says why): render nothing, so that
+            # this failed build indexes no word the next build would have to take out again.
+            return [], []
         if claim is None:
-            if ledger.complete and claim_id not in ledger.broken_ids:  # else: at the ledger
+            if claim_id not in ledger.broken_ids:  # else: at the ledger
                 logger.error(
                     "claim-unknown-id: %s",
                     unknown_id_message(claim_id, ledger),
@@ -192,6 +197,7 @@ def read_ledger(app: Sphinx) -> None:
     except UnusableInput as error:
         ledger = Ledger(path)
         if path.exists():
+            ledger.complete = False  # no record can be judged missing, no table empty
             log_problem(error.problem)
     setattr(env, LEDGER_ATTRIBUTE, ledger)
     for problem in ledger.problems:
@@ -202,6 +208,14 @@ def outdated_by_ledger(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
     """When claims.yaml (or its schema) changed, read again every page that shows claims."""
+    # Pages read while claims.yaml could not be read recorded no uses (a {claim} there is left
+    # unrendered, a table empty): after such a build, read every page again, so nothing of the
+    # broken read survives into this one, whatever changed.
+    read_broken = getattr(env, BROKEN_READ_ATTRIBUTE, False)
+    setattr(env, BROKEN_READ_ATTRIBUTE, not ledger_of(env).complete)
+    if read_broken:
+        setattr(env, DIGEST_ATTRIBUTE, digest(ledger_file(app)))
+        return sorted(env.found_docs)
     new = digest(ledger_file(app))
     if getattr(env, DIGEST_ATTRIBUTE, None) == new:
         return []

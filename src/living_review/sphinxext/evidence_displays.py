@@ -153,6 +153,9 @@ class SummaryOfFindings(ClaimDirective):
             )
         ledger = ledger_of(self.env)
         claims = ledger.in_table(table_id)
+        if not ledger.complete:  # claims.yaml cannot be read: its one error says why
+            self.env.note_dependency(str(ledger.path))
+            return []
         if not claims:
             return self.error(
                 f"summary-of-findings: no record in {ledger.path.name} lists table {table_id!r} "
@@ -230,6 +233,9 @@ class EvidenceChart(ClaimDirective):
         ledger = ledger_of(self.env)
         claims = ledger.with_effect(scale=scale, measure=measure)
         wanted = f"scale {scale!r}" if scale else f"measure {measure!r}"
+        if not ledger.complete:  # claims.yaml cannot be read: its one error says why
+            self.env.note_dependency(str(ledger.path))
+            return []
         if not claims:
             return self.error(
                 f"evidence-chart: no record in {ledger.path.name} has an effect with {wanted}"

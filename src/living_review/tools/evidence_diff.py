@@ -4,8 +4,9 @@ Compares the claim ledger (``claims.yaml``), ``references.bib`` and the pages at
 ref, default ``origin/main``; read with git, not checked out) with the working tree, and prints
 Markdown for a reviewer (the pull-request workflow writes it to the job summary):
 
-- claims added, removed or changed: old → new certainty, source rating, effect and quote, and the
-  names of any other fields that changed;
+- claims added, with their result, quote (where it was read, and whether it was checked by
+  hand), certainty and the source's own rating; claims removed; claims changed: old → new for
+  every field that changed, certainty, source rating, effect and quote first;
 - works added to, removed from or changed in ``references.bib``;
 - how many citation numbers on the site moved. The numbers are sphinxcontrib-bibtex's: each work
   cited on the site is numbered in order of first citation (the ``unsrt`` order), reading the
@@ -62,7 +63,7 @@ _TABLE_OPTION = re.compile(r"^\s*:?table:\s*(\S+)\s*$", re.MULTILINE)
 #: Fields of a record shown old → new; any other field that changed is named.
 SHOWN_FIELDS = ("certainty", "source_rating", "effect", "quote")
 #: living_review.claims' rule and words for a ledger that is not YAML at all.
-PARSE_ERROR, NOT_YAML = "claims-parse-error", "not valid YAML"
+PARSE_ERROR = "claims-parse-error"
 
 
 class GitError(Exception):
@@ -202,9 +203,9 @@ def read_ledger(text: str | None, where: str) -> LedgerVersion:
     if text is None:
         return LedgerVersion()
     ledger = parse_claims(text, Path(where))
-    for problem in ledger.problems:  # not YAML: nothing in it can be compared
-        if problem.rule == PARSE_ERROR and problem.message.startswith(NOT_YAML):
-            raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
+    if not ledger.complete:  # not YAML: nothing in it can be compared
+        problem = next(problem for problem in ledger.problems if problem.rule == PARSE_ERROR)
+        raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
     return LedgerVersion({claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids))
 
 
@@ -355,18 +356,15 @@ class ClaimChange:
     new: Claim
 
     def shown(self) -> list[tuple[str, str, str]]:
-        """(field, old, new) in words, for the fields a reviewer reads first."""
+        """(field, old, new) in words, for every field that changed: the ones a reviewer reads
+        first (:data:`SHOWN_FIELDS`), then the others by name."""
+        old, new = self.old.record, self.new.record
+        others = sorted((old.keys() | new.keys()) - set(SHOWN_FIELDS))
         return [
             (name, shown(name, self.old), shown(name, self.new))
-            for name in SHOWN_FIELDS
-            if self.old.record.get(name) != self.new.record.get(name)
+            for name in (*SHOWN_FIELDS, *others)
+            if old.get(name) != new.get(name)
         ]
-
-    def others(self) -> list[str]:
-        """The names of the other fields that changed."""
-        old, new = self.old.record, self.new.record
-        names = (old.keys() | new.keys()) - set(SHOWN_FIELDS)
-        return sorted(name for name in names if old.get(name) != new.get(name))
 
 
 @dataclass
@@ -465,14 +463,39 @@ def effect_text(claim: Claim) -> str:
 
 
 def shown(name: str, claim: Claim) -> str:
-    """One of :data:`SHOWN_FIELDS` of *claim*, in words, as Markdown."""
+    """A field of *claim*, in words, as Markdown (``(none)`` where the record has no such field)."""
     if name == "certainty":
         return text(describe_levels(claim.certainty))
     if name == "source_rating":
         return text(describe_levels(claim.source_rating))
     if name == "effect":
         return text(effect_text(claim))
-    return f"“{text(claim.quote)}”"
+    if name == "quote":
+        return f"“{text(claim.quote)}”"
+    value = claim.record.get(name)
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return text(", ".join(str(item) for item in value))
+    return text(value)
+
+
+def claim_details(claim: Claim) -> list[str]:
+    """What a reviewer checks in an added record: its result, its quote and where it was read,
+    and how its certainty relates to the source's own rating."""
+    where = [claim.locator.strip()] if claim.locator.strip() else []
+    if claim.quote_source:
+        where.append(f"read at {claim.quote_source}")
+    if claim.quote_checked:
+        where.append(f"checked {claim.quote_checked}")
+    quote = f"quote: {shown('quote', claim)}" + (f" ({text('; '.join(where))})" if where else "")
+    rating = (
+        f"certainty: {shown('certainty', claim)}; the source's own rating: "
+        f"{shown('source_rating', claim)}"
+    )
+    if claim.rationale:
+        rating += f"; rationale: {text(claim.rationale)}"
+    return [f"result: {text(claim.result)}", quote, rating]
 
 
 def describe_claim(claim: Claim) -> str:
@@ -517,7 +540,11 @@ def markdown(diff: EvidenceDiff) -> str:
     ]
     if diff.unchanged:
         lines += ["", "Nothing in the evidence changed: no claim, no work, no citation number."]
-    lines += _section("Claims added", [describe_claim(record) for record in diff.claims_added])
+    if diff.claims_added:
+        lines += ["", "### Claims added", ""]
+        for claim in diff.claims_added:
+            lines.append(f"- {describe_claim(claim)}")
+            lines += [f"  - {detail}" for detail in claim_details(claim)]
     lines += _section("Claims removed", [describe_claim(record) for record in diff.claims_removed])
     if diff.claims_changed:
         lines += ["", "### Claims changed", ""]
@@ -525,8 +552,6 @@ def markdown(diff: EvidenceDiff) -> str:
             lines.append(f"- {code(change.new.id)}")
             for name, old, new in change.shown():
                 lines.append(f"  - {name}: {old} → {new}")
-            if change.others():
-                lines.append(f"  - also changed: {', '.join(change.others())}")
     if diff.claims_broken:
         lines += [
             "",

@@ -1,27 +1,46 @@
-"""``--online``: is each claim's quote in the PubMed abstract of a work it cites?
+"""Is each claim's quote in the abstract of a work it cites? Online, and offline from the cache.
 
 For every record of the claim ledger (``claims.yaml``) whose quote was read in an abstract
-(``locator: abstract``, or no locator) and whose ``cite`` keys include works with a PubMed ID
-(``pubmed`` in references.bib), NCBI E-utilities ``efetch`` gives the abstracts, and the quote
-must appear in one of them as :mod:`.quotes` compares (white space, case, dashes and quotation
-marks aside; an ellipsis splits it into parts that must appear in order). Otherwise
+(``locator: abstract``, or no locator), the abstracts of the works it cites are fetched:
+
+- a work with a PubMed ID (``pubmed`` in references.bib): NCBI E-utilities ``efetch``;
+- otherwise, a work with a DOI: Europe PMC's search (``DOI:"<doi>"``, ``resultType=core``), and
+  where Europe PMC has no abstract, Crossref's work record (its JATS ``abstract``).
+
+The quote must appear in one of them as :mod:`.quotes` compares (white space, case, dashes and
+quotation marks aside; an ellipsis splits it into parts that must appear in order); otherwise
 ``quote-not-in-abstract`` is reported at the quote's line.
 
-The abstracts are fetched in batches, one request for up to :data:`BATCH` IDs, and each one is
-cached on its own (under the URL that asks for it alone), so a weekly run asks only about
+Every abstract fetched is kept in :class:`AbstractStore` (``<cache-dir>/abstracts/``, one JSON
+file per work, by identifier, whatever server answered), so that the offline check
+(:func:`check_cached_quotes`, run by every ``nox -s citations``) compares the quotes with any
+abstract fetched before, by ``--online`` or ``add-evidence``, and says "not checked (no cached
+abstract)" for the others. A record whose source has no machine-readable abstract says
+``quote_checked: by hand`` (with the page read in ``quote_source``) and is not compared.
+
+PubMed abstracts are fetched in batches, one request for up to :data:`BATCH` IDs, and each one
+is cached on its own (under the URL that asks for it alone), so a weekly run asks only about
 abstracts that are new or older than the cache's expiry. A request that fails is reported as
 ``online-unchecked`` ("could not check") for every quote it would have decided, never as a
-problem. Records that cite no work with a PubMed ID, or quote a table or the full text, are
-skipped, and said so in one line each.
+problem. Records that cite no work with a PubMed ID or DOI, or quote a table or the full text,
+are skipped, and said so in one line each.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import html
+import json
+import os
+import re
+import threading
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote as url_quote
 
 from living_review.bibfile import BibFile
 from living_review.claims import Claim, Ledger
@@ -29,17 +48,113 @@ from living_review.claims import Claim, Ledger
 from .online import UNCHECKED, OnlineSettings
 from .quotes import find_quote
 from .report import Problem, plural
-from .rules import PUBMED
+from .rules import DOI, PUBMED
 from .webclient import Client, FetchError
 
 QUOTE_NOT_IN_ABSTRACT = "quote-not-in-abstract"
 RULES: dict[str, str] = {
-    QUOTE_NOT_IN_ABSTRACT: "a claim's quote is not in the PubMed abstract of any work it cites",
+    QUOTE_NOT_IN_ABSTRACT: "a claim's quote is not in the abstract of any work it cites "
+    "(PubMed, Europe PMC or Crossref; offline: a cached one)",
 }
 #: PubMed IDs per efetch request (NCBI asks for POST above about 200).
 BATCH = 200
 #: The tool name NCBI asks every E-utilities request to carry (as the esummary check sends).
 NCBI_TOOL = "living-review-citations"
+#: ``quote_checked`` of a record whose quote a person checked (no machine-readable abstract).
+BY_HAND = "by hand"
+BY_HAND_ADVICE = (
+    "if the source has no machine-readable abstract, check the quote on the source's page and "
+    "write `quote_checked: by hand`, with that page in `quote_source`"
+)
+
+
+@dataclass(frozen=True)
+class Work:
+    """A cited work, by what finds its abstract: its PubMed ID, else its DOI."""
+
+    key: str
+    pmid: str = ""
+    doi: str = ""
+
+    @property
+    def identifier(self) -> str:
+        """``pubmed:39401008`` or ``doi:10.1001/...`` (lower case): the store's key."""
+        return f"pubmed:{self.pmid}" if self.pmid else f"doi:{self.doi.lower()}"
+
+    def describe(self) -> str:
+        """``PMID 39401008 (tu2024acupuncture)`` or ``DOI 10.1/x (key)``."""
+        return f"PMID {self.pmid} ({self.key})" if self.pmid else f"DOI {self.doi} ({self.key})"
+
+
+def works_of(bib: BibFile) -> dict[str, Work]:
+    """Key -> the work, for every entry with a well-formed PubMed ID or DOI."""
+    works = {}
+    for entry in bib.entries:
+        pmid, doi = entry.value("pubmed"), entry.value("doi")
+        if PUBMED.fullmatch(pmid):
+            works[entry.key] = Work(entry.key, pmid=pmid)
+        elif DOI.fullmatch(doi):
+            works[entry.key] = Work(entry.key, doi=doi)
+    return works
+
+
+@dataclass(frozen=True)
+class StoredAbstract:
+    text: str  # "" where the service has the work but no abstract
+    source: str  # the service that answered: PubMed, Europe PMC, Crossref
+    fetched: str  # ISO date and time
+
+
+class AbstractStore:
+    """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good.
+
+    An abstract does not change once published, so the offline check uses any stored one
+    however old it is; ``--online`` fetches again after the client cache's expiry and stores
+    the new answer.
+    """
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+
+    def _file(self, identifier: str) -> Path | None:
+        if self.directory is None:
+            return None
+        digest = hashlib.sha256(identifier.encode()).hexdigest()[:32]
+        return self.directory / f"{digest}.json"
+
+    def get(self, identifier: str) -> StoredAbstract | None:
+        path = self._file(identifier)
+        if path is None:
+            return None
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record["work"] != identifier:
+                return None
+            return StoredAbstract(str(record["abstract"]), str(record["source"]), record["fetched"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, identifier: str, text: str, source: str) -> None:
+        path = self._file(identifier)
+        if path is None:
+            return
+        record = {
+            "work": identifier,
+            "source": source,
+            "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
+            "abstract": text,
+        }
+        with self._lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, path)
+
+
+def store_for(cache_dir: Path | None) -> AbstractStore:
+    """The abstracts kept under a cache folder (``.cache/citations/abstracts``)."""
+    return AbstractStore(cache_dir / "abstracts" if cache_dir is not None else None)
 
 
 @dataclass
@@ -47,15 +162,21 @@ class QuoteResult:
     problems: list[Problem]
     quotes: int = 0  # quotes compared with at least one abstract, or meant to be
     abstracts: int = 0  # distinct PubMed IDs asked about
+    other_abstracts: int = 0  # distinct DOIs asked about (Europe PMC, Crossref)
     requests: int = 0
     cache_hits: int = 0
     #: One line each, said once: which records were skipped and why.
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
+        others = (
+            f" and {plural(self.other_abstracts, 'abstract')} by DOI"
+            if self.other_abstracts
+            else ""
+        )
         return (
-            f"{plural(self.quotes, 'quote')} against {plural(self.abstracts, 'PubMed abstract')} "
-            f"({plural(self.requests, 'request')}, {self.cache_hits} from the cache)"
+            f"{plural(self.quotes, 'quote')} against {plural(self.abstracts, 'PubMed abstract')}"
+            f"{others} ({plural(self.requests, 'request')}, {self.cache_hits} from the cache)"
         )
 
 
@@ -75,9 +196,14 @@ def is_from_abstract(locator: str) -> bool:
 
 
 def check_ledger_quotes(
-    ledger: Ledger | None, bib: BibFile, settings: OnlineSettings, client: Client | None = None
+    ledger: Ledger | None,
+    bib: BibFile,
+    settings: OnlineSettings,
+    client: Client | None = None,
+    only: Iterable[str] | None = None,
 ) -> QuoteResult:
-    """Check the quotes of the ledger's records; say so, once, if there is no ledger.
+    """Check the quotes of the ledger's records (those in *only*, if given); say so, once, if
+    there is no ledger.
 
     Records the ledger's own rules reject are not in ``ledger.claims``: the offline check
     reports them.
@@ -85,7 +211,52 @@ def check_ledger_quotes(
     if ledger is None:
         return QuoteResult(problems=[], notes=["quotes not checked: no claims.yaml"])
     client = client or Client(settings.client_settings())
-    return check_quotes(ledger.claims, ledger.path, bib, settings, client)
+    wanted = None if only is None else set(only)
+    claims = [claim for claim in ledger.claims if wanted is None or claim.id in wanted]
+    return check_quotes(claims, ledger.path, bib, settings, client)
+
+
+@dataclass
+class _Plan:
+    """Which records to compare with which works, and the notes on the others."""
+
+    to_check: list[tuple[Claim, list[Work]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _plan(claims: Iterable[Claim], bib: BibFile) -> _Plan:
+    works = works_of(bib)
+    plan = _Plan()
+    elsewhere: list[str] = []
+    without_id: list[str] = []
+    by_hand: list[str] = []
+    for claim in claims:
+        if not claim.quote.strip():
+            continue  # the offline ledger check reports a record without a quote
+        if claim.quote_checked == BY_HAND:
+            by_hand.append(claim.id)
+            continue
+        if not is_from_abstract(claim.locator):
+            elsewhere.append(f"{claim.id} ({claim.locator.strip()})")
+            continue
+        cited = [works[key] for key in claim.cite if key in works]
+        if cited:
+            plan.to_check.append((claim, cited))
+        else:
+            without_id.append(claim.id)
+    if without_id:
+        plan.notes.append(
+            f"quotes not checked, no cited work has a PubMed ID or DOI ({len(without_id)}): "
+            + ", ".join(without_id)
+        )
+    if elsewhere:
+        plan.notes.append(
+            f"quotes not checked, not quoted from an abstract ({len(elsewhere)}): "
+            + ", ".join(elsewhere)
+        )
+    if by_hand:
+        plan.notes.append(f"quotes checked by hand ({len(by_hand)}): " + ", ".join(by_hand))
+    return plan
 
 
 def check_quotes(
@@ -94,78 +265,182 @@ def check_quotes(
     bib: BibFile,
     settings: OnlineSettings,
     client: Client,
+    store: AbstractStore | None = None,
 ) -> QuoteResult:
-    """Compare every quote from an abstract with the PubMed abstracts of the works it cites."""
-    pubmed_ids = {
-        entry.key: entry.value("pubmed")
-        for entry in bib.entries
-        if PUBMED.fullmatch(entry.value("pubmed"))
-    }
-    result = QuoteResult(problems=[])
-    to_check: list[tuple[Claim, list[tuple[str, str]]]] = []
-    elsewhere: list[str] = []
-    without_pubmed: list[str] = []
-    for claim in claims:
-        if not claim.quote.strip():
-            continue  # the offline ledger check reports a record without a quote
-        if not is_from_abstract(claim.locator):
-            elsewhere.append(f"{claim.id} ({claim.locator.strip()})")
+    """Compare every quote from an abstract with the abstracts of the works it cites."""
+    store = store if store is not None else store_for(settings.client.cache_dir)
+    plan = _plan(claims, bib)
+    result = QuoteResult(problems=[], notes=plan.notes)
+    wanted = {work for _, works in plan.to_check for work in works}
+    pmids = sorted({work.pmid for work in wanted if work.pmid}, key=int)
+    found, failures = fetch_abstracts(pmids, settings, client)
+    abstracts = {f"pubmed:{pmid}": text for pmid, text in found.items()}
+    failed = {f"pubmed:{pmid}": why for pmid, why in failures.items()}
+    for pmid, text in found.items():
+        store.put(f"pubmed:{pmid}", text, "PubMed")
+    by_doi = sorted({work for work in wanted if not work.pmid}, key=lambda work: work.doi)
+    for work in by_doi:
+        try:
+            text, source = fetch_doi_abstract(work.doi, settings, client)
+        except FetchError as error:
+            failed[work.identifier] = str(error)
             continue
-        works = [(key, pubmed_ids[key]) for key in claim.cite if key in pubmed_ids]
-        if works:
-            to_check.append((claim, works))
-        else:
-            without_pubmed.append(claim.id)
-    if without_pubmed:
-        result.notes.append(
-            f"quotes not checked, no cited work has a PubMed ID ({len(without_pubmed)}): "
-            + ", ".join(without_pubmed)
-        )
-    if elsewhere:
-        result.notes.append(
-            f"quotes not checked, not quoted from an abstract ({len(elsewhere)}): "
-            + ", ".join(elsewhere)
-        )
-    wanted = sorted({pmid for _, works in to_check for _, pmid in works}, key=int)
-    abstracts, failures = fetch_abstracts(wanted, settings, client)
-    result.quotes, result.abstracts = len(to_check), len(wanted)
+        abstracts[work.identifier] = text
+        store.put(work.identifier, text, source)
+    result.quotes, result.abstracts, result.other_abstracts = (
+        len(plan.to_check),
+        len(pmids),
+        len(by_doi),
+    )
     result.requests, result.cache_hits = client.requests, client.cache_hits
-    for claim, works in to_check:
-        problem = _judge(claim, works, abstracts, failures, ledger)
+    for claim, works in plan.to_check:
+        problem = _judge(claim, works, abstracts, failed, ledger)
         if problem is not None:
             result.problems.append(problem)
     return result
 
 
+def check_cached_quotes(ledger: Ledger | None, bib: BibFile, store: AbstractStore) -> QuoteResult:
+    """Offline: compare each quote with the abstracts already fetched (any of its works').
+
+    Records none of whose works has a stored abstract are "not checked (no cached abstract)",
+    named in one line.
+    """
+    if ledger is None:
+        return QuoteResult(problems=[])
+    plan = _plan(ledger.claims, bib)
+    result = QuoteResult(problems=[], notes=plan.notes)
+    uncached: list[str] = []
+    for claim, works in plan.to_check:
+        stored = {work.identifier: store.get(work.identifier) for work in works}
+        abstracts = {name: found.text for name, found in stored.items() if found is not None}
+        if not abstracts:
+            uncached.append(claim.id)
+            continue
+        result.quotes += 1
+        cached_works = [work for work in works if work.identifier in abstracts]
+        problem = _judge(claim, cached_works, abstracts, {}, ledger.path)
+        if problem is not None:
+            result.problems.append(problem)
+    if uncached:
+        result.notes.append(
+            f"quotes not checked (no cached abstract) ({len(uncached)}): {', '.join(uncached)}; "
+            "`nox -s citations -- --online` fetches the abstracts"
+        )
+    return result
+
+
 def _judge(
     claim: Claim,
-    works: list[tuple[str, str]],
+    works: Sequence[Work],
     abstracts: Mapping[str, str],
     failures: Mapping[str, str],
     ledger: Path,
 ) -> Problem | None:
     """The problem with one claim's quote, or ``None`` when an abstract contains it."""
     mismatches = []
-    for key, pmid in works:
-        if pmid in abstracts and abstracts[pmid].strip():
-            mismatch = find_quote(claim.quote, abstracts[pmid])
+    for work in works:
+        text = abstracts.get(work.identifier, "")
+        if text.strip():
+            mismatch = find_quote(claim.quote, text)
             if mismatch is None:
                 return None
-            mismatches.append(f"PMID {pmid} ({key}): {mismatch.describe()}")
+            mismatches.append(f"{work.describe()}: {mismatch.describe()}")
     unchecked = [
-        f"PMID {pmid} ({key}): {failures[pmid]}" for key, pmid in works if pmid in failures
+        f"{work.describe()}: {failures[work.identifier]}"
+        for work in works
+        if work.identifier in failures
     ]
     if unchecked:
         return Problem(ledger, claim.line_of("quote"), UNCHECKED, (
             f"claim '{claim.id}': could not check its quote against the abstract of "
             + "; ".join(unchecked)
         ))  # fmt: skip
-    without = [f"PMID {pmid} ({key})" for key, pmid in works if not abstracts.get(pmid, "").strip()]
-    reasons = mismatches + ([f"PubMed has no abstract for {', '.join(without)}"] if without else [])
+    without = [work for work in works if not abstracts.get(work.identifier, "").strip()]
+    reasons = list(mismatches)
+    if any(work.pmid for work in without):
+        listed = ", ".join(work.describe() for work in without if work.pmid)
+        reasons.append(f"PubMed has no abstract for {listed}")
+    if any(not work.pmid for work in without):
+        listed = ", ".join(work.describe() for work in without if not work.pmid)
+        reasons.append(f"neither Europe PMC nor Crossref has an abstract for {listed}")
+    advice = (
+        "Copy it word for word from the abstract, or set `locator` to where it was read"
+        if mismatches
+        else BY_HAND_ADVICE[0].upper() + BY_HAND_ADVICE[1:]
+    )
     return Problem(ledger, claim.line_of("quote"), QUOTE_NOT_IN_ABSTRACT, (
         f"claim '{claim.id}': the quote is not in the abstract: " + "; ".join(reasons)
-        + ". Copy it word for word from the abstract, or set `locator` to where it was read"
+        + f". {advice}"
     ))  # fmt: skip
+
+
+# -- Europe PMC and Crossref, by DOI ----------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def markup_to_text(value: str) -> str:
+    """An abstract given with HTML or JATS markup, as plain text (headings kept as words)."""
+    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
+
+
+def europepmc_url(settings: OnlineSettings, doi: str) -> str:
+    base = settings.europepmc.rstrip("/")
+    query = url_quote(f'DOI:"{doi}"', safe="")
+    return f"{base}/search?query={query}&resultType=core&format=json&pageSize=1"
+
+
+def europepmc_record(settings: OnlineSettings, doi: str, client: Client) -> dict[str, object]:
+    """Europe PMC's core record of the work with *doi* ({} if it has none); FetchError."""
+    params = {"email": settings.contact} if settings.contact else None
+    response = client.get(europepmc_url(settings, doi), params)
+    if response.status != 200:
+        raise FetchError(f"Europe PMC: unexpected answer (HTTP {response.status})")
+    try:
+        results = response.json()["resultList"]["result"]
+    except (ValueError, KeyError, TypeError):
+        raise FetchError("Europe PMC: unexpected answer (not its search JSON)") from None
+    for record in results if isinstance(results, list) else []:
+        if isinstance(record, dict) and str(record.get("doi", "")).lower() == doi.lower():
+            return record
+    return {}
+
+
+def crossref_record(settings: OnlineSettings, doi: str, client: Client) -> dict[str, object]:
+    """Crossref's work record for *doi* ({} if Crossref does not know it); FetchError."""
+    base = settings.crossref.rstrip("/")
+    params = {"mailto": settings.contact} if settings.contact else None
+    response = client.get(f"{base}/works/{url_quote(doi, safe='/')}", params)
+    if response.status in (404, 410):
+        return {}
+    if response.status != 200:
+        raise FetchError(f"Crossref: unexpected answer (HTTP {response.status})")
+    try:
+        message = response.json()["message"]
+    except (ValueError, KeyError, TypeError):
+        raise FetchError("Crossref: unexpected answer (not a work record)") from None
+    return message if isinstance(message, dict) else {}
+
+
+def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tuple[str, str]:
+    """(the abstract, the service it came from) for *doi*: Europe PMC, else Crossref.
+
+    ``("", "Europe PMC and Crossref")`` when neither has one; FetchError when a service could
+    not be asked.
+    """
+    record = europepmc_record(settings, doi, client)
+    text = markup_to_text(str(record.get("abstractText") or ""))
+    if text:
+        return text, "Europe PMC"
+    message = crossref_record(settings, doi, client)
+    text = markup_to_text(str(message.get("abstract") or ""))
+    if text:
+        return text, "Crossref"
+    return "", "Europe PMC and Crossref"
+
+
+# -- PubMed, by PMID ---------------------------------------------------------------------------
 
 
 def efetch_url(settings: OnlineSettings, pmids: Sequence[str]) -> str:

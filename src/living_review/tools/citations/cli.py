@@ -57,10 +57,41 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(parser)
     parser.add_argument(
         "--claims", type=Path, default=None,
-        help="the claim ledger [claims.yaml beside the .bib file], checked offline too; with "
-        "--online, each quote is looked for in the PubMed abstracts of the works it cites",
+        help="the claim ledger [claims.yaml beside the .bib file], checked offline too (each "
+        "quote against any cached abstract); with --online, each quote is looked for in the "
+        "abstracts of the works it cites (PubMed; Europe PMC or Crossref by DOI)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--quotes-only", action="store_true",
+        help="with --online: check only the claims' quotes, not every entry's identifiers",
+    )  # fmt: skip
+    parser.add_argument(
+        "--changed-since", metavar="REF", default=None,
+        help="with --online: check the quotes of only the records added or changed since the "
+        "git commit REF (the pull-request workflow passes its base)",
     )  # fmt: skip
     return parser
+
+
+def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
+    """Ids of the records *ledger* adds or changes against its own file at git commit *ref*.
+
+    Raises :class:`UnusableInput` when *ref* is not a commit of the repository.
+    """
+    from living_review.claims import parse_claims
+    from living_review.tools.evidence_diff import GitError, git, resolve_commit
+
+    folder = ledger.path.resolve().parent
+    try:
+        commit = resolve_commit(folder, ref)
+    except GitError as error:
+        raise UnusableInput(ledger.path, f"--changed-since: {error}") from None
+    try:
+        old_text = git(folder, "show", f"{commit}:./{ledger.path.name}").decode("utf-8")
+    except (GitError, UnicodeDecodeError):
+        old_text = ""  # no ledger at the base: every record is new
+    old = {claim.id: claim.record for claim in parse_claims(old_text, ledger.path).claims}
+    return {claim.id for claim in ledger.claims if old.get(claim.id) != claim.record}
 
 
 def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
@@ -115,12 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     unchecked_rule = None
     no_network: str | None = None
     notes: list[str] = []
+    from .abstracts import check_cached_quotes, check_ledger_quotes, store_for
+
     if args.online:
         from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
 
         settings = settings_from_args(args)
         unchecked_rule = UNCHECKED
-        no_network = unreachable([settings.doi_api, settings.eutils, settings.crossref])
+        only = None
+        if args.changed_since and ledger is not None:
+            try:
+                only = changed_claim_ids(ledger, args.changed_since)
+            except UnusableInput as error:
+                print(error.problem.format(), file=sys.stderr)
+                return EXIT_UNUSABLE
+        services = [settings.eutils, settings.crossref, settings.europepmc]
+        no_network = unreachable(services + ([] if args.quotes_only else [settings.doi_api]))
         if no_network:
             print(f"citations: {NO_NETWORK} ({no_network}); the online checks were not made")
             checked += " (online: not checked, no network)"
@@ -131,14 +172,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "services' operators can reach us instead of blocking us",
                     file=sys.stderr,
                 )
-            result = check_online(bib, settings)
-            problems += result.problems
-            from .abstracts import check_ledger_quotes
-
-            quotes = check_ledger_quotes(ledger, bib, settings)  # the ledger read above
+            online = []
+            if not args.quotes_only:
+                result = check_online(bib, settings)
+                problems += result.problems
+                online.append(result.describe())
+            quotes = check_ledger_quotes(ledger, bib, settings, only=only)  # as read above
             problems += quotes.problems
             notes += quotes.notes
-            checked += f" (online: {result.describe()}; {quotes.describe()})"
+            if only is not None:
+                notes.append(
+                    f"quotes of the records added or changed since {args.changed_since}: "
+                    + (", ".join(sorted(only)) or "none")
+                )
+            online.append(quotes.describe())
+            checked += f" (online: {'; '.join(online)})"
+    elif ledger is not None:
+        # Offline: each quote against any abstract fetched before (--online, add-evidence).
+        cached = check_cached_quotes(ledger, bib, store_for(args.cache_dir))
+        problems += cached.problems
+        notes += cached.notes
+        checked += f" ({plural(cached.quotes, 'quote')} against cached abstracts)"
     for problem in sorted(set(problems)):
         print(problem.format())
     for note in notes:  # what was not checked, and why: one line each

@@ -56,6 +56,7 @@ PUBMED_CONCERN_LINKS = ("expression of concern in",)
 DEFAULT_DOI_API = "https://doi.org/api/handles/"
 DEFAULT_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CROSSREF = "https://api.crossref.org/"
+DEFAULT_EUROPEPMC = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 DEFAULT_PROJECT_URL = "https://github.com/acupuncture-sciatica-review/living-review"
 CONTACT_VARIABLE = "CITATIONS_CONTACT"  # an e-mail address the APIs' operators can write to
 NCBI_KEY_VARIABLE = "NCBI_API_KEY"  # optional: NCBI allows 10 requests/s with a key, 3 without
@@ -67,6 +68,7 @@ class OnlineSettings:
     doi_api: str = DEFAULT_DOI_API
     eutils: str = DEFAULT_EUTILS
     crossref: str = DEFAULT_CROSSREF
+    europepmc: str = DEFAULT_EUROPEPMC  # abstracts of works without a PubMed ID, by DOI
     project_url: str = DEFAULT_PROJECT_URL
     ncbi_api_key: str = ""
     workers: int = 4  # parallel requests in all, whatever the host
@@ -119,6 +121,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--doi-api", default=DEFAULT_DOI_API, help="DOI handle API base URL")
     group.add_argument("--eutils", default=DEFAULT_EUTILS, help="NCBI E-utilities base URL")
     group.add_argument("--crossref", default=DEFAULT_CROSSREF, help="Crossref REST API base URL")
+    group.add_argument(
+        "--europepmc", default=DEFAULT_EUROPEPMC, help="Europe PMC REST API base URL"
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
@@ -134,6 +139,7 @@ def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
         doi_api=args.doi_api,
         eutils=args.eutils,
         crossref=args.crossref,
+        europepmc=args.europepmc,
         project_url=os.environ.get("REVIEW_REPOSITORY_URL") or DEFAULT_PROJECT_URL,
         ncbi_api_key=os.environ.get(NCBI_KEY_VARIABLE, ""),
         workers=max(1, args.workers),

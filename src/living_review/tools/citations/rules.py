@@ -333,6 +333,7 @@ def check_pages(
             and not page.claims
             and not table_keys
             and not page.no_citations_reason
+            and not (ledger is not None and not ledger.complete and page.displays)
         ):
             message = (
                 f"content page '{page.docname}' cites nothing: cite the sources of its claims, "
