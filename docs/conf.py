@@ -97,7 +97,7 @@ certainty_role_pages = ["certainty"]
 certainty_role_restricted = True
 claims_check_unused = True
 
-# -- The search log (searches.yaml; CONTRIBUTING.md, "The search log") -----------------------
+# -- The search log (searches.yaml; MAINTAINERS.md, "The search log") -----------------------
 searches_file = str(ROOT / "searches.yaml")
 
 # -- The safety net (safety-net.yaml; CONTRIBUTING.md, "The safety net") ---------------------
