@@ -68,6 +68,7 @@ extensions = [
     "living_review.sphinxext.page_feedback",  # report an error / suggest evidence / edit links
     "living_review.sphinxext.print_styles",  # print stylesheet: the article alone, DOIs printed
     "living_review.sphinxext.home_cards",  # sphinx-design cards: the home page's ways in
+    "living_review.sphinxext.cite_this",  # "Cite this edition" on every page; BibTeX and RIS
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -101,6 +102,10 @@ claims_check_unused = True
 # -- The safety net (safety-net.yaml; CONTRIBUTING.md, "The safety net") ---------------------
 safety_net_file = str(ROOT / "safety-net.yaml")
 safety_net_page = "safety"  # {safety-net} links here from a page without the box
+
+# -- Cite this edition (living_review.sphinxext.cite_this) ------------------------------------
+cite_this_file = str(ROOT / "CITATION.cff")  # version, date, DOIs: updated by `nox -s release`
+cite_this_page = "editions"
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (
