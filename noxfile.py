@@ -121,6 +121,19 @@ def epub(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def pdf(session: nox.Session) -> None:
+    """Build the whole review as one PDF into docs/_build/pdf (WeasyPrint; needs pango)."""
+    install_locked(session, "pdf")
+    install_project(session)
+    single, out = BUILD / "singlehtml", BUILD / "pdf" / "acupuncture-for-sciatica.pdf"
+    sphinx_build(session, "singlehtml", single, "-d", str(BUILD / "doctrees-singlehtml"))
+    session.run(
+        "python", "-m", "living_review.tools.pdf", "--html", str(single),
+        "--cff", str(ROOT / "CITATION.cff"), "--out", str(out),
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
     install_locked(session, "live")  # docs, and docs-live's server (save -> reload figures)
@@ -262,7 +275,8 @@ def browser(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint", "nox", "citations", "prose", "browser"):
+    groups = ("docs", "live", "test", "lint", "nox", "citations", "prose", "browser", "pdf")
+    for group in groups:
         session.run(
             "uv",
             "pip",
