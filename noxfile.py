@@ -134,6 +134,53 @@ def pdf(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def release(session: nox.Session) -> None:
+    """Make an edition: `nox -s release -- YYYY-MM-DD` (today's date), checked and tagged.
+
+    Refuses a dirty tree, a date that is not today or not after the last edition; writes the
+    version and date (pyproject.toml, CITATION.cff, .zenodo.json) and the changelog heading,
+    runs every check (docs, citations, prose, lint, tests), then commits and tags
+    `edition-YYYY-MM-DD`. Push the tag to publish it (.github/workflows/release.yml).
+    """
+    if len(session.posargs) != 1:
+        session.error("give the edition's date: nox -s release -- YYYY-MM-DD")
+    install_locked(session, "citations")  # PyYAML, and the claim reader evidence-diff uses
+    install_project(session)
+    tool = ("python", "-m", "living_review.tools.editions", "--root", str(ROOT))
+    session.run(*tool, "prepare", session.posargs[0])
+    nox_here = (sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"))
+    session.run(*nox_here, "-s", "docs", "--", "fresh", external=True)
+    session.run(*nox_here, "-s", "citations", "prose", "lint", "tests", external=True)
+    session.run(*tool, "tag", session.posargs[0])
+
+
+@nox.session(python=PYTHON, default=False)
+def editions(session: nox.Session) -> None:
+    """Build the current site plus every edition tag into docs/_build/editions-site.
+
+    Each edition is built with its own code and locks (a git worktree per tag, its own
+    `nox -s docs`) into editions/<YYYY-MM-DD>/, with a banner, a canonical link to the current
+    page and noindex; every page gets the version switcher. `-- --site-url URL` sets the
+    published address (default: conf.py's, or REVIEW_SITE_URL).
+    """
+    install_locked(session, "pdf")  # the site, and each edition's PDF where its code has one
+    install_project(session)
+    out = BUILD / "editions-site"
+    site_url = os.environ.get("REVIEW_SITE_URL", "")
+    if "--site-url" in session.posargs:
+        site_url = session.posargs[session.posargs.index("--site-url") + 1]
+    site_url = site_url or "https://acupuncture-sciatica-review.github.io/living-review/"
+    tool = ("python", "-m", "living_review.tools.editions", "--root", str(ROOT))
+    command = f"{sys.executable} -m nox -s docs -- fresh"
+    session.run(*tool, "build", "--out", str(out), "--site-url", site_url, "--command", command)
+    session.env["REVIEW_SITE_URL"] = site_url
+    session.env["REVIEW_EDITIONS_FILE"] = str(out / "editions.json")
+    sphinx_build(session, "html", out, "-E", "-d", str(BUILD / "doctrees-editions"))
+    session.run(*tool, "switch", "--out", str(out), "--site-url", site_url)
+    session.log(f"The site with every edition is at {out / 'index.html'}")
+
+
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Build-speed figures (medians of several runs); e.g. `nox -s bench -- --runs 5`."""
     install_locked(session, "live")  # docs, and docs-live's server (save -> reload figures)

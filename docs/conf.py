@@ -106,6 +106,8 @@ safety_net_page = "safety"  # {safety-net} links here from a page without the bo
 # -- Cite this edition (living_review.sphinxext.cite_this) ------------------------------------
 cite_this_file = str(ROOT / "CITATION.cff")  # version, date, DOIs: updated by `nox -s release`
 cite_this_page = "editions"
+# The earlier editions, listed on the editions page: `nox -s editions` sets this.
+cite_this_editions = os.environ.get("REVIEW_EDITIONS_FILE", "")
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (

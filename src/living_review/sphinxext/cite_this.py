@@ -11,6 +11,8 @@ version and date; a maintainer adds the DOIs. Until a DOI is minted every format
   links to the BibTeX and RIS files, written to ``cite/<file stem>.bib`` and ``.ris``.
 * ``{cite-this}`` (a directive, on the editions page) shows the formatted citation, the DOIs
   and the BibTeX and RIS records in full.
+* ``{edition-list}`` lists the earlier editions ``nox -s editions`` built (``editions.json``,
+  ``cite_this_editions``), each with its DOI, its flags and links to it, its PDF and EPUB.
 
 The formats are built by plain functions (:func:`formatted_citation`, :func:`bibtex`,
 :func:`ris`) that ``tests/test_cite_this.py`` parses back.
@@ -19,6 +21,7 @@ The formats are built by plain functions (:func:`formatted_citation`, :func:`bib
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -243,12 +246,61 @@ class CiteThisDirective(SphinxDirective):
         return [container]
 
 
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+class EditionListDirective(SphinxDirective):
+    """``{edition-list}``: every earlier edition kept online, newest first, from the list
+    ``nox -s editions`` writes (``cite_this_editions``); without one, a sentence saying so."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        path = self.config.cite_this_editions
+        listing = []
+        if path and Path(path).is_file():
+            self.env.note_dependency(str(path))
+            listing = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not listing:
+            text = "No earlier edition is kept online yet: this is the first one built this way."
+            return [nodes.paragraph("", text)]
+        items = nodes.bullet_list(classes=["edition-list"])
+        for record in reversed(listing):
+            when = dt.date.fromisoformat(record["date"])
+            para = nodes.paragraph()
+            para += nodes.strong("", f"Edition of {when.day} {when:%B %Y}")
+            version = f" (version {record['version']})" if record.get("version") else ""
+            summary = f": {record['summary']}" if record.get("summary") else ""
+            para += nodes.Text(f"{version}{summary}. ")
+            para += nodes.Text("DOI: ")
+            if record.get("doi"):
+                para += nodes.reference("", record["doi"], refuri=doi_url(record["doi"]))
+            else:
+                para += nodes.Text(PENDING)
+            para += nodes.Text(
+                f". Conclusions changed: {_yes_no(record['conclusions_changed'])}. "
+                f"Certainty changed: {_yes_no(record['certainty_changed'])}. "
+            )
+            para += nodes.reference(
+                "", "Read this edition", refuri=f"editions/{record['date']}/index.html"
+            )
+            for kind, label in (("pdf", "PDF"), ("epub", "EPUB")):
+                if record.get(kind):
+                    para += nodes.Text(" · ")
+                    para += nodes.reference("", label, refuri=record[kind])
+            items += nodes.list_item("", para)
+        return [items]
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the directive, the footer and the files."""
     # "env": the directive reads the file when the page is read (and depends on it).
     app.add_config_value("cite_this_file", "", "env", types=frozenset({str}))
     app.add_config_value("cite_this_page", "", "html", types=frozenset({str}))
+    app.add_config_value("cite_this_editions", "", "env", types=frozenset({str}))
     app.add_directive("cite-this", CiteThisDirective)
+    app.add_directive("edition-list", EditionListDirective)
     # After page_feedback (priority 500): the citation is the last line of the page.
     app.connect("html-page-context", add_footer, priority=600)
     app.connect("build-finished", write_files)
