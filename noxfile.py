@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -171,8 +172,13 @@ def editions(session: nox.Session) -> None:
         site_url = session.posargs[session.posargs.index("--site-url") + 1]
     site_url = site_url or "https://acupuncture-sciatica-review.github.io/living-review/"
     tool = ("python", "-m", "living_review.tools.editions", "--root", str(ROOT))
-    command = f"{sys.executable} -m nox -s docs -- fresh"
-    session.run(*tool, "build", "--out", str(out), "--site-url", site_url, "--command", command)
+    # Each edition runs its tag's own noxfile with its own locks (JSON: any path, any platform).
+    command = json.dumps([sys.executable, "-m", "nox", "-s", "docs", "--", "fresh"])
+    pdf_command = json.dumps([sys.executable, "-m", "nox", "-s", "pdf"])
+    session.run(
+        *tool, "build", "--out", str(out), "--site-url", site_url, "--command", command,
+        "--pdf-command", pdf_command,
+    )  # fmt: skip
     session.env["REVIEW_SITE_URL"] = site_url
     session.env["REVIEW_EDITIONS_FILE"] = str(out / "editions.json")
     sphinx_build(session, "html", out, "-E", "-d", str(BUILD / "doctrees-editions"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -130,7 +129,7 @@ def test_flags_come_from_the_evidence_diff_comparison(repo: Path) -> None:
 def site(repo: Path) -> Path:
     """The combined site: both editions under editions/, the current pages at the root."""
     out = repo / "docs" / "_build" / "editions-site"
-    command = shlex.join(
+    command = json.dumps(
         [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", "docs", "docs/_build/html"]
     )
     done = tool(repo, "build", "--out", str(out), "--site-url", SITE, "--command", command)

@@ -217,7 +217,10 @@ def edition_records(root: Path) -> list[EditionRecord]:
 def banner_html(date: str, current_href: str) -> str:
     when = long_date(dt.date.fromisoformat(date))
     return (
-        '<div class="edition-banner" role="note">\n<p>You are reading the edition of '
+        # Styled inline: an edition's own stylesheets (from its tag) may not know the class.
+        '<div class="edition-banner" role="note" '
+        'style="border:1px solid;padding:0.5rem 0.75rem;margin-bottom:1rem">\n'
+        "<p>You are reading the edition of "
         f'{when}. <a href="{escape(current_href)}">Read the current edition of this page</a>.'
         "</p>\n</div>\n"
     )
@@ -300,8 +303,13 @@ def _insert_after_main(page: Path, html_to_insert: str) -> None:
     page.write_text(html[:at] + "\n" + html_to_insert + html[at:], encoding="utf-8")
 
 
-def build_editions(root: Path, out: Path, command: Sequence[str], site_url: str) -> list[dict]:
-    """Build each edition in its own worktree into out/editions/<date>/; the records."""
+def build_editions(
+    root: Path, out: Path, command: Sequence[str], site_url: str, pdf_command: Sequence[str] = ()
+) -> list[dict]:
+    """Build each edition in its own worktree into out/editions/<date>/; the records.
+
+    *pdf_command* also runs where the edition's code can make a PDF (it has tools/pdf.py).
+    """
     records = edition_records(root)
     with tempfile.TemporaryDirectory(prefix="editions-") as scratch:
         for record in records:
@@ -315,9 +323,13 @@ def build_editions(root: Path, out: Path, command: Sequence[str], site_url: str)
                         filter(None, [str(tree / "src"), os.environ.get("PYTHONPATH", "")])
                     ),
                 }
-                done = subprocess.run(list(command), cwd=tree, env=env, check=False)
-                if done.returncode != 0:
-                    raise GitError(f"building {record.tag} failed ({shlex.join(command)})")
+                commands = [list(command)]
+                if pdf_command and (tree / "src" / "living_review" / "tools" / "pdf.py").exists():
+                    commands.append(list(pdf_command))
+                for one in commands:
+                    done = subprocess.run(one, cwd=tree, env=env, check=False)
+                    if done.returncode != 0:
+                        raise GitError(f"building {record.tag} failed ({shlex.join(one)})")
                 target = out / EDITIONS_DIR / record.date
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(tree / "docs" / "_build" / "html", target)
@@ -331,6 +343,11 @@ def build_editions(root: Path, out: Path, command: Sequence[str], site_url: str)
     out.mkdir(parents=True, exist_ok=True)
     (out / LIST_FILE).write_text(json.dumps(listing, indent=2) + "\n", encoding="utf-8")
     return listing
+
+
+def command_line(text: str) -> list[str]:
+    """A command given as a JSON list (any platform's paths) or as a shell-like string."""
+    return json.loads(text) if text.lstrip().startswith("[") else shlex.split(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -347,9 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--site-url", required=True, help="the current site's address")
     build.add_argument(
         "--command",
-        default=f"{shlex.quote(sys.executable)} -m nox -s docs -- fresh",
-        help="how to build an edition, run in its worktree (default: its own `nox -s docs`)",
+        default=json.dumps([sys.executable, "-m", "nox", "-s", "docs", "--", "fresh"]),
+        help="how to build an edition in its worktree, a JSON list (default: its `nox -s docs`)",
     )
+    build.add_argument("--pdf-command", default="", help="how to build an edition's PDF")
     switch = sub.add_parser("switch", help="mark the pages once the current site is in --out")
     switch.add_argument("--out", type=Path, required=True)
     switch.add_argument("--site-url", required=True)
@@ -366,7 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps([asdict(r) for r in edition_records(root)], indent=2))
         elif args.action == "build":
             url = args.site_url.rstrip("/") + "/"
-            listing = build_editions(root, args.out, shlex.split(args.command), url)
+            listing = build_editions(
+                root, args.out, command_line(args.command), url, command_line(args.pdf_command)
+            )
             print(f"editions: built {len(listing)} earlier edition(s) into {args.out}")
         else:
             url = args.site_url.rstrip("/") + "/"
