@@ -207,3 +207,18 @@ def test_prepare_adds_a_changelog_heading_only_when_missing(tmp_path: Path) -> N
     assert tmp_path / "docs" / "changelog.md" in changed
     assert text.index("## 5 January 2027: edition 2027.1.5") < text.index("## 7 December 2026")
     assert editions.prepare(tmp_path, dt.date(2027, 1, 5))[-1].name == ".zenodo.json"
+
+
+def test_a_doi_minted_after_its_tag_is_listed(repo: Path) -> None:
+    cff = repo / "CITATION.cff"
+    before = cff.read_text(encoding="utf-8")
+    cff.write_text(
+        before + "identifiers:\n  - type: doi\n    value: 10.5555/first\n"
+        f"    description: DOI of edition-{FIRST}\n",
+        encoding="utf-8",
+    )
+    try:
+        records = editions.edition_records(repo)
+    finally:
+        cff.write_text(before, encoding="utf-8")
+    assert [r.doi for r in records] == ["10.5555/first", ""]

@@ -44,7 +44,7 @@ from pathlib import Path
 from living_review.tools.evidence_diff import GitError, compare, git, snapshot_at
 
 TAG_PREFIX = "edition-"
-TAG = re.compile(r"^edition-(\d{4}-\d{2}-\d{2})$")
+TAG = re.compile(r"edition-(\d{4}-\d{2}-\d{2})\b")
 EDITIONS_DIR = "editions"
 LIST_FILE = "editions.json"
 CHANGELOG = "docs/changelog.md"
@@ -73,7 +73,9 @@ def version_of(date: dt.date) -> str:
 def edition_tags(root: Path) -> list[tuple[dt.date, str]]:
     """(date, tag) of every edition tag, oldest first."""
     names = git(root, "tag", "--list", f"{TAG_PREFIX}*").decode().split()
-    found = [(dt.date.fromisoformat(m.group(1)), name) for name in names if (m := TAG.match(name))]
+    found = [
+        (dt.date.fromisoformat(m.group(1)), name) for name in names if (m := TAG.fullmatch(name))
+    ]
     return sorted(found)
 
 
@@ -189,6 +191,15 @@ def edition_records(root: Path) -> list[EditionRecord]:
     """Every edition, oldest first."""
     import yaml
 
+    # A DOI is minted after its tag: the current CITATION.cff records each edition's under
+    # `identifiers` (type doi, a description naming the tag, e.g. "DOI of edition-2026-12-07").
+    now = root / "CITATION.cff"
+    current = (yaml.safe_load(now.read_text(encoding="utf-8")) or {}) if now.exists() else {}
+    minted = {
+        found.group(0): str(i["value"])
+        for i in current.get("identifiers", [])
+        if i.get("type") == "doi" and (found := TAG.search(str(i.get("description", ""))))
+    }
     records, previous = [], None
     for date, name in edition_tags(root):
         cff = yaml.safe_load(_show(root, name, "CITATION.cff") or "{}") or {}
@@ -201,7 +212,7 @@ def edition_records(root: Path) -> list[EditionRecord]:
                 date=date.isoformat(),
                 tag=name,
                 version=str(cff.get("version", "")),
-                doi=str(cff.get("doi", "") or ""),
+                doi=minted.get(name) or str(cff.get("doi", "") or ""),
                 summary=heading.group(1).strip() if heading else "",
                 conclusions_changed=conclusions,
                 certainty_changed=certainty,
