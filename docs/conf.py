@@ -69,6 +69,7 @@ extensions = [
     "living_review.sphinxext.print_styles",  # print stylesheet: the article alone, DOIs printed
     "living_review.sphinxext.home_cards",  # sphinx-design cards: the home page's ways in
     "living_review.sphinxext.cite_this",  # "Cite this edition" on every page; BibTeX and RIS
+    "living_review.sphinxext.claims_fhir",  # claims.fhir.json: the ledger as a FHIR R5 Bundle
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
