@@ -222,3 +222,17 @@ def test_a_doi_minted_after_its_tag_is_listed(repo: Path) -> None:
     finally:
         cff.write_text(before, encoding="utf-8")
     assert [r.doi for r in records] == ["10.5555/first", ""]
+
+
+@pytest.mark.browser
+def test_current_and_earlier_pages_pass_the_browser_audit(site: Path) -> None:
+    """axe-core and the audit's own checks, light and dark-phone, on current and earlier pages
+    (the banner, the switcher and the editions list included)."""
+    from living_review.tools import browser_audit
+    from living_review.tools.site_server import serve
+
+    modes = [m for m in browser_audit.MODES if m.name in {"light", "dark-phone"}]
+    pages = ["safety.html", "editions.html", f"editions/{FIRST}/safety.html"]
+    with serve(site) as base_url:
+        findings = browser_audit.audit_pages(base_url, pages, modes=modes)
+    assert findings == []
