@@ -186,7 +186,7 @@ def test_editions_page_lists_each_edition_with_its_flags(site: Path) -> None:
     assert len(items) == 2
     assert items[0].startswith("Edition of 7 December 2026 (version 2026.12.7)")
     assert "Certainty changed: yes" in items[0] and "Conclusions changed: no" in items[0]
-    assert "Certainty changed: no" in items[1]
+    assert "not applicable (first edition)" in items[1]
     assert "DOI pending" in items[0]
     links = [a["href"] for a in soup(site / "editions.html").select(".edition-list a")]
     assert f"editions/{SECOND}/index.html" in links

@@ -263,7 +263,10 @@ class EditionListDirective(SphinxDirective):
             self.env.note_dependency(str(path))
             listing = json.loads(Path(path).read_text(encoding="utf-8"))
         if not listing:
-            text = "No earlier edition is kept online yet: this is the first one built this way."
+            text = (
+                "No edition has been archived yet. Each published edition will be listed here, "
+                "with a link to its copy as it was then."
+            )
             return [nodes.paragraph("", text)]
         items = nodes.bullet_list(classes=["edition-list"])
         for record in reversed(listing):
@@ -278,10 +281,14 @@ class EditionListDirective(SphinxDirective):
                 para += nodes.reference("", record["doi"], refuri=doi_url(record["doi"]))
             else:
                 para += nodes.Text(PENDING)
-            para += nodes.Text(
-                f". Conclusions changed: {_yes_no(record['conclusions_changed'])}. "
-                f"Certainty changed: {_yes_no(record['certainty_changed'])}. "
-            )
+            if record is listing[0]:  # the oldest: nothing before it to compare with
+                flags = "Conclusions and certainty changed: not applicable (first edition). "
+            else:
+                flags = (
+                    f"Conclusions changed: {_yes_no(record['conclusions_changed'])}. "
+                    f"Certainty changed: {_yes_no(record['certainty_changed'])}. "
+                )
+            para += nodes.Text(f". {flags}")
             para += nodes.reference(
                 "", "Read this edition", refuri=f"editions/{record['date']}/index.html"
             )

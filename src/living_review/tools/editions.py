@@ -225,14 +225,19 @@ def edition_records(root: Path) -> list[EditionRecord]:
 # -- build --------------------------------------------------------------------------------------
 
 
-def banner_html(date: str, current_href: str) -> str:
+def banner_html(date: str, current_href: str, *, same_page: bool = True) -> str:
     when = long_date(dt.date.fromisoformat(date))
+    link = (
+        "Read the current edition of this page"
+        if same_page
+        else "This page is not in the current edition: go to the current home page"
+    )
     return (
         # Styled inline: an edition's own stylesheets (from its tag) may not know the class.
         '<div class="edition-banner" role="note" '
         'style="border:1px solid;padding:0.5rem 0.75rem;margin-bottom:1rem">\n'
         "<p>You are reading the edition of "
-        f'{when}. <a href="{escape(current_href)}">Read the current edition of this page</a>.'
+        f'{when}. <a href="{escape(current_href)}">{link}</a>.'
         "</p>\n</div>\n"
     )
 
@@ -299,7 +304,8 @@ def mark_pages(out: Path, records: list[EditionRecord], site_url: str) -> None:
                 head = head.replace('<meta name="robots" content="noindex" />\n', "")
             html = html.replace("</head>", head + "</head>", 1)
             page.write_text(html, encoding="utf-8")
-            _insert_after_main(page, banner_html(date, _up(depth) + here) + switcher_html(links))
+            banner = banner_html(date, _up(depth) + here, same_page=here == relative)
+            _insert_after_main(page, banner + switcher_html(links))
         for extra in ("sitemap.xml", "robots.txt"):  # one sitemap: the current site's
             (folder / extra).unlink(missing_ok=True)
 

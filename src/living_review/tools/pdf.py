@@ -85,7 +85,7 @@ def title_page(edition: Edition) -> str:
         f'<p class="pdf-title">{escape(edition.title)}</p>\n'
         f"<p>Edition of {escape(edition.long_date)} · version {escape(edition.version)}</p>\n"
         f"<p>{escape(doi)}</p>\n"
-        f"<p>By {escape(edition.author)}.</p>\n"
+        f"<p>Written by {escape(edition.author.removeprefix('The ').removeprefix('the '))}.</p>\n"
         f'<p class="pdf-notice">{escape(MEDICAL_NOTICE)}</p>\n'
         f"<p><strong>How to cite:</strong> {escape(formatted_citation(edition))}</p>\n"
         f'<p>The current edition is online at <a href="{escape(edition.url)}">'
