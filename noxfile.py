@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -132,6 +133,71 @@ def epub(session: nox.Session) -> None:
     # The HTML build copies the EPUB to _downloads/ (living_review.sphinxext.offline_copy).
     sphinx_build(session, "html", HTML)
     session.log(f"The site serves the EPUB from {HTML / '_downloads'}")
+
+
+@nox.session(python=PYTHON, default=False)
+def pdf(session: nox.Session) -> None:
+    """Build the whole review as one PDF into docs/_build/pdf (WeasyPrint; needs pango)."""
+    install_locked(session, "pdf")
+    install_project(session)
+    single, out = BUILD / "singlehtml", BUILD / "pdf" / "acupuncture-for-sciatica.pdf"
+    sphinx_build(session, "singlehtml", single, "-d", str(BUILD / "doctrees-singlehtml"))
+    session.run(
+        "python", "-m", "living_review.tools.pdf", "--html", str(single),
+        "--cff", str(ROOT / "CITATION.cff"), "--out", str(out),
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON, default=False)
+def release(session: nox.Session) -> None:
+    """Make an edition: `nox -s release -- YYYY-MM-DD` (today's date), checked and tagged.
+
+    Refuses a dirty tree, a date that is not today or not after the last edition; writes the
+    version and date (pyproject.toml, CITATION.cff, .zenodo.json) and the changelog heading,
+    runs every check (docs, citations, prose, lint, tests), then commits and tags
+    `edition-YYYY-MM-DD`. Push the tag to publish it (.github/workflows/release.yml).
+    """
+    if len(session.posargs) != 1:
+        session.error("give the edition's date: nox -s release -- YYYY-MM-DD")
+    install_locked(session, "citations")  # PyYAML, and the claim reader evidence-diff uses
+    install_project(session)
+    tool = ("python", "-m", "living_review.tools.editions", "--root", str(ROOT))
+    session.run(*tool, "prepare", session.posargs[0])
+    nox_here = (sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"))
+    session.run(*nox_here, "-s", "docs", "--", "fresh", external=True)
+    session.run(*nox_here, "-s", "citations", "prose", "lint", "tests", external=True)
+    session.run(*tool, "tag", session.posargs[0])
+
+
+@nox.session(python=PYTHON, default=False)
+def editions(session: nox.Session) -> None:
+    """Build the current site plus every edition tag into docs/_build/editions-site.
+
+    Each edition is built with its own code and locks (a git worktree per tag, its own
+    `nox -s docs`) into editions/<YYYY-MM-DD>/, with a banner, a canonical link to the current
+    page and noindex; every page gets the version switcher. `-- --site-url URL` sets the
+    published address (default: conf.py's, or REVIEW_SITE_URL).
+    """
+    install_locked(session, "pdf")  # the site, and each edition's PDF where its code has one
+    install_project(session)
+    out = BUILD / "editions-site"
+    site_url = os.environ.get("REVIEW_SITE_URL", "")
+    if "--site-url" in session.posargs:
+        site_url = session.posargs[session.posargs.index("--site-url") + 1]
+    site_url = site_url or "https://acupuncture-sciatica-review.github.io/living-review/"
+    tool = ("python", "-m", "living_review.tools.editions", "--root", str(ROOT))
+    # Each edition runs its tag's own noxfile with its own locks (JSON: any path, any platform).
+    command = json.dumps([sys.executable, "-m", "nox", "-s", "docs", "--", "fresh"])
+    pdf_command = json.dumps([sys.executable, "-m", "nox", "-s", "pdf"])
+    session.run(
+        *tool, "build", "--out", str(out), "--site-url", site_url, "--command", command,
+        "--pdf-command", pdf_command,
+    )  # fmt: skip
+    session.env["REVIEW_SITE_URL"] = site_url
+    session.env["REVIEW_EDITIONS_FILE"] = str(out / "editions.json")
+    sphinx_build(session, "html", out, "-E", "-d", str(BUILD / "doctrees-editions"))
+    session.run(*tool, "switch", "--out", str(out), "--site-url", site_url)
+    session.log(f"The site with every edition is at {out / 'index.html'}")
 
 
 @nox.session(python=PYTHON, default=False)
@@ -287,7 +353,8 @@ def browser(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Regenerate the hash-pinned lock files in requirements/ from pyproject.toml."""
     session.install("uv")
-    for group in ("docs", "live", "test", "lint", "nox", "citations", "prose", "browser"):
+    groups = ("docs", "live", "test", "lint", "nox", "citations", "prose", "browser", "pdf")
+    for group in groups:
         session.run(
             "uv",
             "pip",

@@ -67,6 +67,8 @@ extensions = [
     "living_review.sphinxext.page_feedback",  # report an error / suggest evidence / edit links
     "living_review.sphinxext.print_styles",  # print stylesheet: the article alone, DOIs printed
     "living_review.sphinxext.home_cards",  # sphinx-design cards: the home page's ways in
+    "living_review.sphinxext.cite_this",  # "Cite this edition" on every page; BibTeX and RIS
+    "living_review.sphinxext.claims_fhir",  # claims.fhir.json: the ledger as a FHIR R5 Bundle
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -103,6 +105,12 @@ searches_file = str(ROOT / "searches.yaml")
 # -- The safety net (safety-net.yaml; CONTRIBUTING.md, "The safety net") ---------------------
 safety_net_file = str(ROOT / "safety-net.yaml")
 safety_net_page = "safety"  # {safety-net} links here from a page without the box
+
+# -- Cite this edition (living_review.sphinxext.cite_this) ------------------------------------
+cite_this_file = str(ROOT / "CITATION.cff")  # version, date, DOIs: updated by `nox -s release`
+cite_this_page = "editions"
+# The earlier editions, listed on the editions page: `nox -s editions` sets this.
+cite_this_editions = os.environ.get("REVIEW_EDITIONS_FILE", "")
 
 # -- HTML --------------------------------------------------------------------------
 MEDICAL_NOTICE = (

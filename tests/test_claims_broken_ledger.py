@@ -29,7 +29,8 @@ MESSAGE = (
 def build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", "-q",
-        "-d", str(out.with_name(out.name + "-doctrees")), *extra, str(source), str(out),
+        "--no-color", "-d", str(out.with_name(out.name + "-doctrees")),
+        *extra, str(source), str(out),
     ]  # fmt: skip
     return subprocess.run(
         command,

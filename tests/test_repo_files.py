@@ -164,7 +164,9 @@ def test_workflows_run_the_agreed_sessions() -> None:
         assert command in text["pr.yml"], command
     for command in ("nox -s linkcheck", "nox -s citations -- --online"):
         assert command in text["weekly.yml"], command
-    assert "nox -s docs -- fresh" in text["deploy.yml"]
+    # Deploys build the site from scratch (-E) with every earlier edition kept online.
+    for name in ("deploy.yml", "release.yml"):
+        assert "nox -s editions" in text[name], name
 
 
 @pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.name)

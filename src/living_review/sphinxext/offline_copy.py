@@ -10,9 +10,10 @@ Pages link to it with a role::
 
     {epub-download}`download it as an EPUB e-book`
 
-In the web site the link is relative to the page, and only there when an EPUB has been built
-(``nox -s docs`` alone gives plain text, never a dead link); the pages using the role are
-rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the published
+In the web site the link is relative to the page, and only there when an EPUB has been built.
+Without one (``nox -s docs`` alone) the paragraph holding the role is left out: a page never
+promises a download it cannot give, as plain text or as a dead link. The pages using the role
+are rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the published
 copy (``html_baseurl``).
 """
 
@@ -90,13 +91,15 @@ def epub_built(app: Sphinx) -> bool:
 
 
 def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Point every ``{epub-download}`` link on the page at the EPUB (or unlink it if none)."""
+    """Point every ``{epub-download}`` link on the page at the EPUB, or drop its paragraph."""
     with_link = epub_built(app) or not is_html_site(app.builder)
     for node in list(doctree.findall(nodes.reference)):
         if CLASS not in node["classes"]:
             continue
         if with_link:
             node["refuri"] = link_for(app, docname)
+        elif isinstance(node.parent, nodes.paragraph) and node.parent.parent is not None:
+            node.parent.parent.remove(node.parent)  # the promise goes with its sentence
         else:
             node.replace_self(nodes.inline(node.rawsource, node.astext(), classes=[CLASS]))
 
