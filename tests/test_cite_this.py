@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import tomllib
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
-from common import ROOT, Build
+from common import ROOT, ROOTS, Build, warnings
 from pybtex.database import parse_string
 
 from living_review.sphinxext.cite_this import (
@@ -159,3 +162,20 @@ def test_schema_refuses_a_misspelt_field() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(schema_file.read_text("utf-8")))
     assert not validator.is_valid({**zenodo(), "licence": "cc-by-4.0"})
     assert not validator.is_valid({**zenodo(), "upload_type": "website"})
+
+
+def test_an_incomplete_citation_file_is_one_error_at_the_file(
+    make_app: Any, tmp_path: Path
+) -> None:
+    """CITATION.cff without date-released: one error naming the file and what is missing, no
+    traceback, nothing blamed on the pages (the footer is left out, the directive shows nothing)."""
+    srcdir = tmp_path / "cite-this-broken"
+    shutil.copytree(ROOTS / "test-cite-this-broken", srcdir)
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    logged = warnings(app)
+    assert (
+        "CITATION.cff:1: ERROR: cite-this: no date-released: the edition cannot be cited" in logged
+    )
+    assert "Traceback" not in logged
+    assert logged.count("ERROR") == 1

@@ -29,15 +29,19 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from docutils import nodes
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from living_review import __version__
+from living_review.problems import UnusableInput, read_utf8
 from living_review.sphinxext import add_stylesheet, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
 
 #: Where the site puts the citation files, from its root.
 CITE_DIR = "cite"
@@ -70,8 +74,18 @@ class Edition:
 
 
 def read_edition(path: str | Path) -> Edition:
-    """The edition described by a CITATION.cff file."""
-    cff = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """The edition described by a CITATION.cff file (:class:`UnusableInput` if it has none)."""
+    path = Path(path)
+    try:
+        cff = yaml.safe_load(read_utf8(path))
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        raise UnusableInput(path, f"not valid YAML: {error.problem}", line=line) from None
+    missing = [
+        key for key in ("title", "authors", "version", "date-released") if key not in (cff or {})
+    ]
+    if missing:
+        raise UnusableInput(path, f"no {', '.join(missing)}: the edition cannot be cited")
     authors = [
         a.get("name") or " ".join(filter(None, (a.get("given-names"), a.get("family-names"))))
         for a in cff["authors"]
@@ -161,7 +175,15 @@ def ris(edition: Edition) -> str:
 def edition_of(app: Sphinx) -> Edition | None:
     """The edition of this build (None if ``cite_this_file`` is empty)."""
     path = app.config.cite_this_file
-    return read_edition(Path(app.confdir, path)) if path else None
+    if not path:
+        return None
+    try:
+        return read_edition(Path(app.confdir, path))
+    except UnusableInput as error:
+        if not getattr(app, "_cite_this_reported", False):  # once, not on every page
+            app._cite_this_reported = True  # type: ignore[attr-defined]
+            logger.error("cite-this: %s", error.reason, location=f"{error.path}:{error.line}")
+        return None
 
 
 def footer_html(app: Sphinx, pagename: str, edition: Edition) -> str:
@@ -221,7 +243,9 @@ class CiteThisDirective(SphinxDirective):
             raise self.error("{cite-this} needs cite_this_file (CITATION.cff) in conf.py")
         cff = Path(self.env.app.confdir, path)
         self.env.note_dependency(str(cff))
-        edition = read_edition(cff)
+        edition = edition_of(self.env.app)
+        if edition is None:  # reported once, at CITATION.cff
+            return []
         container = nodes.container(classes=["cite-this-full"])
         container += nodes.paragraph("", formatted_citation(edition))
         dois = nodes.bullet_list()

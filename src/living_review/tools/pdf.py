@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from living_review.problems import UnusableInput
 from living_review.sphinxext.cite_this import PENDING, Edition, formatted_citation, read_edition
 
 #: The file name of the PDF, beside the EPUB's (conf.py: epub_basename).
@@ -146,7 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # pango or its fonts are missing
         print(f"pdf: {error}\npdf: {INSTALL_HINT}", file=sys.stderr)
         return 2
-    seconds = build_pdf(args.html, args.cff, args.out)
+    try:
+        seconds = build_pdf(args.html, args.cff, args.out)
+    except UnusableInput as error:  # CITATION.cff missing or incomplete: nothing written
+        print(error.problem.format(), file=sys.stderr)
+        return 2
     size = args.out.stat().st_size
     print(f"pdf: {args.out} ({size / 1e6:.1f} MB, typeset in {seconds:.0f} s)")
     return 0
