@@ -117,24 +117,6 @@ def _written_float(loader: yaml.SafeLoader, node: yaml.Node) -> WrittenNumber:
 _LedgerLoader.add_constructor("tag:yaml.org,2002:float", _written_float)
 
 
-#: libyaml's parser where PyYAML has it (a clean ledger composes several times faster).
-_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The YAML node tree of *text*, once: the records' lines come from it, the data too.
-
-    libyaml composes the same tree (PyYAML's own resolver tags it); on any error the text is
-    composed again in pure Python, so the message is worded as it always was.
-    """
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
 def schema_path() -> Traversable:
     """The ledger's JSON Schema, ``schemas/claims.schema.json`` inside the package.
 
@@ -308,7 +290,7 @@ def parse_claims(text: str, path: Path) -> Ledger:
     """Read and check ledger *text*; *path* is where problems are reported."""
     ledger = Ledger(path)
     try:
-        root = _compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # the records' lines come from it
         data = _LedgerLoader("").construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         # One problem, at the line that causes it, in plain words (living_review.yaml_errors);
