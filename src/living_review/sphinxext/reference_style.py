@@ -51,11 +51,9 @@ def short_names(children: list[Any], context: dict[str, Any], role: str, **kwarg
     except KeyError as missing:
         raise FieldIsMissing(role, context["entry"]) from missing
     style = context["style"]
-    # Only the names shown are formatted (a trial with 12 authors: 6 of them).
-    shown_persons = persons[:MAX_AUTHORS]
-    formatted = [style.format_name(person, style.abbreviate_names) for person in shown_persons]
+    formatted = [style.format_name(person, style.abbreviate_names) for person in persons]
     if len(persons) > MAX_AUTHORS:
-        shown = join(sep=", ")[formatted].format_data(context)
+        shown = join(sep=", ")[formatted[:MAX_AUTHORS]].format_data(context)
         return join(sep=", ")[shown, "et al."].format_data(context)
     return join(**kwargs)[formatted].format_data(context)
 
