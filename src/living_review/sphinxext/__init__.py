@@ -1,7 +1,8 @@
 """The Sphinx extensions ``docs/conf.py`` loads, one concern per module, each with ``setup()``.
 
 What several of them share lives here: the stylesheets in ``static/`` and how an extension
-ships one, and how it tells the web site's builders (html, dirhtml) from the EPUB's. Nothing
+ships one, how it tells the web site's builders (html, dirhtml) from the EPUB's, and what its
+``setup()`` returns. Nothing
 in this package imports :mod:`living_review.tools`.
 """
 
@@ -10,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from living_review import __version__
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
     from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -36,3 +40,16 @@ def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
 def is_html_site(builder: Builder) -> bool:
     """True for builders that write the web site (html, dirhtml), not an EPUB or help file."""
     return builder.format == "html" and not getattr(builder, "embedded", False)
+
+
+def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
+    """What each extension's ``setup()`` returns: the package's version, safe to read and write
+    in parallel, and *env_version* if it keeps anything in the build environment."""
+    metadata: ExtensionMetadata = {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
+    if env_version is not None:
+        metadata["env_version"] = env_version
+    return metadata

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 from pybtex.plugin import PluginNotFound
 from sphinx.util import logging
 
-from living_review import __version__
 from living_review.bib_rendering import RULES, UNKNOWN_TYPE, check_rendering
 from living_review.bibfile import read_bibfile
 from living_review.problems import Problem, UnusableInput, display_path
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -98,8 +98,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Check the bib files when the build starts, before sphinxcontrib-bibtex reads them."""
     app.setup_extension("sphinxcontrib.bibtex")
     app.connect("builder-inited", check_bibliography, priority=400)  # sphinxcontrib-bibtex: 500
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from docutils import nodes
 from sphinx import addnodes
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -220,9 +219,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", rewrite_bibliographies_on_change)
     app.connect("doctree-resolved", add_backlinks)
     add_stylesheet(app, "references.css")
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)

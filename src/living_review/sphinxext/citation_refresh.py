@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -124,9 +124,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinxcontrib.bibtex")
     # sphinxcontrib-bibtex numbers citations in its own env-updated handler (priority 500).
     app.connect("env-updated", on_env_updated, priority=900)
-    return {
-        "version": __version__,
-        "env_version": 3,  # 3: entries compared by their text again
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=3)  # 3: entries compared by their text again

@@ -30,7 +30,6 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
-from living_review import __version__
 from living_review.claims import (
     FILENAME,
     Claim,
@@ -42,7 +41,7 @@ from living_review.claims import (
     unknown_id_message,
 )
 from living_review.problems import Problem, UnusableInput
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 from living_review.sphinxext.certainty import LEVELS, certainty_badge
 
 if TYPE_CHECKING:
@@ -355,9 +354,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-check-consistency", check_ledger_against_site)
     app.connect("html-page-context", add_findings)
     add_stylesheet(app, "claims.css")
-    return {
-        "version": __version__,
-        "env_version": 3,  # 3: time frames beside the badges
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=3)  # 3: time frames beside the badges

@@ -24,7 +24,7 @@ from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.template import FieldIsMissing, field, href, join, node, optional, sentence
 from sphinx.errors import ConfigError
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -113,8 +113,4 @@ def check_style_installed(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Check, when the build starts, that the bibliography style is installed."""
     app.connect("config-inited", check_style_installed, priority=900)
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()
