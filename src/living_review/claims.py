@@ -8,7 +8,7 @@ One loader for the site build (:mod:`living_review.sphinxext.claims`), the offli
     ledger = load_claims(Path("claims.yaml"))  # raises UnusableInput if it cannot be read
     for problem in ledger.problems:  # parse errors, schema violations, the ledger's own rules
         print(problem.format())  # claims.yaml:12: claims-schema: claim 'x': ...
-    claim = ledger.by_id["tu2024-leg-pain"]
+    claim = ledger.get("tu2024-leg-pain")
     claim.cite, claim.quote, claim.line, claim.line_of("quote"), claim.effect
 
 :func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). The file is
@@ -154,11 +154,6 @@ class Effect:
         return self.measure in RATIO_MEASURES
 
     @property
-    def no_effect(self) -> float:
-        """The value meaning no difference: 1 for ratios, 0 for differences."""
-        return 1.0 if self.is_ratio else 0.0
-
-    @property
     def measure_name(self) -> str:
         return MEASURE_NAMES[self.measure]
 
@@ -230,10 +225,6 @@ class Ledger:
     #: id -> the keys its record cites, for every record with an id, broken ones too.
     cites_by_id: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
-    def by_id(self) -> dict[str, Claim]:
-        return {claim.id: claim for claim in self.claims}
-
     def get(self, claim_id: str) -> Claim | None:
         return next((claim for claim in self.claims if claim.id == claim_id), None)
 
@@ -265,12 +256,6 @@ def format_number(value: float) -> str:
     """A number as written in the ledger (``1.20``; see :class:`WrittenNumber`), with a real
     minus sign (U+2212) for ``-``."""
     return str(value).replace("-", "\u2212")
-
-
-def level_rank(levels: Sequence[str]) -> int:
-    """How certain the most certain of *levels* is: high 4 ... very-low 1, unrated 0."""
-    ranks = [len(RATED_LEVELS) - RATED_LEVELS.index(lv) for lv in levels if lv in RATED_LEVELS]
-    return max(ranks, default=0)
 
 
 def describe_levels(levels: Sequence[str]) -> str:

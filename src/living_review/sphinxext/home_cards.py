@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-#: The class of the grid that holds the cards (``:class-container:`` in docs/index.md).
-CONTAINER_CLASS = "entry-points"
 DESIGN_STYLESHEET = "sphinx-design.min.css"
 TABS_SCRIPT = "design-tabs.js"
 OWN_STYLESHEET = "home-cards.css"
