@@ -55,15 +55,10 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     domain: Any = env.get_domain("cite")
     citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
-    texts: dict[int, tuple[Any, str]] = {}  # the entry and its tooltip are often one object
 
     def text(formatted_entry: Any) -> str:
         """How *formatted_entry* renders, links included ("" for none, e.g. no tooltip)."""
-        if formatted_entry is None:
-            return ""
-        if id(formatted_entry) not in texts:
-            texts[id(formatted_entry)] = (formatted_entry, formatted_entry.text.render_as("html"))
-        return texts[id(formatted_entry)][1]
+        return "" if formatted_entry is None else formatted_entry.text.render_as("html")
 
     for citation in domain.citations:
         page = citation.bibliography_key.docname
