@@ -31,7 +31,6 @@ one refuses, the other refuses with the same message.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from pathlib import Path
 import pybtex.errors
 from pybtex import textutils
 from pybtex.bibtex.utils import split_name_list
-from pybtex.database import BibliographyData, BibliographyDataError, Person
+from pybtex.database import BibliographyDataError, Person
 from pybtex.database.input.bibtex import LowLevelParser, Parser, month_names
 from pybtex.exceptions import PybtexError
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
@@ -98,11 +97,6 @@ class BibFile:
     problems: list[Problem]
     #: Keys of entries that could not be read completely (a syntax error inside them).
     damaged_keys: set[str] = field(default_factory=set)
-    #: What pybtex's ``Parser``, as the site build runs it, made of the text, when it read it
-    #: without a single error or warning (else None): the build may reuse it.
-    parsed: BibliographyData | None = None
-    #: SHA-256 of the file's bytes, when read from a file (:func:`read_bibfile`).
-    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,50 +188,7 @@ def read_bibfile(path: Path) -> BibFile:
         text = data.decode("utf-8")  # docs/conf.py: bibtex_encoding = "utf-8"
     except UnicodeDecodeError as error:
         raise _not_utf8(path, data, error) from None
-    bib = parse_bibtex(text, path)
-    bib.digest = hashlib.sha256(data).hexdigest()
-    return bib
-
-
-class _RecordingParser(Parser):
-    """pybtex's ``Parser`` as the site build runs it, also keeping each entry's fields as read."""
-
-    def __init__(self) -> None:
-        super().__init__(encoding="utf-8")
-        self.written: list[BibEntry] = []
-
-    def process_entry(self, entry_type, key, fields):  # type: ignore[no-untyped-def]
-        written = [
-            BibField(name.lower(), textutils.normalize_whitespace("".join(parts)), 0)
-            for name, parts in fields
-        ]
-        self.written.append(BibEntry(type=entry_type.lower(), key=key, line=0, fields=written))
-        super().process_entry(entry_type, key, fields)
-
-
-def read_clean_bibfile(path: Path) -> BibFile | None:
-    """*path* read once, by pybtex's ``Parser`` as the site build reads it; None unless clean.
-
-    The quick way to a file that is fine: one parse instead of :func:`read_bibfile`'s two.
-    None if the file cannot be read as UTF-8 or pybtex reports anything at all (an error, a
-    warning, a repeated field); then :func:`read_bibfile` says what and where. The entries have
-    no lines (0) and no persons: enough to run rules on, not to report what they find.
-    """
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")  # docs/conf.py: bibtex_encoding = "utf-8"
-    except (OSError, UnicodeDecodeError):
-        return None
-    parser = _RecordingParser()
-    with pybtex.errors.capture() as captured:
-        try:
-            parsed = parser.parse_string(text)
-        except PybtexError:
-            return None
-    if captured:
-        return None
-    digest = hashlib.sha256(data).hexdigest()
-    return BibFile(path, parser.written, [], set(), parsed, digest)
+    return parse_bibtex(text, path)
 
 
 def _not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> UnusableInput:
@@ -284,11 +235,9 @@ def parse_bibtex(text: str, path: Path) -> BibFile:
         entries.append(entry)
     for error in parser.errors:
         problems.append(Problem(path, error.line, PARSE_ERROR, error.message))
-    parsed = None
     if not problems:
-        build_problems, parsed = _build_parser_error(text, path)
-        problems.extend(build_problems)
-    return BibFile(path, entries, problems, damaged, parsed)
+        problems.extend(_build_parser_error(text, path))
+    return BibFile(path, entries, problems, damaged)
 
 
 def _read_persons(entry: BibEntry, path: Path) -> list[Problem]:
@@ -323,16 +272,14 @@ def _describe(error: PybtexSyntaxError) -> str:
     return message
 
 
-def _build_parser_error(text: str, path: Path) -> tuple[list[Problem], BibliographyData | None]:
+def _build_parser_error(text: str, path: Path) -> list[Problem]:
     """Parse once more exactly as the site build does; report anything else it would refuse.
 
-    Repeated keys and fields are left to the rules, which say where both copies are. Also
-    returns the parsed data when pybtex reported nothing at all (else None).
+    Repeated keys and fields are left to the rules, which say where both copies are.
     """
-    data = None
     with pybtex.errors.capture() as captured:  # collect instead of raising at the first one
         try:
-            data = Parser(encoding="utf-8").parse_string(text)
+            Parser(encoding="utf-8").parse_string(text)
         except PybtexError as error:
             captured.append(error)
     problems = []
@@ -342,4 +289,4 @@ def _build_parser_error(text: str, path: Path) -> tuple[list[Problem], Bibliogra
         line = getattr(error, "lineno", None) or 1
         message = f"the site build's BibTeX parser refuses this file: {error}"
         problems.append(Problem(path, line, PARSE_ERROR, message))
-    return problems, (data if not captured else None)
+    return problems

@@ -8,7 +8,7 @@ One loader for the site build (:mod:`living_review.sphinxext.claims`), the offli
     ledger = load_claims(Path("claims.yaml"))  # raises UnusableInput if it cannot be read
     for problem in ledger.problems:  # parse errors, schema violations, the ledger's own rules
         print(problem.format())  # claims.yaml:12: claims-schema: claim 'x': ...
-    claim = ledger.by_id["tu2024-leg-pain"]
+    claim = ledger.get("tu2024-leg-pain")
     claim.cite, claim.quote, claim.line, claim.line_of("quote"), claim.effect
 
 :func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). The file is
@@ -117,24 +117,6 @@ def _written_float(loader: yaml.SafeLoader, node: yaml.Node) -> WrittenNumber:
 _LedgerLoader.add_constructor("tag:yaml.org,2002:float", _written_float)
 
 
-#: libyaml's parser where PyYAML has it (a clean ledger composes several times faster).
-_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """The YAML node tree of *text*, once: the records' lines come from it, the data too.
-
-    libyaml composes the same tree (PyYAML's own resolver tags it); on any error the text is
-    composed again in pure Python, so the message is worded as it always was.
-    """
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
 def schema_path() -> Traversable:
     """The ledger's JSON Schema, ``schemas/claims.schema.json`` inside the package.
 
@@ -170,11 +152,6 @@ class Effect:
     @property
     def is_ratio(self) -> bool:
         return self.measure in RATIO_MEASURES
-
-    @property
-    def no_effect(self) -> float:
-        """The value meaning no difference: 1 for ratios, 0 for differences."""
-        return 1.0 if self.is_ratio else 0.0
 
     @property
     def measure_name(self) -> str:
@@ -248,10 +225,6 @@ class Ledger:
     #: id -> the keys its record cites, for every record with an id, broken ones too.
     cites_by_id: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
-    def by_id(self) -> dict[str, Claim]:
-        return {claim.id: claim for claim in self.claims}
-
     def get(self, claim_id: str) -> Claim | None:
         return next((claim for claim in self.claims if claim.id == claim_id), None)
 
@@ -285,12 +258,6 @@ def format_number(value: float) -> str:
     return str(value).replace("-", "\u2212")
 
 
-def level_rank(levels: Sequence[str]) -> int:
-    """How certain the most certain of *levels* is: high 4 ... very-low 1, unrated 0."""
-    ranks = [len(RATED_LEVELS) - RATED_LEVELS.index(lv) for lv in levels if lv in RATED_LEVELS]
-    return max(ranks, default=0)
-
-
 def describe_levels(levels: Sequence[str]) -> str:
     """``low``, ``low to very-low``, or ``none`` (no rating)."""
     return " to ".join(levels) if levels else NO_SOURCE_RATING
@@ -308,7 +275,7 @@ def parse_claims(text: str, path: Path) -> Ledger:
     """Read and check ledger *text*; *path* is where problems are reported."""
     ledger = Ledger(path)
     try:
-        root = _compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # the records' lines come from it
         data = _LedgerLoader("").construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         # One problem, at the line that causes it, in plain words (living_review.yaml_errors);

@@ -384,33 +384,8 @@ def read_page(path: Path) -> Page:
 
 def read_front_matter(text: str) -> FrontMatter:
     """The front matter of a page's text (raises :class:`FrontMatterError` if it is bad YAML)."""
-    token = _front_matter_token(_leading_tokens(text.removeprefix("\ufeff")))
+    token = _front_matter_token(markdown_parser().parse(text.removeprefix("\ufeff")))
     return _front_matter(token)
-
-
-#: A line that may close front matter: three or more dashes, or ``...``, and spaces.
-_MAY_CLOSE = re.compile(r"^[ \t]*(?:-{3,}|\.\.\.)[ \t]*$", re.MULTILINE)
-
-
-def _leading_tokens(text: str) -> list[Token]:
-    """The tokens of *text*, or of its front matter alone when that gives the same token.
-
-    The front-matter rule reads from the first line to the line that closes it and no further,
-    so parsing the text up to the first line that may close it gives the same token whenever
-    the token found does end there. Otherwise (no such token, a later close, ``\r`` newlines)
-    the whole page is parsed. Reading one page's dates then costs a short parse, not a full one.
-    """
-    if text.startswith("---") and "\r" not in text and "\0" not in text:
-        close = _MAY_CLOSE.search(text, text.find("\n") + 1) if "\n" in text else None
-        if close is not None:
-            end = text.find("\n", close.end())
-            prefix = text if end == -1 else text[: end + 1]
-            lines = prefix.count("\n") + (0 if prefix.endswith("\n") else 1)
-            tokens = markdown_parser().parse(prefix)
-            token = _front_matter_token(tokens)
-            if token is not None and token.map is not None and token.map[1] == lines:
-                return tokens
-    return markdown_parser().parse(text)
 
 
 def parse_page(text: str, path: Path) -> Page:

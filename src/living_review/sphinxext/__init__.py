@@ -1,19 +1,26 @@
 """The Sphinx extensions ``docs/conf.py`` loads, one concern per module, each with ``setup()``.
 
 What several of them share lives here: the stylesheets in ``static/`` and how an extension
-ships one, and how it tells the web site's builders (html, dirhtml) from the EPUB's. Nothing
+ships one, how it tells the web site's builders (html, dirhtml) from the EPUB's, what it keeps
+per page in the build environment, and what its ``setup()`` returns. Nothing
 in this package imports :mod:`living_review.tools`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from living_review import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
     from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -36,3 +43,46 @@ def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
 def is_html_site(builder: Builder) -> bool:
     """True for builders that write the web site (html, dirhtml), not an EPUB or help file."""
     return builder.format == "html" and not getattr(builder, "embedded", False)
+
+
+def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
+    """What each extension's ``setup()`` returns: the package's version, safe to read and write
+    in parallel, and *env_version* if it keeps anything in the build environment."""
+    metadata: ExtensionMetadata = {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
+    if env_version is not None:
+        metadata["env_version"] = env_version
+    return metadata
+
+
+def per_page(env: BuildEnvironment, attribute: str) -> dict[str, Any]:
+    """The environment's dict *attribute*, page -> what an extension recorded there (made empty
+    the first time)."""
+    if not hasattr(env, attribute):
+        setattr(env, attribute, {})
+    found: dict[str, Any] = getattr(env, attribute)
+    return found
+
+
+def keep_per_page(app: Sphinx, *attributes: str) -> None:
+    """Keep the per-page dicts *attributes* right: a page's entry goes when the page is read
+    again or removed, and what parallel readers recorded is taken in."""
+
+    def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+        for attribute in attributes:
+            per_page(env, attribute).pop(docname, None)
+
+    def merge(
+        app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
+    ) -> None:
+        for attribute in attributes:
+            theirs = getattr(other, attribute, {})
+            per_page(env, attribute).update(
+                (page, theirs[page]) for page in docnames if page in theirs
+            )
+
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx import addnodes
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -92,8 +91,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", add_templates)
     app.connect("builder-inited", use_accessible_translator)
     add_stylesheet(app, "accessibility.css")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

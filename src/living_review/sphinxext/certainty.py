@@ -26,8 +26,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -235,9 +234,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("certainty-legend", CertaintyLegend)
     app.connect("doctree-resolved", resolve_badges)
     add_stylesheet(app, "certainty.css")
-    return {
-        "version": __version__,
-        "env_version": ENV_VERSION,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=ENV_VERSION)

@@ -19,14 +19,13 @@ holding a bibliography, so an incremental build rewrites them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docutils import nodes
 from sphinx import addnodes
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata, keep_per_page, per_page
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -93,29 +92,7 @@ def citation_paragraphs(doctree: nodes.Node) -> dict[str, int]:
 
 def record_places(app: Sphinx, doctree: nodes.document) -> None:
     """Remember where on this page each citation is (when the page is read)."""
-    places = getattr(app.env, PLACES_ATTRIBUTE, None)
-    if places is None:
-        places = {}
-        setattr(app.env, PLACES_ATTRIBUTE, places)
-    places[app.env.docname] = citation_paragraphs(doctree)
-
-
-def purge_places(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    getattr(env, PLACES_ATTRIBUTE, {}).pop(docname, None)
-
-
-def merge_places(
-    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
-) -> None:
-    """Take the places recorded by a parallel reader process."""
-    places = getattr(env, PLACES_ATTRIBUTE, None)
-    if places is None:
-        places = {}
-        setattr(env, PLACES_ATTRIBUTE, places)
-    theirs = getattr(other, PLACES_ATTRIBUTE, {})
-    for docname in docnames:
-        if docname in theirs:
-            places[docname] = theirs[docname]
+    per_page(app.env, PLACES_ATTRIBUTE)[app.env.docname] = citation_paragraphs(doctree)
 
 
 def places_by_key(env: BuildEnvironment) -> dict[str, list[Place]]:
@@ -215,14 +192,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinxcontrib.bibtex")
     # After other doctree-read handlers (the review dates line is added, then skipped).
     app.connect("doctree-read", record_places, priority=800)
-    app.connect("env-purge-doc", purge_places)
-    app.connect("env-merge-info", merge_places)
+    keep_per_page(app, PLACES_ATTRIBUTE)
     app.connect("env-updated", rewrite_bibliographies_on_change)
     app.connect("doctree-resolved", add_backlinks)
     add_stylesheet(app, "references.css")
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)

@@ -18,8 +18,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -80,8 +79,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", add_script)
     app.connect("html-page-context", add_cited_works)
     add_stylesheet(app, "citation-popover.css")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

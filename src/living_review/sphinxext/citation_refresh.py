@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -55,15 +55,10 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     domain: Any = env.get_domain("cite")
     citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
-    texts: dict[int, tuple[Any, str]] = {}  # the entry and its tooltip are often one object
 
     def text(formatted_entry: Any) -> str:
         """How *formatted_entry* renders, links included ("" for none, e.g. no tooltip)."""
-        if formatted_entry is None:
-            return ""
-        if id(formatted_entry) not in texts:
-            texts[id(formatted_entry)] = (formatted_entry, formatted_entry.text.render_as("html"))
-        return texts[id(formatted_entry)][1]
+        return "" if formatted_entry is None else formatted_entry.text.render_as("html")
 
     for citation in domain.citations:
         page = citation.bibliography_key.docname
@@ -124,9 +119,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinxcontrib.bibtex")
     # sphinxcontrib-bibtex numbers citations in its own env-updated handler (priority 500).
     app.connect("env-updated", on_env_updated, priority=900)
-    return {
-        "version": __version__,
-        "env_version": 3,  # 3: entries compared by their text again
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=3)  # 3: entries compared by their text again

@@ -33,9 +33,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
-from living_review import __version__
 from living_review.problems import UnusableInput, read_utf8
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -336,4 +335,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", add_footer, priority=600)
     app.connect("build-finished", write_files)
     add_stylesheet(app, "cite-this.css")
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

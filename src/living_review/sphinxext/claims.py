@@ -21,7 +21,6 @@ When ``claims.yaml`` changes, the pages that show claims are read again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,6 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
-from living_review import __version__
 from living_review.claims import (
     FILENAME,
     Claim,
@@ -42,7 +40,7 @@ from living_review.claims import (
     unknown_id_message,
 )
 from living_review.problems import Problem, UnusableInput
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site, keep_per_page
 from living_review.sphinxext.certainty import LEVELS, certainty_badge
 
 if TYPE_CHECKING:
@@ -228,22 +226,6 @@ def outdated_by_ledger(
     return sorted(pages & env.found_docs)
 
 
-def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
-        getattr(env, attribute, {}).pop(docname, None)
-
-
-def merge_info(
-    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
-) -> None:
-    """Take what parallel readers recorded."""
-    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
-        ours, theirs = getattr(env, attribute), getattr(other, attribute, {})
-        for docname in docnames:
-            if docname in theirs:
-                ours[docname] = theirs[docname]
-
-
 def used_ids(env: BuildEnvironment) -> set[str]:
     """Ids of the records some page uses: with ``{claim}``, in a table or in a chart."""
     uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
@@ -350,14 +332,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_role("claim", ClaimRole())
     app.connect("builder-inited", read_ledger)
     app.connect("env-get-outdated", outdated_by_ledger)
-    app.connect("env-purge-doc", purge_doc)
-    app.connect("env-merge-info", merge_info)
+    keep_per_page(app, USES_ATTRIBUTE, SHOWN_ATTRIBUTE)
     app.connect("env-check-consistency", check_ledger_against_site)
     app.connect("html-page-context", add_findings)
     add_stylesheet(app, "claims.css")
-    return {
-        "version": __version__,
-        "env_version": 3,  # 3: time frames beside the badges
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=3)  # 3: time frames beside the badges

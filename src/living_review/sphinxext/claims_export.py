@@ -44,9 +44,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
-from living_review import __version__
 from living_review.claims import Claim, ledger_schema, schema_path
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 from living_review.sphinxext.claims import ledger_of, pages_using
 
 if TYPE_CHECKING:
@@ -327,8 +326,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_role("claims-file", ClaimsFileRole())
     app.connect("doctree-resolved", resolve_file_links)
     app.connect("build-finished", write_export)
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -12,9 +12,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from living_review import __version__
 from living_review.claims_fhir import fhir_bundle
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -39,4 +38,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Write the bundle after claims_export (priority 500) has written claims.json."""
     app.setup_extension("living_review.sphinxext.claims_export")
     app.connect("build-finished", write_bundle, priority=700)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from living_review import __version__
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -127,4 +126,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
             subtype="untested_upstream",
         )
     app.connect("build-finished", write_robots_txt)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -60,4 +60,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     ``conf.py`` loads sphinxext-opengraph itself; without it the description is unused.
     """
     app.connect("html-page-context", use_description_for_opengraph, priority=450)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

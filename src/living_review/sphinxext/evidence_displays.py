@@ -32,10 +32,9 @@ from pybtex.richtext import Text
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from living_review import __version__
 from living_review.claims import MEASURE_NAMES, Claim, format_number, ledger_schema
 from living_review.forest_plot import Row, forest_plot_svg
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 from living_review.sphinxext.claims import (
     badges_for,
     ledger_of,
@@ -321,8 +320,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("summary-of-findings", SummaryOfFindings)
     app.add_directive("evidence-chart", EvidenceChart)
     add_stylesheet(app, "evidence-displays.css")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -17,15 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-#: The class of the grid that holds the cards (``:class-container:`` in docs/index.md).
-CONTAINER_CLASS = "entry-points"
 DESIGN_STYLESHEET = "sphinx-design.min.css"
 TABS_SCRIPT = "design-tabs.js"
 OWN_STYLESHEET = "home-cards.css"
@@ -68,8 +65,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinx_design")
     add_stylesheet(app, OWN_STYLESHEET)
     app.connect("html-page-context", drop_unused_design_assets)
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -28,8 +28,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
-from living_review import __version__
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -155,4 +154,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-purge-doc", purge_page)
     app.connect("env-merge-info", merge_pages)
     app.connect("build-finished", copy_into_site)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

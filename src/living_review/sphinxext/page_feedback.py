@@ -29,8 +29,7 @@ from urllib.parse import urlencode
 from docutils import nodes
 from sphinx.util.docutils import SphinxRole
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -149,8 +148,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_role("issue-form", IssueFormRole())
     app.connect("html-page-context", add_feedback_links)
     add_stylesheet(app, "page-feedback.css")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -26,8 +25,4 @@ STYLESHEET = "print.css"
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Ship the stylesheet and link it for print."""
     add_stylesheet(app, STYLESHEET, media="print")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pybtex.plugin
 from sphinx.util import logging
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -68,9 +68,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
             type="living_review",
             subtype="untested_upstream",
         )
-    return {
-        "version": __version__,
-        "env_version": 3,  # 3: no formatted entries kept in the environment any more
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(
+        env_version=3
+    )  # 3: no formatted entries kept in the environment any more

@@ -21,7 +21,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -56,4 +56,4 @@ def is_not_myst_config_dump(record: logging.LogRecord) -> bool:
 def setup(app: Sphinx) -> ExtensionMetadata:
     import_opengraph_quietly()
     logging.getLogger(MYST_LOGGER).addFilter(is_not_myst_config_dump)  # added once, however often
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

@@ -24,7 +24,7 @@ from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.template import FieldIsMissing, field, href, join, node, optional, sentence
 from sphinx.errors import ConfigError
 
-from living_review import __version__
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -51,11 +51,9 @@ def short_names(children: list[Any], context: dict[str, Any], role: str, **kwarg
     except KeyError as missing:
         raise FieldIsMissing(role, context["entry"]) from missing
     style = context["style"]
-    # Only the names shown are formatted (a trial with 12 authors: 6 of them).
-    shown_persons = persons[:MAX_AUTHORS]
-    formatted = [style.format_name(person, style.abbreviate_names) for person in shown_persons]
+    formatted = [style.format_name(person, style.abbreviate_names) for person in persons]
     if len(persons) > MAX_AUTHORS:
-        shown = join(sep=", ")[formatted].format_data(context)
+        shown = join(sep=", ")[formatted[:MAX_AUTHORS]].format_data(context)
         return join(sep=", ")[shown, "et al."].format_data(context)
     return join(**kwargs)[formatted].format_data(context)
 
@@ -115,8 +113,4 @@ def check_style_installed(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Check, when the build starts, that the bibliography style is installed."""
     app.connect("config-inited", check_style_installed, priority=900)
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from living_review import __version__
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -116,8 +115,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-resolved", mark_reflow_tables)
     app.connect("builder-inited", use_labelled_cells_translator)
     add_stylesheet(app, "responsive-tables.css")
-    return {
-        "version": __version__,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata()

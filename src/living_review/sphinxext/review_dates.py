@@ -26,7 +26,6 @@ from docutils import nodes
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from living_review import __version__
 from living_review.myst_pages import read_text
 from living_review.review_schedule import (
     DEFAULT_EXEMPT,
@@ -38,7 +37,7 @@ from living_review.review_schedule import (
     resolve_today,
     validate,
 )
-from living_review.sphinxext import add_stylesheet
+from living_review.sphinxext import add_stylesheet, extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -146,9 +145,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-read", show_review_dates)
     app.connect("env-get-outdated", reread_when_the_day_changes)
     add_stylesheet(app, "review-dates.css")
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)

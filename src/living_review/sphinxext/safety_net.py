@@ -27,7 +27,6 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from living_review import __version__
 from living_review.problems import Problem, UnusableInput
 from living_review.safety_net import (
     AFTER_TREATMENT,
@@ -40,6 +39,7 @@ from living_review.safety_net import (
     check_cites,
     load_safety_net,
 )
+from living_review.sphinxext import extension_metadata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -273,9 +273,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("builder-inited", read_net)
     app.connect("env-check-consistency", check_net_cites)
     app.connect("doctree-resolved", link_actions)
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)

@@ -22,9 +22,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from living_review import __version__
 from living_review.review_schedule import DEFAULT_EXEMPT, is_exempt, parse_date
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 from living_review.sphinxext.descriptions import page_description
 
 if TYPE_CHECKING:
@@ -110,4 +109,4 @@ def add_json_ld(
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Connect the html-page-context handler."""
     app.connect("html-page-context", add_json_ld)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return extension_metadata()

@@ -49,7 +49,6 @@ class Response:
     url: str
     status: int
     body: str
-    from_cache: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -173,7 +172,7 @@ class Client:
         age_days = (datetime.now(UTC) - fetched).total_seconds() / 86400
         if record.get("url") != url or not 0 <= age_days < self.settings.cache_days:
             return None
-        return Response(url, int(record["status"]), str(record["body"]), from_cache=True)
+        return Response(url, int(record["status"]), str(record["body"]))
 
     def _write_cache(self, response: Response) -> None:
         path = self._cache_file(response.url)
