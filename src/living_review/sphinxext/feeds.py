@@ -38,9 +38,8 @@ from feedgen.feed import FeedGenerator
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from living_review import __version__
 from living_review.review_schedule import format_date, is_exempt
-from living_review.sphinxext import is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -449,9 +448,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", feed_links)
     app.connect("doctree-resolved", follow_link, priority=600)
     app.connect("build-finished", write_feeds)
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)

@@ -36,7 +36,6 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from living_review import __version__
 from living_review.problems import Problem, UnusableInput
 from living_review.review_schedule import format_date, is_exempt
 from living_review.searches import (
@@ -47,7 +46,7 @@ from living_review.searches import (
     check_pages,
     load_searches,
 )
-from living_review.sphinxext import add_stylesheet, is_html_site
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -355,9 +354,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("doctree-resolved", link_status)
     app.connect("html-page-context", claim_dates, priority=600)  # after the claims' findings
     add_stylesheet(app, "living-status.css")
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    return extension_metadata(env_version=1)
