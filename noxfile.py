@@ -212,9 +212,9 @@ def bench(session: nox.Session) -> None:
 def docs_live(session: nox.Session) -> None:
     """Serve the site with live reload for authors (http://127.0.0.1:8000), on sphinx-autobuild.
 
-    Rebuilds on every save of a page, references.bib, claims.yaml, a safety-net.yaml or the
-    project's code (living_review.tools.live sets sphinx-autobuild up). Arguments after `--` go
-    to sphinx-autobuild (e.g. `-- --port 8001`).
+    Rebuilds on every save of a page, references.bib, claims.yaml, a safety-net.yaml,
+    searches.yaml or the project's code (living_review.tools.live sets sphinx-autobuild up).
+    Arguments after `--` go to sphinx-autobuild (e.g. `-- --port 8001`).
     """
     install_locked(session, "live")
     install_project(session)

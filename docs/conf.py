@@ -52,6 +52,8 @@ extensions = [
     "living_review.sphinxext.claims_export",  # claims.json, its schema, claims.csv
     "living_review.sphinxext.accessibility",  # ARIA fixes to captions, citations, furo landmarks
     "living_review.sphinxext.review_dates",  # review dates under each title; overdue notice
+    "living_review.sphinxext.living_status",  # searches.yaml: search log, status under dates
+    "living_review.sphinxext.feeds",  # Atom feeds: feed.xml, feeds/<page>.xml, certainty.xml
     "living_review.sphinxext.citation_refresh",  # incremental builds renumber affected pages
     "living_review.sphinxext.pybtex_cache",  # pybtex's plugin look-ups once, not per citation
     "living_review.sphinxext.descriptions",  # front-matter description -> og:description too
@@ -96,6 +98,9 @@ claims_file = str(ROOT / "claims.yaml")
 certainty_role_pages = ["certainty"]
 certainty_role_restricted = True
 claims_check_unused = True
+
+# -- The search log (searches.yaml; MAINTAINERS.md, "The search log") -----------------------
+searches_file = str(ROOT / "searches.yaml")
 
 # -- The safety net (safety-net.yaml; CONTRIBUTING.md, "The safety net") ---------------------
 safety_net_file = str(ROOT / "safety-net.yaml")

@@ -125,7 +125,8 @@ def test_the_real_site_after_a_broken_ledger_is_fixed(tmp_path: Path) -> None:
     "claims-unused" errors for the next one, and 10 about tables nobody had touched."""
     project = tmp_path / "site"
     shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("_build"))
-    for name in ("claims.yaml", "references.bib", "safety-net.yaml", "CITATION.cff"):
+    names = ("claims.yaml", "references.bib", "safety-net.yaml", "CITATION.cff", "searches.yaml")
+    for name in names:
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, project / name)
     for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "copy"]):

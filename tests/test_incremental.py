@@ -186,13 +186,23 @@ def reference_numbers(outdir: Path) -> dict[str, int]:
 
 
 def test_docs_live_watches_the_inputs_and_not_the_output(tmp_path: Path) -> None:
-    for name in ("references.bib", "claims.yaml", "safety-net.yaml", "src", "docs"):
+    for name in (
+        "references.bib",
+        "claims.yaml",
+        "safety-net.yaml",
+        "searches.yaml",
+        "src",
+        "docs",
+    ):
         (tmp_path / name).touch() if "." in name else (tmp_path / name).mkdir()
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "safety-net.yaml").touch()
     argv = live.autobuild_argv(tmp_path)
     watched = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--watch"]
-    names = ["references.bib", "claims.yaml", "safety-net.yaml", "src", "data/safety-net.yaml"]
+    names = [
+        *("references.bib", "claims.yaml", "safety-net.yaml", "searches.yaml", "src"),
+        "data/safety-net.yaml",
+    ]
     assert watched == [str(tmp_path / name) for name in names]
     assert argv[argv.index("--ignore") + 1] == str(tmp_path / "docs" / "_build")
     assert argv[:3] == ["-W", "--keep-going", "-n"]

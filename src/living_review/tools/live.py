@@ -1,10 +1,10 @@
 """``nox -s docs-live``: sphinx-autobuild, set up for this project.
 
 Serves the site on http://127.0.0.1:8000 and rebuilds it with ``sphinx-build`` (strict, as
-``nox -s docs``) whenever a page, ``references.bib``, ``claims.yaml``, a ``safety-net.yaml`` or
-the project's code (``src/``) changes; the page open in the browser then reloads itself. The
-build output (``docs/_build``) and bytecode are not watched. Plain sphinx-autobuild, so it
-works wherever Python does (Linux, macOS, Windows).
+``nox -s docs``) whenever a page, ``references.bib``, ``claims.yaml``, a ``safety-net.yaml``,
+``searches.yaml`` or the project's code (``src/``) changes; the page open in the browser then
+reloads itself. The build output (``docs/_build``) and bytecode are not watched. Plain
+sphinx-autobuild, so it works wherever Python does (Linux, macOS, Windows).
 
 Usage: ``python -m living_review.tools.live [--root DIR] [sphinx-autobuild options]``, e.g.
 ``--port 8001``; the options go to sphinx-autobuild (``--help`` lists them).
@@ -19,7 +19,7 @@ from pathlib import Path
 #: sphinx-build's options, as in ``nox -s docs``: warnings are errors, every reference resolves.
 STRICT = ["-W", "--keep-going", "-n"]
 #: Files and folders the build reads besides the pages (relative to the project root), if there.
-INPUTS = ("references.bib", "claims.yaml", "safety-net.yaml", "src")
+INPUTS = ("references.bib", "claims.yaml", "safety-net.yaml", "searches.yaml", "src")
 #: Never a reason to rebuild: bytecode, editors' backup and swap files.
 IGNORED = r"(__pycache__|\.pyc$|~$|\.sw[px]$|\.#)"
 

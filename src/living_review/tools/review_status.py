@@ -3,9 +3,15 @@
 Prints one row per content page (page, last reviewed, next due, days left) using the same
 reading and validation as the site build (:mod:`living_review.review_schedule`).
 
-Exit status: 0 all fine (or overdue pages without ``--strict``); 1 with ``--strict`` when any
-page is overdue; 2 when any page's review dates are missing or invalid (the problems are
-listed on stderr, one per line, as ``file:line: message``).
+When conf.py sets ``searches_file`` (the search log, :mod:`living_review.searches`), a second
+table gives, per page, the days since its evidence was last searched (the latest update search
+that covered it) against the planned interval: over 1.5 times the plan is a warning ("late"),
+over 3 times fails ``--strict`` ("FAILING").
+
+Exit status: 0 all fine (or overdue pages, or late searches, without ``--strict``); 1 with
+``--strict`` when any page is overdue or its search is more than 3 times the plan late; 2 when
+any page's review dates are missing or invalid, or the search log has a problem (the problems
+are listed on stderr, one per line, as ``file:line: message``).
 
 The page list and settings come from the site's conf.py: every Markdown source not excluded by
 ``exclude_patterns`` and not in ``review_dates_exempt``; "today" is ``--today``, else
@@ -25,6 +31,7 @@ from sphinx.config import eval_config_file
 from sphinx.project import Project
 from sphinx.util.tags import Tags
 
+from living_review.problems import UnusableInput, display_path
 from living_review.review_schedule import (
     DEFAULT_EXEMPT,
     Problem,
@@ -35,9 +42,12 @@ from living_review.review_schedule import (
     read_review_dates,
     resolve_today,
 )
+from living_review.searches import SearchLog, add_months, load_searches
 from living_review.tools.tables import text_table
 
 DEFAULT_DOCS = Path("docs")  # from the project root, where nox runs
+#: A search later than these multiples of the planned interval warns, or fails --strict.
+WARN_RATIO, FAIL_RATIO = 1.5, 3.0
 SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
 
 
@@ -48,6 +58,7 @@ class Settings:
     exclude_patterns: list[str]
     exempt: list[str]
     today: object  # review_today as written in conf.py (None if unset)
+    searches: Path | None = None  # searches_file, if conf.py sets it
 
 
 @dataclass(frozen=True)
@@ -72,12 +83,13 @@ class PageStatus:
 
 def read_settings(docs: Path) -> Settings:
     """Read exclude_patterns, review_dates_exempt and review_today from docs/conf.py."""
-    conf = docs / "conf.py"
+    conf = (docs / "conf.py").resolve()  # Sphinx reads it from its own folder: not relative
     raw = eval_config_file(conf, Tags()) if conf.is_file() else {}
     return Settings(
         exclude_patterns=[*raw.get("exclude_patterns", []), "_build"],
         exempt=list(raw.get("review_dates_exempt", DEFAULT_EXEMPT)),
         today=raw.get("review_today"),
+        searches=docs / raw["searches_file"] if raw.get("searches_file") else None,
     )
 
 
@@ -114,6 +126,76 @@ def render_table(pages: Sequence[PageStatus], today: date) -> str:
     return text_table(header, [page.row(today) for page in pages], right={3})
 
 
+@dataclass(frozen=True)
+class SearchStatus:
+    """One row of the search table: a page, its last update search, the plan."""
+
+    docname: str
+    last: date
+    plan_days: int
+
+    def ratio(self, today: date) -> float:
+        return (today - self.last).days / self.plan_days
+
+    def status(self, today: date) -> str:
+        ratio = self.ratio(today)
+        return "FAILING" if ratio > FAIL_RATIO else ("late" if ratio > WARN_RATIO else "ok")
+
+    def row(self, today: date) -> tuple[str, str, str, str, str, str]:
+        return (
+            self.docname,
+            self.last.isoformat(),
+            str((today - self.last).days),
+            str(self.plan_days),
+            f"{self.ratio(today):.2f}",
+            self.status(today),
+        )
+
+
+def search_statuses(log: SearchLog, docnames: Sequence[str]) -> list[SearchStatus]:
+    """Each page covered by an update search, with the planned interval from that search."""
+    rows = []
+    for name in docnames:
+        last = log.last_update(name)
+        if last is not None:
+            plan = (add_months(last.date, log.interval_months) - last.date).days
+            rows.append(SearchStatus(name, last.date, plan))
+    return rows
+
+
+def report_searches(path: Path, docnames: Sequence[str], today: date) -> tuple[int, bool]:
+    """Print the search table; return (2 on a bad log else 0, whether any search FAILS)."""
+    try:
+        log = load_searches(path)
+    except UnusableInput as error:
+        print(error.problem.format(), file=sys.stderr)
+        return 2, False
+    if log.problems:
+        for problem in log.problems:
+            print(problem.format(), file=sys.stderr)
+        return 2, False
+    rows = search_statuses(log, docnames)
+    header = ("page", "last searched", "days since", "plan (days)", "x plan", "status")
+    print(f"\nSearches ({display_path(path)}: every {log.interval_months} months planned):")
+    print(text_table(header, [row.row(today) for row in rows], right={2, 3, 4}))
+    uncovered = sorted(set(docnames) - {row.docname for row in rows})
+    if uncovered:
+        print(f"No update search covers: {', '.join(uncovered)}")
+    late = [row.docname for row in rows if row.status(today) == "late"]
+    failing = [row.docname for row in rows if row.status(today) == "FAILING"]
+    if late:
+        print(
+            f"Warning: {len(late)} page(s) searched more than {WARN_RATIO} times the planned "
+            f"interval ago: {', '.join(late)}"
+        )
+    if failing:
+        print(
+            f"{len(failing)} page(s) searched more than {FAIL_RATIO:g} times the planned "
+            f"interval ago: {', '.join(failing)}"
+        )
+    return 0, bool(failing)
+
+
 def iso_date(text: str) -> date:
     """argparse type for ``--today``: a strict YYYY-MM-DD date."""
     parsed = parse_date(text)
@@ -129,7 +211,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Show when each content page was reviewed and when its next review is due.",
     )
     parser.add_argument(
-        "--strict", action="store_true", help="exit with status 1 if any page is overdue"
+        "--strict",
+        action="store_true",
+        help="exit with status 1 if any page is overdue, or its last search more than 3 times "
+        "the planned interval ago",
     )
     parser.add_argument(
         "--today",
@@ -174,9 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     overdue = [page.docname for page in pages if page.dates.is_overdue(today)]
     if overdue:
         print(f"\n{len(overdue)} page(s) overdue for review: {', '.join(overdue)}")
-        return 1 if args.strict else 0
-    print(f"\nAll {len(pages)} page(s) are within their review dates.")
-    return 0
+    else:
+        print(f"\nAll {len(pages)} page(s) are within their review dates.")
+    failing = False
+    if settings.searches is not None:
+        bad, failing = report_searches(settings.searches, [p.docname for p in pages], today)
+        if bad:
+            return bad
+    return 1 if args.strict and (overdue or failing) else 0
 
 
 if __name__ == "__main__":

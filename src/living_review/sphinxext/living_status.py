@@ -1,0 +1,357 @@
+"""The search log on the methods page, and a living-status line under every page's review dates.
+
+Both come from ``searches.yaml`` (:mod:`living_review.searches`):
+
+- ``{search-log}`` (a directive, no content): the planned interval between searches, when the
+  review stops being living, then one table per search (date, where, search terms, date limits,
+  what it added, left out and did not cover) with the flow of its counts (found, screened,
+  included; "not recorded" where the records hold no count), and the list of studies awaiting
+  assessment (``#search-log-awaiting``).
+- Under the review dates of every content page (the pages :mod:`.review_dates` dates): when
+  the evidence for the page was last searched (the latest ``update`` search that covered it),
+  when the next search is due (that date plus the planned interval), how many studies await
+  assessment (linked to the list), and "No change after the search of <date>" when the latest
+  search that covered the page records that it found nothing that changes it (``no_change``).
+  Narrower checks in between are in the log, not on the line: it must stay short enough for the
+  home page's bottom line to start on a phone's first screen.
+
+Every page is read again when ``searches.yaml`` changes (a Sphinx dependency). A problem in the
+file is one build error at its line; so is an included key references.bib lacks, or a page
+the site does not have.
+
+Configuration (docs/conf.py): ``searches_file`` (default ``searches.yaml``, relative to
+conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, default
+``methods``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from living_review.problems import Problem, UnusableInput
+from living_review.review_schedule import format_date, is_exempt
+from living_review.searches import (
+    FILENAME,
+    Search,
+    SearchLog,
+    check_cites,
+    check_pages,
+    load_searches,
+)
+from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+    from sphinx.util.typing import ExtensionMetadata
+
+logger = logging.getLogger(__name__)
+
+LOG_ATTRIBUTE = "living_review_search_log"
+AWAITING_ID = "search-log-awaiting"
+
+
+class living_status_ref(nodes.inline):  # lower-case, like docutils nodes
+    """Text that links to an anchor of the search log page; made a link when resolved."""
+
+
+def log_of(env: BuildEnvironment) -> SearchLog:
+    log: SearchLog | None = getattr(env, LOG_ATTRIBUTE, None)
+    return log if log is not None else SearchLog(Path(FILENAME))
+
+
+def log_file(app: Sphinx) -> Path:
+    return Path(app.confdir, app.config.searches_file)
+
+
+def log_problem(problem: Problem) -> None:
+    logger.error("%s: %s", problem.rule, problem.message, location=f"{problem.path}:{problem.line}")
+
+
+def read_log(app: Sphinx) -> None:
+    """Read searches.yaml at the start of every build and report its problem, if any."""
+    path = log_file(app)
+    try:
+        log = load_searches(path)
+    except UnusableInput as error:
+        log = SearchLog(path)
+        log_problem(error.problem)
+    for problem in log.problems:
+        log_problem(problem)
+    setattr(app.env, LOG_ATTRIBUTE, log)
+
+
+def check_log(app: Sphinx, env: BuildEnvironment) -> None:
+    """Included keys are in references.bib; named pages exist."""
+    log = log_of(env)
+    if not log.usable:
+        return
+    domain: Any = env.get_domain("cite")
+    for problem in check_cites(log, set(domain.bibdata.data.entries)):
+        log_problem(problem)
+    for problem in check_pages(log, set(env.found_docs)):
+        log_problem(problem)
+
+
+# -- the living-status line under the review dates ----------------------------------------------
+
+
+def _part(text: str, cls: str) -> nodes.inline:
+    return nodes.inline(text, text, classes=[cls])
+
+
+def _link(text: str, anchor: str) -> living_status_ref:
+    return living_status_ref(text, text, anchor=anchor)
+
+
+def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
+    """The living status of *docname*, or None when no search covered it."""
+    last = log.last_update(docname)
+    if last is None:
+        return None
+    para = nodes.paragraph(classes=["living-status"])
+    searched = nodes.inline(classes=["living-status-searched"])
+    searched += nodes.Text("Evidence last searched ")
+    searched += _link(format_date(last.date), f"search-{last.id}")
+    parts: list[nodes.Element] = [searched]
+    due = log.next_due(docname)
+    assert due is not None
+    parts.append(_part(f"Next search due {format_date(due)}", "living-status-due"))
+    count = len(log.awaiting)
+    studies = "study" if count == 1 else "studies"
+    awaiting = nodes.inline(classes=["living-status-awaiting"])
+    awaiting += _link(f"{count} {studies} awaiting assessment", AWAITING_ID)
+    parts.append(awaiting)
+    unchanged = log.no_change(docname)
+    if unchanged is not None:
+        text = f"No change after the search of {format_date(unchanged.date)}"
+        parts.append(_part(text, "living-status-no-change"))
+    for index, part in enumerate(parts):
+        if index:
+            para += nodes.Text(" · ")
+        para += part
+    return para
+
+
+def show_living_status(app: Sphinx, doctree: nodes.document) -> None:
+    """Put the living-status line right under the page's review dates."""
+    env = app.env
+    docname = env.docname
+    if is_exempt(docname, app.config.review_dates_exempt):
+        return
+    log = log_of(env)
+    env.note_dependency(str(log.path))
+    if not log.usable:
+        return
+    line = status_line(log, docname)
+    if line is None:
+        return
+    dates = next(
+        (node for node in doctree.findall(nodes.paragraph) if "review-dates" in node["classes"]),
+        None,
+    )
+    if dates is None:  # bad review dates: already an error
+        return
+    dates.parent.insert(dates.parent.index(dates) + 1, line)
+
+
+def link_status(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Each living-status link points at its anchor on the search log page."""
+    page = app.config.search_log_page
+    for ref in list(doctree.findall(living_status_ref)):
+        anchor = ref["anchor"]
+        if docname == page:
+            uri = f"#{anchor}"
+        else:
+            uri = f"{app.builder.get_relative_uri(docname, page)}#{anchor}"
+        ref.replace_self(nodes.reference("", "", *ref.children, refuri=uri, internal=True))
+
+
+# -- when each claim's evidence was last searched, in its popover --------------------------------
+
+_FINDINGS = re.compile(r'(<div data-claim-id="([^"]+)">.*?)(</dl></div>)', re.DOTALL)
+
+
+def claim_dates(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Add "Evidence last searched" to the "What the source says" of every claim on the page.
+
+    The claims extension writes those findings into the page body (a ``<template>``); this
+    runs after it. The date is derived from the search log
+    (:meth:`~living_review.searches.SearchLog.claim_searched`).
+    """
+    body = context.get("body", "")
+    if doctree is None or not is_html_site(app.builder) or "data-claim-id=" not in body:
+        return
+    log = log_of(app.env)
+    ledger = getattr(app.env, "living_review_claims_ledger", None)
+    uses: dict[str, list[tuple[str, int]]] = getattr(app.env, "living_review_claim_uses", {})
+    if not log.usable or ledger is None:
+        return
+    exempt = app.config.review_dates_exempt
+
+    def add_row(found: re.Match[str]) -> str:
+        claim = ledger.get(html.unescape(found.group(2)))
+        if claim is None:
+            return found.group(0)
+        pages = [
+            doc for doc, page in uses.items()
+            if not is_exempt(doc, exempt) and any(c == claim.id for c, _ in page)
+        ]  # fmt: skip
+        search = log.claim_searched(claim.cite, pages)
+        if search is None:
+            return found.group(0)
+        row = f"<dt>Evidence last searched</dt><dd>{format_date(search.date)}</dd>"
+        return f"{found.group(1)}{row}{found.group(3)}"
+
+    context["body"] = _FINDINGS.sub(add_row, body)
+
+
+# -- the search log on the methods page ---------------------------------------------------------
+
+
+def _count(value: int | None) -> str:
+    return "not recorded" if value is None else f"{value:,}"
+
+
+def _cell(text: str) -> str:
+    """One list-table cell: a single line of MyST."""
+    return " ".join(text.split())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+class SearchLogDirective(SphinxDirective):
+    """``{search-log}``: the plan, one table per search, and the studies awaiting assessment."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        log = log_of(self.env)
+        self.env.note_dependency(str(log.path))
+        if not log.usable:
+            return []
+        lines = [
+            f"We plan to search for new evidence every {log.interval_months} months.",
+            "Each page shows, under its review dates, when its evidence was last searched and "
+            "when the next search is due.",
+            "",
+            f"**When the review stops being living.** {log.retirement}",
+            "",
+        ]
+        container = nodes.container(classes=["search-log"])
+        self.parse_into(container, lines)
+        for search in reversed(log.searches):  # newest first, as the changelog
+            entry = nodes.container(ids=[f"search-{search.id}"], classes=["search-log-entry"])
+            self.parse_into(entry, self.search_lines(search))
+            container += entry
+        lines = ["**Studies awaiting assessment.**"]
+        awaiting = log.awaiting
+        if awaiting:
+            lines.append(
+                "These works were found but are not cited, because their details could not be "
+                "confirmed:"
+            )
+            lines.append("")
+            for search, item in awaiting:
+                ident = f", {item.identifier}" if item.identifier else ""
+                lines.append(
+                    f"- {item.what}{ident}: {item.reason}; found in the search of "
+                    f"{format_date(search.date)}."
+                )
+        else:
+            lines.append("None.")
+        entry = nodes.container(ids=[AWAITING_ID], classes=["search-log-awaiting"])
+        self.parse_into(entry, lines)
+        container += entry
+        return [container]
+
+    def parse_into(self, node: nodes.Element, lines: list[str]) -> None:
+        source, line = self.get_source_info()
+        self.state.nested_parse(
+            StringList(lines, source=source, items=[(source, line)] * len(lines)),
+            self.content_offset,
+            node,
+        )
+
+    def search_lines(self, search: Search) -> list[str]:
+        limits = "not recorded"
+        if search.date_from and search.date_to:
+            limits = f"{format_date(search.date_from)} to {format_date(search.date_to)}"
+            if search.date_note:
+                limits += f"; {search.date_note}"
+        kind = "update search" if search.kind == "update" else "narrower check"
+        rows = [
+            ("Date", f"{format_date(search.date)} ({search.date_source})"),
+            ("Kind", kind),
+            ("Where", "; ".join(search.where)),
+            ("Search terms", search.query),
+        ]
+        if search.approach:
+            rows.append(("How", search.approach))
+        rows.append(("Publication dates", limits))
+        included = len(search.included)
+        cite = f" {{cite:p}}`{','.join(search.included)}`" if search.included else ""
+        rows.append(("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"))
+        if search.excluded:
+            rows.append(
+                (
+                    "Left out",
+                    "; ".join(
+                        f"{item.what}"
+                        + (f", {item.identifier}" if item.identifier else "")
+                        + f": {item.reason}"
+                        for item in search.excluded
+                    ),
+                )
+            )
+        if search.awaiting:
+            count = len(search.awaiting)
+            rows.append(("Awaiting assessment", f"{count}, listed below the tables"))
+        if search.not_covered:
+            rows.append(("Not covered", "; ".join(search.not_covered)))
+        lines = [
+            f"```{{list-table}} {search.title}",
+            ":stub-columns: 1",
+            ":widths: 1 3",
+            "",
+        ]
+        for label, value in rows:
+            lines += [f"* - {label}", f"  - {_cell(_sentence(value))}"]
+        lines += [
+            "```",
+            "",
+            "Records found: "
+            f"{_count(search.found)} → screened: {_count(search.screened)} → "
+            f"included: {included}.",
+            "",
+        ]
+        return lines
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    app.setup_extension("sphinxcontrib.bibtex")
+    app.setup_extension("living_review.sphinxext.review_dates")
+    app.add_config_value("searches_file", FILENAME, "env", types=[str])
+    app.add_config_value("search_log_page", "methods", "env", types=[str])
+    app.add_node(living_status_ref)
+    app.add_directive("search-log", SearchLogDirective)
+    app.connect("builder-inited", read_log)
+    app.connect("env-check-consistency", check_log)
+    app.connect("doctree-read", show_living_status, priority=600)
+    app.connect("doctree-resolved", link_status)
+    app.connect("html-page-context", claim_dates, priority=600)  # after the claims' findings
+    add_stylesheet(app, "living-status.css")
+    return extension_metadata(env_version=1)
