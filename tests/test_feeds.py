@@ -102,7 +102,7 @@ def test_every_content_page_has_its_feed_announced_in_its_head(app: SphinxTestAp
         ("Follow updates", "methods.html#follow-updates")
     ]
     help_text = page_soup(app.outdir, "methods.html").select_one("#follow-updates").get_text()
-    assert "feed-to-e-mail service" in help_text
+    assert "new entries by e-mail. We run no mailing list" in help_text
 
 
 @feeds_site
@@ -217,7 +217,7 @@ def test_the_real_site_has_its_feeds_and_each_page_grows_by_less_than_2_kb(
         assert line is not None and len(added) == 2, page.name
         size = sum(len(str(node).encode()) for node in [*added, line])
         rows = re.findall(
-            r"<dt>Evidence last searched</dt><dd>[^<]*</dd>", page.read_text(encoding="utf-8")
+            r"<dt>Sources last checked</dt><dd>[^<]*</dd>", page.read_text(encoding="utf-8")
         )
         size += sum(len(row.encode()) for row in rows)
         assert size < 2048, (page.name, size)
@@ -232,4 +232,4 @@ def test_each_claims_popover_says_when_its_evidence_was_last_searched(
     findings = re.findall(r'<div data-claim-id="([^"]+)">.*?</dl></div>', text, re.DOTALL)
     assert findings == ["alpha-leg-pain", "beta-any-pain", "gamma-advice"]
     rows = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd></dl></div>", text)
-    assert rows == [("Evidence last searched", "1 November 2026")] * 3
+    assert rows == [("Sources last checked", "1 November 2026")] * 3

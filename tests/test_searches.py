@@ -179,7 +179,7 @@ def test_every_page_shows_its_living_status_under_the_review_dates(app: SphinxTe
     dates = index.select_one("p.review-dates")
     assert dates is not None and dates.find_next_sibling("p")["class"] == ["living-status"]
     assert status_text(app.outdir, "index.html") == (
-        "Evidence last searched 10 July 2026 · Next search due 10 January 2027 · "
+        "Next search for new evidence due 10 January 2027 (search log) · "
         "1 study awaiting assessment"
     )
     links = [a["href"] for a in index.select("p.living-status a")]
@@ -189,7 +189,7 @@ def test_every_page_shows_its_living_status_under_the_review_dates(app: SphinxTe
     ]
     # Covered only by the first search; the second did not cover it.
     assert status_text(app.outdir, "methods.html").startswith(
-        "Evidence last searched 15 January 2026 · Next search due 15 July 2026 · "
+        "Next search for new evidence due 15 July 2026 (search log) · "
     )
     assert status_text(app.outdir, "other.html").endswith(
         "No change after the search of 10 July 2026"
@@ -209,10 +209,12 @@ def test_the_methods_page_shows_the_log(app: SphinxTestApp) -> None:
     assert entries == ["search-third", "search-second", "search-first"]  # newest first
     first = " ".join(log.select_one("#search-first").get_text(" ").split())
     assert "The first search" in first  # the table's caption
-    assert "Records found: 120 → screened: 30 → included: 1." in first
+    assert "Records found: 120 → checked for relevance: 30 → included: 1." in first
     assert "A preprint: not peer reviewed." in first
     second = " ".join(log.select_one("#search-second").get_text(" ").split())
-    assert "Records found: not recorded → screened: not recorded → included: 1." in second
+    assert (
+        "Records found: not recorded → checked for relevance: not recorded → included: 1."
+    ) in second
     assert "Search terms Not recorded." in second
     awaiting = " ".join(log.select_one("#search-log-awaiting").get_text(" ").split())
     assert "A trial seen only as a register entry, NCT00000000: no results yet" in awaiting
@@ -231,7 +233,14 @@ def test_the_real_site_shows_the_log_and_a_status_on_every_page(real_site: Build
     for name in dated:  # every page with review dates: the content pages
         line = real_site.soup(name).select_one("p.living-status")
         assert line is not None, name
-        assert re.match(r"Evidence last searched \d+ \w+ 20\d\d · Next search due", line.get_text())
+        text = line.get_text()
+        # how-it-works: no update search covered its topics, and the line says so
+        assert re.match(
+            r"Next search for new evidence due \d+ \w+ 20\d\d \(search log\)", text
+        ) or (
+            name == "how-it-works.html"
+            and text.startswith("No search for newer evidence has covered this page yet")
+        ), name
 
 
 # -- review-status --------------------------------------------------------------------------------

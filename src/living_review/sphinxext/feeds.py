@@ -343,7 +343,7 @@ def write_certainty_feed(app: Sphinx, base: str, project: str, newest: date) -> 
         history = []
     updated = max((change.when for change in history), default=moment(newest))
     feed = new_feed(
-        base, CERTAINTY_FEED, f"{project}: certainty changes",
+        base, CERTAINTY_FEED, f"{project}: changes to the findings",
         "Each time a claim's certainty, direction or conclusion changed.", updated.date(),
     )  # fmt: skip
     feed.updated(updated)
@@ -418,9 +418,10 @@ class FollowUpdates(SphinxDirective):
         para = nodes.paragraph()
         para += nodes.strong(text="Follow updates.")
         para += nodes.Text(
-            " Every page has its own feed, with the changes that mention that page. "
-            "Give the page's address to a feed reader: many readers find the page's feed from "
-            "it. The feed at "
+            " A feed is a web address that a feed reader app checks for new entries. "
+            "Every page with review dates has its own feed, with the changes that mention that "
+            "page. Give a page's address to a feed reader; most readers then offer that page's "
+            "feed and the feed for the whole review. The feed at "
         )
         para += nodes.reference("", SITE_FEED, refuri=f"{up}{SITE_FEED}", feed=SITE_FEED)
         para += nodes.Text(" lists every change to the review; the one at ")
@@ -430,8 +431,8 @@ class FollowUpdates(SphinxDirective):
         para += nodes.Text(
             " lists each change to a claim's certainty, direction (the option it favours) or "
             "conclusion. "
-            "A feed is a web address that a feed reader checks for new entries. "
-            "To get the entries by e-mail, give the address to any feed-to-e-mail service. "
+            "To get the entries by e-mail, give the address to a service that sends a feed's "
+            "new entries by e-mail. "
             "We run no mailing list and keep no addresses."
         )
         box = nodes.container(ids=["follow-updates"], classes=["follow-updates"])

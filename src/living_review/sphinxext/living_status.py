@@ -113,18 +113,22 @@ def _link(text: str, anchor: str) -> living_status_ref:
 
 
 def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
-    """The living status of *docname*, or None when no search covered it."""
+    """The living status of *docname*; a page no update search covered says so."""
     last = log.last_update(docname)
-    if last is None:
-        return None
     para = nodes.paragraph(classes=["living-status"])
-    searched = nodes.inline(classes=["living-status-searched"])
-    searched += nodes.Text("Evidence last searched ")
-    searched += _link(format_date(last.date), f"search-{last.id}")
-    parts: list[nodes.Element] = [searched]
+    if last is None:  # its sources are those found for the 2020 article, nothing newer
+        para += nodes.Text("No search for newer evidence has covered this page yet (")
+        para += _link("search log", f"search-{log.searches[-1].id}")
+        para += nodes.Text(")")
+        return para
+    # The date searched to is in the review dates just above; this line says what comes next.
     due = log.next_due(docname)
     assert due is not None
-    parts.append(_part(f"Next search due {format_date(due)}", "living-status-due"))
+    searched = nodes.inline(classes=["living-status-due"])
+    searched += nodes.Text(f"Next search for new evidence due {format_date(due)} (")
+    searched += _link("search log", f"search-{last.id}")
+    searched += nodes.Text(")")
+    parts: list[nodes.Element] = [searched]
     count = len(log.awaiting)
     studies = "study" if count == 1 else "studies"
     awaiting = nodes.inline(classes=["living-status-awaiting"])
@@ -210,7 +214,7 @@ def claim_dates(
         search = log.claim_searched(claim.cite, pages)
         if search is None:
             return found.group(0)
-        row = f"<dt>Evidence last searched</dt><dd>{format_date(search.date)}</dd>"
+        row = f"<dt>Sources last checked</dt><dd>{format_date(search.date)}</dd>"
         return f"{found.group(1)}{row}{found.group(3)}"
 
     context["body"] = _FINDINGS.sub(add_row, body)
@@ -268,7 +272,7 @@ class SearchLogDirective(SphinxDirective):
             for search, item in awaiting:
                 ident = f", {item.identifier}" if item.identifier else ""
                 lines.append(
-                    f"- {item.what}{ident}: {item.reason}; found in the search of "
+                    f"- {item.what}{ident}: {item.reason}. Found in the search of "
                     f"{format_date(search.date)}."
                 )
         else:
@@ -334,7 +338,7 @@ class SearchLogDirective(SphinxDirective):
             "```",
             "",
             "Records found: "
-            f"{_count(search.found)} → screened: {_count(search.screened)} → "
+            f"{_count(search.found)} → checked for relevance: {_count(search.screened)} → "
             f"included: {included}.",
             "",
         ]
