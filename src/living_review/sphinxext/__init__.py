@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sphinx.util import logging
+
 from living_review import __version__
+from living_review.problems import Problem, UnusableInput
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
@@ -86,3 +89,31 @@ def keep_per_page(app: Sphinx, *attributes: str) -> None:
 
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+
+
+def log_problem(problem: Problem) -> None:
+    """A problem in a project file as a build error: ``file:line: ERROR: rule-id: message``."""
+    logging.getLogger(__name__).error(
+        "%s: %s", problem.rule, problem.message, location=f"{problem.path}:{problem.line}"
+    )
+
+
+def read_project_file(
+    app: Sphinx,
+    path: Path,
+    load: Callable[[Path], Any],
+    empty: Callable[[Path], Any],
+    attribute: str,
+) -> Any:
+    r"""Read a project data file (safety-net.yaml, searches.yaml) at the start of a build with
+    *load*, report every problem as a build error, and keep the result on the environment under
+    *attribute*; a file that cannot be read at all leaves *empty*\ (path) there."""
+    try:
+        data = load(path)
+    except UnusableInput as error:
+        data = empty(path)
+        log_problem(error.problem)
+    for problem in data.problems:
+        log_problem(problem)
+    setattr(app.env, attribute, data)
+    return data

@@ -39,8 +39,14 @@ from living_review.claims import (
     schema_path,
     unknown_id_message,
 )
-from living_review.problems import Problem, UnusableInput
-from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site, keep_per_page
+from living_review.problems import UnusableInput
+from living_review.sphinxext import (
+    add_stylesheet,
+    extension_metadata,
+    is_html_site,
+    keep_per_page,
+    log_problem,
+)
 from living_review.sphinxext.certainty import LEVELS, certainty_badge
 
 if TYPE_CHECKING:
@@ -108,16 +114,6 @@ def note_shown(env: BuildEnvironment, claim_id: str) -> None:
     ids = shown.setdefault(env.docname, [])
     if claim_id not in ids:
         ids.append(claim_id)
-
-
-def log_problem(problem: Problem) -> None:
-    """A ledger problem as a build error: ``claims.yaml:12: ERROR: rule-id: message``."""
-    logger.error(
-        "%s: %s",
-        problem.rule,
-        problem.message,
-        location=f"{problem.path}:{problem.line}",
-    )
 
 
 class ClaimRole(SphinxRole):

@@ -36,7 +36,6 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from living_review.problems import Problem, UnusableInput
 from living_review.review_schedule import format_date, is_exempt
 from living_review.searches import (
     FILENAME,
@@ -46,7 +45,13 @@ from living_review.searches import (
     check_pages,
     load_searches,
 )
-from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
+from living_review.sphinxext import (
+    add_stylesheet,
+    extension_metadata,
+    is_html_site,
+    log_problem,
+    read_project_file,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -72,21 +77,9 @@ def log_file(app: Sphinx) -> Path:
     return Path(app.confdir, app.config.searches_file)
 
 
-def log_problem(problem: Problem) -> None:
-    logger.error("%s: %s", problem.rule, problem.message, location=f"{problem.path}:{problem.line}")
-
-
 def read_log(app: Sphinx) -> None:
     """Read searches.yaml at the start of every build and report its problem, if any."""
-    path = log_file(app)
-    try:
-        log = load_searches(path)
-    except UnusableInput as error:
-        log = SearchLog(path)
-        log_problem(error.problem)
-    for problem in log.problems:
-        log_problem(problem)
-    setattr(app.env, LOG_ATTRIBUTE, log)
+    read_project_file(app, log_file(app), load_searches, SearchLog, LOG_ATTRIBUTE)
 
 
 def check_log(app: Sphinx, env: BuildEnvironment) -> None:

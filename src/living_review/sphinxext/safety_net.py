@@ -27,7 +27,6 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from living_review.problems import Problem, UnusableInput
 from living_review.safety_net import (
     AFTER_TREATMENT,
     BOX_TIERS,
@@ -39,7 +38,7 @@ from living_review.safety_net import (
     check_cites,
     load_safety_net,
 )
-from living_review.sphinxext import extension_metadata
+from living_review.sphinxext import extension_metadata, log_problem, read_project_file
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -65,21 +64,9 @@ def net_file(app: Sphinx) -> Path:
     return Path(app.confdir, app.config.safety_net_file)
 
 
-def log_problem(problem: Problem) -> None:
-    logger.error("%s: %s", problem.rule, problem.message, location=f"{problem.path}:{problem.line}")
-
-
 def read_net(app: Sphinx) -> None:
     """Read safety-net.yaml at the start of every build and report its problems."""
-    path = net_file(app)
-    try:
-        net = load_safety_net(path)
-    except UnusableInput as error:
-        net = SafetyNet(path)
-        log_problem(error.problem)
-    for problem in net.problems:
-        log_problem(problem)
-    setattr(app.env, NET_ATTRIBUTE, net)
+    read_project_file(app, net_file(app), load_safety_net, SafetyNet, NET_ATTRIBUTE)
 
 
 def check_net_cites(app: Sphinx, env: BuildEnvironment) -> None:
