@@ -167,8 +167,6 @@ class Fence:
     line: int  # the opening fence
     end_line: int  # the last line of the block
     body: str  # options removed (left as blank lines, so body lines keep their places)
-    body_line: int  # the line of the body's first line
-    markdown_body: bool  # MyST reads the body as Markdown
     #: A directive's options (``:table: safety``, or a ``---`` YAML block), as text, in order.
     options: tuple[tuple[str, str], ...] = ()
 
@@ -234,11 +232,9 @@ class TextBlock:
         found = []
         position = 0
         for segment in sentencex.segment("en", self.text):
-            start = self.text.find(segment, position)
-            if start < 0:  # sentencex returns the text in pieces; never expected
-                start = position
-            end = start + len(segment)
-            position = end
+            # sentencex returns the text in pieces; not finding one is never expected
+            start = max(self.text.find(segment, position), position)
+            position = start + len(segment)
             stripped = segment.strip()
             if not stripped:
                 continue
@@ -384,8 +380,7 @@ def read_page(path: Path) -> Page:
 
 def read_front_matter(text: str) -> FrontMatter:
     """The front matter of a page's text (raises :class:`FrontMatterError` if it is bad YAML)."""
-    token = _front_matter_token(markdown_parser().parse(text.removeprefix("\ufeff")))
-    return _front_matter(token)
+    return _front_matter(markdown_parser().parse(text.removeprefix("\ufeff")))
 
 
 def parse_page(text: str, path: Path) -> Page:
@@ -393,7 +388,7 @@ def parse_page(text: str, path: Path) -> Page:
     text = text.removeprefix("\ufeff")
     tokens = markdown_parser().parse(text)
     try:
-        front_matter: FrontMatter | FrontMatterError = _front_matter(_front_matter_token(tokens))
+        front_matter: FrontMatter | FrontMatterError = _front_matter(tokens)
     except FrontMatterError as error:
         front_matter = error
     page = Page(path, text, front_matter)
@@ -401,11 +396,8 @@ def parse_page(text: str, path: Path) -> Page:
     return page
 
 
-def _front_matter_token(tokens: Sequence[Token]) -> Token | None:
-    return tokens[0] if tokens and tokens[0].type == "front_matter" else None
-
-
-def _front_matter(token: Token | None) -> FrontMatter:
+def _front_matter(tokens: Sequence[Token]) -> FrontMatter:
+    token = tokens[0] if tokens and tokens[0].type == "front_matter" else None
     if token is None or token.map is None:
         return FrontMatter(values={}, lines={}, start_line=None)
     start, end = token.map[0] + 1, token.map[1]
@@ -447,17 +439,15 @@ def _impossible_dates(node: yaml.Node, first_line: int, key: str = "") -> Iterat
             yield ImpossibleDate(key, node.value, line, str(error))
 
 
-def role_words(role: Role) -> str | None:
-    """The words a role shows in the sentence: text, "" for none, None for "not words"."""
+def role_words(role: Role) -> str:
+    """The words a role shows in the sentence: text, "" for none, :data:`OBJECT` for "not words"."""
     if role.name in PARENTHETICAL_CITATIONS or role.name in BADGE_ROLES:
         return ""
-    if role.name not in WORD_ROLES:
-        return None
     title = role.title
+    if role.name not in WORD_ROLES or (title is None and role.name in TITLE_ROLES):
+        return OBJECT
     if title is not None:
         return title
-    if role.name in TITLE_ROLES:
-        return None
     if role.name == "abbr":  # {abbr}`TENS (transcutaneous …)` shows "TENS"
         return role.content.partition(" (")[0].strip()
     return role.content
@@ -490,60 +480,50 @@ class _Reader:
             elif token.type in ("fence", "colon_fence") and token.map is not None:
                 self._fence(token, line_offset)
 
-    def _inline(self, children: Sequence[Token], line: int, kind: BlockKind) -> TextBlock:
-        text: list[str] = []
-        length = 0
+    def _inline(self, children: Sequence[Token], line: int, kind: BlockKind) -> None:
+        text = ""
         line_starts: list[int] = []
         inlines: list[Inline] = []
         pieces: list[Piece] = []
         opened: dict[str, list[int]] = {"link": [], "emphasis": []}
         current = line
-
-        def add(piece: str) -> None:
-            nonlocal length
-            text.append(piece)
-            length += len(piece)
-
         for child in children:
             if child.type == "text":
-                add(child.content)
+                text += child.content
                 pieces.append(Piece("text", child.content, current))
             elif child.type in ("softbreak", "hardbreak"):
-                add("\n")
+                text += "\n"
                 current += 1
-                line_starts.append(length)
+                line_starts.append(len(text))
                 pieces.append(Piece("break", "\n", current))
             elif child.type == "code_inline":
-                inlines.append(Inline(length, length + 1, "code"))
-                add(OBJECT)
+                inlines.append(Inline(len(text), len(text) + 1, "code"))
+                text += OBJECT
                 pieces.append(Piece("code", child.content, current))
             elif child.type == "image":
-                inlines.append(Inline(length, length + 1, "image"))
-                add(OBJECT)
+                inlines.append(Inline(len(text), len(text) + 1, "image"))
+                text += OBJECT
             elif child.type == "myst_role":
                 role = Role(str(child.meta.get("name", "")), child.content, current)
                 self.page.roles.append(role)
                 shown = role_words(role)
-                shown = OBJECT if shown is None else shown
-                inlines.append(Inline(length, length + len(shown), "role", role))
-                add(shown)
+                inlines.append(Inline(len(text), len(text) + len(shown), "role", role))
+                text += shown
                 pieces.append(Piece("role", child.content, current, role))
             elif child.type in ("link_open", "em_open"):
-                opened["link" if child.type == "link_open" else "emphasis"].append(length)
+                opened["link" if child.type == "link_open" else "emphasis"].append(len(text))
             elif child.type in ("link_close", "em_close"):
                 kind_closed: Literal["link", "emphasis"] = (
                     "link" if child.type == "link_close" else "emphasis"
                 )
                 if opened[kind_closed]:
-                    inlines.append(Inline(opened[kind_closed].pop(), length, kind_closed))
+                    inlines.append(Inline(opened[kind_closed].pop(), len(text), kind_closed))
             elif child.type in ("math_inline", "math_inline_double"):
-                add(OBJECT)
-        block = TextBlock(
-            kind, "".join(text), line, tuple(line_starts), tuple(inlines), tuple(pieces)
-        )
-        if block.text.strip() or pieces:
-            self.page.blocks.append(block)
-        return block
+                text += OBJECT
+        if text.strip() or pieces:
+            self.page.blocks.append(
+                TextBlock(kind, text, line, tuple(line_starts), tuple(inlines), tuple(pieces))
+            )
 
     def _fence(self, token: Token, line_offset: int) -> None:
         assert token.map is not None
@@ -552,22 +532,12 @@ class _Reader:
         is_directive = first.startswith("{") and first.endswith("}")
         name = first[1:-1] if is_directive else first
         line = token.map[0] + line_offset + 1
-        if is_directive:
-            markdown_body = name not in OPAQUE_DIRECTIVES
-        else:
-            markdown_body = token.type == "colon_fence"  # a bare ::: is a container of Markdown
-        body = _without_options(token.content) if is_directive else token.content
-        fence = Fence(
-            options=_options(token.content) if is_directive else (),
-            name=name,
-            is_directive=is_directive,
-            argument=argument,
-            line=line,
-            end_line=token.map[1] + line_offset,
-            body=body,
-            body_line=line + 1,
-            markdown_body=markdown_body,
+        # A bare ::: is a container of Markdown.
+        markdown_body = (
+            name not in OPAQUE_DIRECTIVES if is_directive else token.type == "colon_fence"
         )
+        options, body = _options(token.content) if is_directive else ((), token.content)
+        fence = Fence(name, is_directive, argument, line, token.map[1] + line_offset, body, options)
         self.page.fences.append(fence)
         if argument and is_directive and markdown_body and name not in NON_PROSE_ARGUMENT:
             parsed = markdown_parser().parseInline(argument)
@@ -575,7 +545,7 @@ class _Reader:
         if not markdown_body:
             return
         if name == "glossary" and is_directive:
-            body = self._glossary_terms(body, fence.body_line)
+            body = self._glossary_terms(body, line + 1)
         self.read(markdown_parser().parse(body), line_offset=line)
 
     def _glossary_terms(self, body: str, body_line: int) -> str:
@@ -613,18 +583,22 @@ class _Reader:
         return "\n".join(kept)
 
 
-def _options(content: str) -> tuple[tuple[str, str], ...]:
-    """A directive's options, read as myst-parser's ``parse_directive_text`` reads them."""
+def _options(content: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """A directive's options, and its body with them blanked, as myst-parser's
+    ``parse_directive_text`` reads them; blank lines keep every body line in its place."""
     lines = content.split("\n")
     if content.startswith("---"):
         end = next((i for i in range(1, len(lines)) if lines[i].startswith("---")), len(lines))
+        body = [""] * end
+        if end < len(lines):
+            body += [lines[end].lstrip("-").removeprefix(" "), *lines[end + 1 :]]
         try:
             block = yaml.safe_load("\n".join(lines[1:end]))
         except yaml.YAMLError:
-            return ()  # the build reports it
-        if not isinstance(block, dict):
-            return ()
-        return tuple((str(key), "" if v is None else str(v).strip()) for key, v in block.items())
+            block = None  # the build reports it
+        items = block.items() if isinstance(block, dict) else ()
+        options = tuple((str(key), "" if v is None else str(v).strip()) for key, v in items)
+        return options, "\n".join(body)
     found = []
     for line in lines:
         stripped = line.lstrip()
@@ -632,27 +606,4 @@ def _options(content: str) -> tuple[tuple[str, str], ...]:
             break
         key, _colon, value = stripped[1:].partition(":")
         found.append((key.strip(), value.strip()))
-    return tuple(found)
-
-
-def _without_options(content: str) -> str:
-    """A directive's body with its options (``:key: value`` lines or a ``---`` block) blanked.
-
-    Follows myst-parser's ``parse_directive_text``; options become empty lines, so every body
-    line keeps its place in the file.
-    """
-    lines = content.split("\n")
-    if content.startswith("---"):
-        for index in range(1, len(lines)):
-            if lines[index].startswith("---"):
-                remainder = lines[index].lstrip("-").removeprefix(" ")
-                return "\n".join(["" for _ in range(index)] + [remainder] + lines[index + 1 :])
-        return "\n".join("" for _ in lines)
-    index = 0
-    if content.lstrip().startswith(":"):
-        while index < len(lines):
-            stripped = lines[index].lstrip()
-            if not (stripped.startswith(":") and not stripped.startswith(":::")):
-                break
-            index += 1
-    return "\n".join(["" for _ in range(index)] + lines[index:])
+    return tuple(found), "\n".join([""] * len(found) + lines[len(found) :])
