@@ -109,13 +109,12 @@ def supported_types(style: str) -> frozenset[str]:
 def check_rendering(bib: BibFile, style: str) -> list[Problem]:
     """Every rule here, on every entry of *bib*, for the bibliography style *style*."""
     types = supported_types(style)
-    problems = []
-    for entry in bib.entries:
-        hits = [*unknown_type(entry, types, style)]
-        for rule in ENTRY_RULES:
-            hits += rule(entry)
-        problems += [Problem(bib.path, *hit) for hit in hits]
-    return problems
+    return [
+        Problem(bib.path, *hit)
+        for entry in bib.entries
+        for hits in (unknown_type(entry, types, style), *(rule(entry) for rule in ENTRY_RULES))
+        for hit in hits
+    ]
 
 
 def unknown_type(entry: BibEntry, types: frozenset[str], style: str) -> Iterable[Hit]:
@@ -141,37 +140,31 @@ def bad_eprint(entry: BibEntry) -> Iterable[Hit]:
     eprint = entry.value("eprint")
     if not eprint:
         return
-    line = entry.line_of("eprint")
     archive = entry.value("archiveprefix") or entry.value("eprinttype")
     if archive and archive.strip("{}").lower() != "arxiv":
-        yield Hit(
-            line,
-            "bib-bad-eprint",
-            f"entry '{entry.key}': the style links every eprint to arxiv.org, and this one is "
-            f"from {archive}: give its doi or url instead, and remove eprint",
+        message = (
+            f"the style links every eprint to arxiv.org, and this one is from {archive}: give "
+            "its doi or url instead, and remove eprint"
         )
     elif url := _ARXIV_URL.fullmatch(eprint):
-        yield Hit(
-            line,
-            "bib-bad-eprint",
-            f"entry '{entry.key}': eprint holds a link; write the bare arXiv identifier "
-            f"({url.group('id')}): the style adds https://arxiv.org/abs/ itself",
+        message = (
+            f"eprint holds a link; write the bare arXiv identifier ({url.group('id')}): the "
+            "style adds https://arxiv.org/abs/ itself"
         )
     elif not ARXIV_ID.fullmatch(eprint.removeprefix("arXiv:")):
-        yield Hit(
-            line,
-            "bib-bad-eprint",
-            f"entry '{entry.key}': eprint '{eprint}' is not an arXiv identifier (e.g. "
-            "2101.00001 or hep-th/9901001), yet the style prints it as arXiv:... with a link "
-            "to arxiv.org: give a link that is not to arXiv as url",
+        message = (
+            f"eprint '{eprint}' is not an arXiv identifier (e.g. 2101.00001 or hep-th/9901001), "
+            "yet the style prints it as arXiv:... with a link to arxiv.org: give a link that is "
+            "not to arXiv as url"
         )
     elif eprint.startswith("arXiv:"):
-        yield Hit(
-            line,
-            "bib-bad-eprint",
-            f"entry '{entry.key}': write the eprint without 'arXiv:' "
-            f"({eprint.removeprefix('arXiv:')}): the style prints 'arXiv:' itself",
+        message = (
+            f"write the eprint without 'arXiv:' ({eprint.removeprefix('arXiv:')}): the style "
+            "prints 'arXiv:' itself"
         )
+    else:
+        return
+    yield Hit(entry.line_of("eprint"), "bib-bad-eprint", f"entry '{entry.key}': {message}")
 
 
 def bad_names(entry: BibEntry) -> Iterable[Hit]:
@@ -218,18 +211,16 @@ def placeholder_fields(entry: BibEntry) -> Iterable[Hit]:
 
 def raw_latex(entry: BibEntry) -> Iterable[Hit]:
     for bib_field in entry.fields:
-        if bib_field.name not in PRINTED_FIELDS:
+        # Rendering can only remove a backslash or a dollar sign, never add one.
+        if bib_field.name not in PRINTED_FIELDS or not _MAY_SHOW_LATEX.search(bib_field.value):
             continue
-        if not _MAY_SHOW_LATEX.search(bib_field.value):
-            continue  # rendering can only remove a backslash or a dollar sign, never add one
-        raw = sorted(set(_RAW_LATEX.findall(_as_text(bib_field.value))))
-        if raw:
-            shown = ", ".join(raw)
+        if raw := sorted(set(_RAW_LATEX.findall(_as_text(bib_field.value)))):
             yield Hit(
                 bib_field.line,
                 "bib-raw-latex",
                 f"entry '{entry.key}': field '{bib_field.name}' would show LaTeX markup as "
-                f"written ({shown}): write plain text, and symbols as Unicode characters (≤, ²)",
+                f"written ({', '.join(raw)}): write plain text, and symbols as Unicode "
+                "characters (≤, ²)",
             )
 
 

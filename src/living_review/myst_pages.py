@@ -551,35 +551,20 @@ class _Reader:
     def _glossary_terms(self, body: str, body_line: int) -> str:
         """Record the term lines; return the body with only the definitions, dedented."""
         lines = body.split("\n")
-        kept: list[str] = [""] * len(lines)
-        definition: list[int] = []
-        previous_was_term = False
-
-        def flush() -> None:
-            if definition:
-                block = textwrap.dedent("\n".join(lines[i] for i in definition)).split("\n")
-                for index, dedented in zip(definition, block, strict=True):
-                    kept[index] = dedented
-                definition.clear()
-
-        for index, text in enumerate(lines):
-            if not text.strip():
-                if definition:
-                    definition.append(index)
-                continue
-            if text[0] in " \t":
-                definition.append(index)
-                previous_was_term = False
-                continue
-            flush()
-            if not previous_was_term:
+        terms = [i for i, text in enumerate(lines) if text.strip() and text[0] not in " \t"]
+        kept: list[str] = []
+        for start, end in zip([-1, *terms], [*terms, len(lines)], strict=True):
+            run = lines[start + 1 : end]  # a definition, and the blank lines around it
+            kept += textwrap.dedent("\n".join(run)).split("\n") if run else []
+            if end == len(lines):
+                break
+            if start < 0 or any(text.strip() for text in run):  # not a second term of one entry
                 self.glossary_entries += 1
-            term = text.partition(" : ")[0].strip()  # "term : classifier"
+            term = lines[end].partition(" : ")[0].strip()  # "term : classifier"
             self.page.glossary_terms.append(
-                GlossaryTerm(term, body_line + index, self.glossary_entries)
+                GlossaryTerm(term, body_line + end, self.glossary_entries)
             )
-            previous_was_term = True
-        flush()
+            kept.append("")
         return "\n".join(kept)
 
 
