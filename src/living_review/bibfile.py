@@ -99,23 +99,18 @@ class BibFile:
     damaged_keys: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class _SyntaxProblem:
-    line: int
-    message: str
-
-
 class _LocatingParser(LowLevelParser):
     """pybtex's BibTeX tokenizer, noting where entries and fields start and collecting errors."""
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, path: Path) -> None:
         super().__init__(
             text,
             macros=CaseInsensitiveDict(month_names),
             handle_error=self._collect,
-            filename=filename,
+            filename=str(path),
         )
-        self.errors: list[_SyntaxProblem] = []
+        self.path = path
+        self.errors: list[Problem] = []
         self.entry_line = 0
         self.entry_failed = False
         self.field_lines: list[int] = []
@@ -123,11 +118,12 @@ class _LocatingParser(LowLevelParser):
         self.last_part = ""  # the last piece of a value read (``{...}``, ``"..."``, a macro)
 
     def _collect(self, error: PybtexSyntaxError) -> None:
-        self.errors.append(self._locate(error))
+        line, message = self._locate(error)
+        self.errors.append(Problem(self.path, line, PARSE_ERROR, message))
         self.entry_failed = True
 
-    def _locate(self, error: PybtexSyntaxError) -> _SyntaxProblem:
-        """Where the mistake is, and what it is, in the words of the entry it is in."""
+    def _locate(self, error: PybtexSyntaxError) -> tuple[int, str]:
+        """Where the mistake is (line, message), in the words of the entry it is in."""
         key = self.current_entry_key
         entry = f"entry '{key}'" if key else f"the entry on line {self.entry_line}"
         at_eof = isinstance(error, PrematureEOF)
@@ -142,20 +138,20 @@ class _LocatingParser(LowLevelParser):
                     for found in _RUN_ON.finditer("".join(parts))
                 ]
                 if run_on:
-                    return _SyntaxProblem(line, _unclosed_brace(entry, name, run_on))
+                    return line, _unclosed_brace(entry, name, run_on)
         if at_eof and self.current_field_name:
             message = (
                 f"{entry}: the value of field '{self.current_field_name}' is never closed: the "
                 "file ends first (a '}' or a closing quote is missing)"
             )
-            return _SyntaxProblem(self.field_line or self.entry_line, message)
+            return self.field_line or self.entry_line, message
         if at_next_entry:
             message = (
                 f"{entry} is not closed before the next entry starts (line {error.lineno}): add "
                 "its closing brace, or close a brace left open in one of its fields"
             )
-            return _SyntaxProblem(self.entry_line, message)
-        return _SyntaxProblem(error.lineno or self.entry_line or 1, f"{entry}: {_describe(error)}")
+            return self.entry_line, message
+        return error.lineno or self.entry_line or 1, f"{entry}: {_describe(error)}"
 
     def parse_command(self):  # type: ignore[no-untyped-def]
         # skip_to("@") has just consumed the "@", so lineno is the entry's first line.
@@ -194,7 +190,7 @@ def read_bibfile(path: Path) -> BibFile:
 def _not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> UnusableInput:
     """The first byte that is not UTF-8: its line, and the entry it is in (or follows)."""
     before = data[: error.start].decode("utf-8")
-    parser = _LocatingParser(before, filename=str(path))
+    parser = _LocatingParser(before, path)
     keys = [body[0] for command, body in parser if command.lower() not in ("string", "preamble")]
     if keys and parser.entry_failed:  # the text before the byte ends inside that entry
         where = f"entry '{keys[-1]}': "
@@ -212,7 +208,7 @@ def _not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> UnusableInp
 
 def parse_bibtex(text: str, path: Path) -> BibFile:
     """Parse BibTeX *text*; *path* is used in the problems it reports."""
-    parser = _LocatingParser(text, filename=str(path))
+    parser = _LocatingParser(text, path)
     entries: list[BibEntry] = []
     problems: list[Problem] = []
     damaged: set[str] = set()
@@ -233,8 +229,7 @@ def parse_bibtex(text: str, path: Path) -> BibFile:
             entry.fields.append(BibField(name.lower(), value, line))
         problems.extend(_read_persons(entry, path))
         entries.append(entry)
-    for error in parser.errors:
-        problems.append(Problem(path, error.line, PARSE_ERROR, error.message))
+    problems += parser.errors
     if not problems:
         problems.extend(_build_parser_error(text, path))
     return BibFile(path, entries, problems, damaged)

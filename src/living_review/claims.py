@@ -118,19 +118,14 @@ _LedgerLoader.add_constructor("tag:yaml.org,2002:float", _written_float)
 
 
 def schema_path() -> Traversable:
-    """The ledger's JSON Schema, ``schemas/claims.schema.json`` inside the package.
-
-    A package resource, so an installed copy (a wheel, as Read the Docs installs the project)
-    finds it as an editable one does.
-    """
+    """The ledger's JSON Schema: a package resource, so a wheel (Read the Docs) has it too."""
     return resources.files("living_review") / "schemas" / "claims.schema.json"
 
 
 @cache
 def ledger_schema() -> dict[str, Any]:
     """The ledger's JSON Schema, parsed."""
-    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
-    return schema
+    return json.loads(schema_path().read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -350,12 +345,7 @@ def _schema_errors(data: Any) -> Iterable[ValidationError]:
 
 
 def _is_empty(value: Any) -> bool:
-    return (
-        value is None
-        or value == ""
-        or value == []
-        or (isinstance(value, str) and not value.strip())
-    )
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
 def _lacks_source(record: Any) -> bool:

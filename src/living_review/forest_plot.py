@@ -61,13 +61,11 @@ def fit(text: str, size: float, width: float = WIDTH - 2 * MARGIN) -> str:
 
 def linear_ticks(low: float, high: float) -> list[float]:
     """Round ticks (steps of 1, 2, 2.5 or 5 times a power of ten) covering [low, high]."""
-    span = high - low
-    raw = span / 5
+    raw = (high - low) / 5
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
     ticks = []
-    tick = first
+    tick = math.floor(low / step) * step
     while tick <= high + step * 1e-9:
         if tick >= low - step * 1e-9:
             ticks.append(round(tick, 10) + 0.0)

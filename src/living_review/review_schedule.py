@@ -118,36 +118,25 @@ def validate(front_matter: FrontMatter, path: Path) -> ReviewDates:
     found: dict[str, date] = {}
     for key in KEYS:
         line = front_matter.lines.get(key, front_matter.start_line)
-        if key not in front_matter.values:
-            problems.append(
-                Problem(path, line, key, f"front matter is missing {key!r} (YYYY-MM-DD)")
-            )
-            continue
-        value = front_matter.values[key]
-        parsed = parse_date(value)
+        value = front_matter.values.get(key)
         impossible = next((d for d in front_matter.impossible_dates if d.key == key), None)
-        if impossible is not None:  # 2026-02-30: YYYY-MM-DD, but no such day
-            problems.append(Problem(path, impossible.line, key, impossible.message))
-        elif parsed is None:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    key,
-                    f"{key!r} is not a valid date: {format_value(value)} (expected YYYY-MM-DD)",
-                )
-            )
+        if key not in front_matter.values:
+            message = f"front matter is missing {key!r} (YYYY-MM-DD)"
+        elif impossible is not None:  # 2026-02-30: YYYY-MM-DD, but no such day
+            line, message = impossible.line, impossible.message
+        elif (parsed := parse_date(value)) is None:
+            message = f"{key!r} is not a valid date: {format_value(value)} (expected YYYY-MM-DD)"
         else:
             found[key] = parsed
+            continue
+        problems.append(Problem(path, line, key, message))
     reviewed, due = found.get("last_reviewed"), found.get("next_review")
     if reviewed and due and due < reviewed:
+        message = (
+            f"'next_review' {due.isoformat()} is before 'last_reviewed' {reviewed.isoformat()}"
+        )
         problems.append(
-            Problem(
-                path,
-                front_matter.lines.get("next_review"),
-                "next_review",
-                f"'next_review' {due.isoformat()} is before 'last_reviewed' {reviewed.isoformat()}",
-            )
+            Problem(path, front_matter.lines.get("next_review"), "next_review", message)
         )
     if problems:
         raise ReviewDatesError(problems)
@@ -182,9 +171,7 @@ def is_exempt(docname: str, exempt: tuple[str, ...] | list[str]) -> bool:
 
 def build_date(environ: Mapping[str, str] | None = None) -> date:
     """The date of this build: SOURCE_DATE_EPOCH (reproducible builds) or today's date."""
-    environ = os.environ if environ is None else environ
-    epoch = environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    if epoch := (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH"):
         return datetime.fromtimestamp(int(epoch), tz=UTC).date()
     return date.today()
 
