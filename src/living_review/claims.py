@@ -297,9 +297,8 @@ def parse_claims(text: str, path: Path) -> Ledger:
         message = f"{_describe_location(records, where)}{_schema_message(error)}"
         ledger.problems.append(Problem(path, line, "claims-schema", message))
     for index in sorted(no_source):
-        record = records[index]
         missing = " and ".join(
-            f"`{key}`" for key in ("cite", "quote") if _is_empty(record.get(key))
+            f"`{key}`" for key in ("cite", "quote") if _is_empty(records[index].get(key))
         )
         message = (
             f"{_describe_location(records, ['claims', index])}no {missing}: every record needs "
@@ -319,10 +318,9 @@ def parse_claims(text: str, path: Path) -> Ledger:
             continue
         claim = _claim(record, nodes[index])
         if claim.id in seen:
-            first = seen[claim.id]
             message = (
-                f"claim '{claim.id}' is defined again (first on line {first.line}): ids are "
-                "unique, rename one"
+                f"claim '{claim.id}' is defined again (first on line {seen[claim.id].line}): ids "
+                "are unique, rename one"
             )
             ledger.problems.append(
                 Problem(path, claim.line_of("id"), "claims-duplicate-id", message)
@@ -363,9 +361,7 @@ def _about_source(error: ValidationError, where: list[Any]) -> bool:
 
 def _repeated_keys(root: yaml.Node | None, path: Path) -> Iterable[Problem]:
     """YAML keeps the last of two equal keys in a mapping; say so instead."""
-    if root is None:
-        return
-    stack = [root]
+    stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
@@ -376,13 +372,11 @@ def _repeated_keys(root: yaml.Node | None, path: Path) -> Iterable[Problem]:
                     continue
                 line = key.start_mark.line + 1
                 if key.value in first:
-                    yield Problem(
-                        path,
-                        line,
-                        "claims-parse-error",
+                    message = (
                         f"key '{key.value}' appears twice in one mapping (first on line "
-                        f"{first[key.value]}); YAML would keep only this one: keep one",
+                        f"{first[key.value]}); YAML would keep only this one: keep one"
                     )
+                    yield Problem(path, line, "claims-parse-error", message)
                 else:
                     first[key.value] = line
         elif isinstance(node, yaml.SequenceNode):
@@ -390,9 +384,8 @@ def _repeated_keys(root: yaml.Node | None, path: Path) -> Iterable[Problem]:
 
 
 def _mapping_get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for key_node, value_node in node.value:
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    for key_node, value_node in pairs:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
             return key_node, value_node
     return None

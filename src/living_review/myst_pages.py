@@ -10,15 +10,9 @@ something else) parsed as Markdown with their own line numbers, other bodies (co
 toctrees, raw HTML, ...) not read.
 
 Prose comes in blocks (a paragraph, a heading, a table cell, a directive's title, a glossary
-definition), each split into sentences by sentencex. In a block's text:
-
-- plain text, emphasis and link text are kept as written;
-- a role that shows words keeps them: ``{term}`text <target>``` is "text", ``{abbr}`TENS (…)```
-  is "TENS";
-- a role shown as a bracketed number or a badge adds nothing: ``{cite:p}`key``` and
-  ``{certainty}`low``` (the role itself is still listed on the sentence);
-- a code span, an image, or a role shown as something we cannot know here (``{ref}`label```,
-  ``{cite:t}`key```) becomes :data:`OBJECT`, which is not a word.
+definition), each split into sentences by sentencex. A block's text is what the reader sees:
+plain text, emphasis and link text as written, and each role as :func:`role_words` shows it
+(its words, nothing for a citation number or a badge, else :data:`OBJECT`, not a word).
 
 Limits: a code span or role split across two lines puts later text of that block one line too
 early (pages keep one sentence per line, so roles stay on one line); ``{eval-rst}`` bodies and
@@ -85,7 +79,8 @@ TITLE_ROLES = frozenset({"ref", "doc", "numref", "any", "download", "external"})
 
 BlockKind = Literal["paragraph", "heading", "cell", "title", "definition-term"]
 
-_WORD = re.compile(r"[^\W_]+(?:[-'\u2019.,/][^\W_]+)*")  # \u2019: a typographic apostrophe
+#: A word: letters and digits, joined by hyphens, apostrophes (\u2019: typographic) and the like.
+_WORD = re.compile(r"[^\W_]+(?:[-'\u2019.,/][^\W_]+)*")
 
 
 class PageError(Exception):
@@ -258,7 +253,7 @@ class Sentence:
     @property
     def words(self) -> list[str]:
         """The sentence's words (a code span or a citation is not a word)."""
-        return words(self.text)
+        return _WORD.findall(self.text)
 
     @property
     def roles(self) -> list[Role]:
@@ -303,11 +298,6 @@ class Page:
         """Every sentence of the page's prose, in page order within each block."""
         for block in self.blocks:
             yield from block.sentences()
-
-
-def words(text: str) -> list[str]:
-    """The words of plain text: letters and digits, joined by hyphens, apostrophes and the like."""
-    return _WORD.findall(text)
 
 
 def split_explicit_title(content: str) -> tuple[str | None, str]:
