@@ -73,6 +73,11 @@ def linear_ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
+def _text(x: object, y: float, text: str, attributes: str = "", size: float = TEXT_SIZE) -> str:
+    """A ``<text>`` element: *text* escaped, *attributes* after its font size."""
+    return f'<text x="{x}" y="{y}" font-size="{size}"{attributes}>{escape(text)}</text>'
+
+
 #: Ticks for a ratio axis: the 1-2-5 series, or finer steps when the range is narrow.
 COARSE_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 FINE_RATIO_TICKS = (0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 3, 4)
@@ -130,31 +135,22 @@ def forest_plot_svg(
             f'<line x1="{null_x}" y1="{y + 45}" x2="{null_x}" y2="{y + ROW_HEIGHT}" '
             'stroke="currentColor" stroke-width="1.5" stroke-dasharray="3 3" '
             'class="evidence-chart-no-effect"/>'
-        )
-        body.append(
             f'<g class="evidence-chart-row"><title>{escape(row.description)}</title>'
-            f'<text x="{MARGIN}" y="{y + 13}" font-size="{LABEL_SIZE}" font-weight="600">'
-            f"{escape(fit(row.label, LABEL_SIZE))}</text>"
-            f'<text x="{MARGIN}" y="{y + 28}" font-size="{TEXT_SIZE}">'
-            f"{escape(fit(row.detail, TEXT_SIZE))}</text>"
-            f'<text x="{MARGIN}" y="{y + 42}" font-size="{TEXT_SIZE}">'
-            f"{escape(fit(row.estimate, TEXT_SIZE))}</text>"
-            f'<line x1="{x(row.low)}" y1="{bar_y}" x2="{x(row.high)}" y2="{bar_y}" '
-            f'stroke="currentColor" stroke-width="2"/>'
+            + _text(MARGIN, y + 13, fit(row.label, LABEL_SIZE), ' font-weight="600"', LABEL_SIZE)
+            + _text(MARGIN, y + 28, fit(row.detail, TEXT_SIZE))
+            + _text(MARGIN, y + 42, fit(row.estimate, TEXT_SIZE))
+            + f'<line x1="{x(row.low)}" y1="{bar_y}" x2="{x(row.high)}" y2="{bar_y}" '
+            'stroke="currentColor" stroke-width="2"/>'
             f'<rect x="{x(row.value) - 4.5}" y="{bar_y - 4.5}" width="9" height="9" '
-            f'fill="currentColor"/></g>'
+            'fill="currentColor"/></g>'
         )
-        y += ROW_HEIGHT
+        y += ROW_HEIGHT  # after the last row: where the axis is
         if index < len(rows) - 1:
             body.append(
                 f'<line x1="{MARGIN}" y1="{y - 4}" x2="{WIDTH - MARGIN}" y2="{y - 4}" '
                 'stroke="currentColor" stroke-opacity="0.2"/>'
             )
-    axis_y = y
-    axis = [
-        f'<line x1="{MARGIN}" y1="{axis_y}" x2="{WIDTH - MARGIN}" y2="{axis_y}" '
-        'stroke="currentColor"/>'
-    ]
+    axis = [f'<line x1="{MARGIN}" y1="{y}" x2="{WIDTH - MARGIN}" y2="{y}" stroke="currentColor"/>']
     for tick in ticks:
         tick_x = x(tick)
         anchor = "middle"
@@ -163,30 +159,22 @@ def forest_plot_svg(
         elif tick_x > WIDTH - MARGIN - 8:
             anchor = "end"
         axis.append(
-            f'<line x1="{tick_x}" y1="{axis_y}" x2="{tick_x}" y2="{axis_y + 5}" '
+            f'<line x1="{tick_x}" y1="{y}" x2="{tick_x}" y2="{y + 5}" '
             'stroke="currentColor"/>'
-            f'<text x="{tick_x}" y="{axis_y + 18}" font-size="{TEXT_SIZE}" '
-            f'text-anchor="{anchor}">{number(tick)}</text>'
+            + _text(tick_x, y + 18, number(tick), f' text-anchor="{anchor}"')
         )
-    text_y = axis_y + 36
+    text_y = y + 36
+    half = WIDTH / 2 - MARGIN - 4
+    if favours_left:
+        left = fit(f"\u2190 Favours {favours_left}", TEXT_SIZE, half)
+        axis.append(_text(MARGIN, text_y, left))
+    if favours_right:
+        right = fit(f"Favours {favours_right} \u2192", TEXT_SIZE, half)
+        axis.append(_text(WIDTH - MARGIN, text_y, right, ' text-anchor="end"'))
     if favours_left or favours_right:
-        half = WIDTH / 2 - MARGIN - 4
-        if favours_left:
-            left = fit(f"\u2190 Favours {favours_left}", TEXT_SIZE, half)
-            axis.append(
-                f'<text x="{MARGIN}" y="{text_y}" font-size="{TEXT_SIZE}">{escape(left)}</text>'
-            )
-        if favours_right:
-            right = fit(f"Favours {favours_right} \u2192", TEXT_SIZE, half)
-            axis.append(
-                f'<text x="{WIDTH - MARGIN}" y="{text_y}" font-size="{TEXT_SIZE}" '
-                f'text-anchor="end">{escape(right)}</text>'
-            )
         text_y += 18
-    axis.append(
-        f'<text x="{WIDTH / 2:g}" y="{text_y}" font-size="{TEXT_SIZE}" text-anchor="middle" '
-        f'font-style="italic">{escape(fit(axis_title, TEXT_SIZE))}</text>'
-    )
+    italic = ' text-anchor="middle" font-style="italic"'
+    axis.append(_text(f"{WIDTH / 2:g}", text_y, fit(axis_title, TEXT_SIZE), italic))
     height = text_y + 8
     descriptions = " ".join(row.description for row in rows)
     no_effect_words = "1 (a ratio of 1: no difference)" if ratio else "0 (no difference)"
