@@ -63,14 +63,9 @@ INSTEAD = {
     "conference": "inproceedings",
     "report": "techreport",
     "thesis": "phdthesis",
-    "collection": "book",
-    "mvbook": "book",
     "inreference": "incollection",
-    "reference": "book",
-    "webpage": "misc",
-    "www": "misc",
-    "electronic": "misc",
-    "online": "misc",
+    **dict.fromkeys(("collection", "mvbook", "reference"), "book"),
+    **dict.fromkeys(("webpage", "www", "electronic", "online"), "misc"),
 }
 #: What the style prints as written: a LaTeX command, an escaped character, or $...$ math.
 _RAW_LATEX = re.compile(r"\\[A-Za-z]+|\\.|\$[^$]+\$")

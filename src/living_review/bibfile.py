@@ -12,21 +12,15 @@ build sees. It cannot simply call ``Parser`` as the build does, for three reason
 - A syntax error raises out of ``Parser`` and the site build stops with a traceback.
 
 So :class:`_LocatingParser` subclasses the tokenizer only to note the line on which each entry
-and each field starts (two small overrides, no scanning of the raw text of our own), and its
-error handler collects syntax errors, with pybtex's own line numbers, instead of raising; the
-tokenizer then resumes at the next ``@``. Repeated keys and fields stay visible in the result for
-the rules to report. Finally, when the file looks clean, the real ``Parser`` reads it once more
-(:func:`_build_parser_error`), so anything else pybtex would refuse still fails this check
-rather than the build.
+and each field starts, and collects syntax errors (naming the entry they are in) instead of
+raising; the tokenizer then resumes at the next ``@``. Repeated keys and fields stay visible for
+the rules to report. When the file looks clean, the real ``Parser`` reads it once more
+(:func:`_build_parser_error`), so anything else pybtex would refuse fails this check, not the
+build. An unclosed brace is reported where it opens, though pybtex only notices it at the next
+entry or the end of the file, as the value runs on until some later brace closes it.
 
-Every syntax error names the entry it is in. An unclosed brace is reported where it opens: the
-value then runs on over the next fields (or entries) until some later brace closes it, and
-pybtex only notices at the next entry, or at the end of the file. A byte that is not UTF-8 is
-reported with its line and entry too.
-
-This module is shared: ``nox -s citations`` (:mod:`living_review.tools.citations`) and the site
-build (:mod:`living_review.sphinxext.bibliography_check`) both read the file with it, so a file
-one refuses, the other refuses with the same message.
+``nox -s citations`` and the site build (:mod:`living_review.sphinxext.bibliography_check`)
+both read the file with this module, so a file one refuses, the other refuses in the same words.
 """
 
 from __future__ import annotations

@@ -11,15 +11,12 @@ One loader for the site build (:mod:`living_review.sphinxext.claims`), the offli
     claim = ledger.get("tu2024-leg-pain")
     claim.cite, claim.quote, claim.line, claim.line_of("quote"), claim.effect
 
-:func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). The file is
-read with PyYAML's composer, which keeps the line of every node, then checked against
-``living_review/schemas/claims.schema.json`` (JSON Schema 2020-12, with jsonschema; inside the
-package, so an installed copy carries it) and the rules below, which a schema cannot say. A
-record with a problem the schema finds is left out of :attr:`Ledger.claims` (its id is in
-:attr:`Ledger.broken_ids`, so a page using it is not reported a second time). Two rules need
-the rest of the project and are separate functions: :func:`check_cites` (keys in
-``references.bib``) and :func:`check_usage` (every record used by ``{claim}`` on some page).
-The format is described in CONTRIBUTING.md, "The claim ledger".
+:func:`parse_claims` reads the same from text (e.g. ``git show BASE:claims.yaml``). PyYAML's
+composer keeps the line of every node; the data is checked against the JSON Schema
+(:func:`schema_path`) and the rules below, which a schema cannot say. A record with a problem
+the schema finds is left out of :attr:`Ledger.claims` (its id is in :attr:`Ledger.broken_ids`,
+so a page using it is not reported a second time). :func:`check_cites` and :func:`check_usage`
+need the rest of the project. The format is described in CONTRIBUTING.md, "The claim ledger".
 """
 
 from __future__ import annotations
@@ -132,9 +129,7 @@ def ledger_schema() -> dict[str, Any]:
 class Effect:
     """An effect the source reports: measure, value, 95% CI, unit, scale, the side it favours.
 
-    The numbers are :class:`WrittenNumber` where they come from claims.yaml, so that
-    :func:`format_number` shows them as written.
-    """
+    The numbers are :class:`WrittenNumber` from claims.yaml, so they show as written."""
 
     measure: str
     value: float
@@ -545,11 +540,8 @@ CERTAINTY_RULE = (
 
 
 def _rating_problems(claim: Claim, path: Path) -> Iterable[Problem]:
-    """``certainty`` never above ``source_rating``; below it only with a ``rationale``.
-
-    No rationale lifts a certainty above the source's: the rule holds for single levels, ranges
-    of two, ``none`` and ``not-rated`` alike (:func:`is_above`).
-    """
+    """``certainty`` never above ``source_rating`` (:func:`is_above`, for ranges and ``none``
+    too: no rationale lifts it); below it only with a ``rationale``."""
     ours, theirs = describe_levels(claim.certainty), describe_levels(claim.source_rating)
     line = claim.line_of("certainty")
     if is_above(claim.certainty, claim.source_rating):

@@ -55,8 +55,7 @@ def fit(text: str, size: float, width: float = WIDTH - 2 * MARGIN) -> str:
     most = int(width / (size * CHAR_WIDTH))
     if len(text) <= most:
         return text
-    cut = text[: most - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
-    return cut + "\u2026"
+    return text[: most - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
 
 
 def linear_ticks(low: float, high: float) -> list[float]:

@@ -296,8 +296,7 @@ class Page:
 
     def sentences(self) -> Iterator[Sentence]:
         """Every sentence of the page's prose, in page order within each block."""
-        for block in self.blocks:
-            yield from block.sentences()
+        return (sentence for block in self.blocks for sentence in block.sentences())
 
 
 def split_explicit_title(content: str) -> tuple[str | None, str]:
@@ -333,12 +332,8 @@ def markdown_parser() -> MarkdownIt:
 
 
 class _TextDatesLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but timestamps stay text, so a bad date can be reported as written.
-
-    MyST itself drops the whole front matter when YAML cannot build a value (``2026-02-30`` is a
-    YAML timestamp with no such day); kept as text, such a value can be checked strictly and
-    named with its line.
-    """
+    """PyYAML's safe loader, but timestamps stay text, so a date that cannot exist (which makes
+    MyST drop the whole front matter) can be reported as written, with its line."""
 
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"

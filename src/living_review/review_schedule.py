@@ -12,13 +12,10 @@ Every content page declares three ISO dates (``YYYY-MM-DD``) in its front matter
     evidence_searched: 2026-10-31
     ---
 
-The front matter is read from the source file, with the project's one front-matter reader
-(:func:`living_review.myst_pages.read_front_matter`, the parser MyST uses), rather than from
-Sphinx's ``env.metadata``: MyST stores unknown front-matter keys there only as ``str(value)``
-with no line numbers, and drops the whole front matter when YAML cannot build a value
-(``2026-02-30`` is a YAML timestamp with no such day), which would turn a malformed date into a
-misleading "missing" message. The reader keeps YAML timestamps as text, so they are checked
-strictly here, and each key keeps its line.
+The front matter is read from the source file (:func:`living_review.myst_pages.read_front_matter`,
+the parser MyST uses), not from Sphinx's ``env.metadata``: MyST stores unknown keys there only as
+``str(value)`` with no line numbers, and drops the whole front matter when YAML cannot build a
+value (``2026-02-30``), which would turn a malformed date into a misleading "missing" message.
 
 Nothing here reads the clock except :func:`build_date`; everything else takes ``today``.
 """
@@ -154,9 +151,7 @@ def read_review_dates(path: Path) -> ReviewDates:
 
 def format_value(value: object) -> str:
     """How a bad value is quoted in messages: its text as written, or ``(empty)``."""
-    if value is None or value == "":
-        return "(empty)"
-    return repr(value) if isinstance(value, str) else repr(str(value))
+    return "(empty)" if value is None or value == "" else repr(str(value))
 
 
 def format_date(day: date) -> str:
