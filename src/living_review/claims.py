@@ -106,12 +106,10 @@ class _LedgerLoader(yaml.SafeLoader):
     """PyYAML's safe loader, with numbers that keep their written form (:class:`WrittenNumber`)."""
 
 
-def _written_float(loader: yaml.SafeLoader, node: yaml.Node) -> WrittenNumber:
-    assert isinstance(node, yaml.ScalarNode)
-    return WrittenNumber(loader.construct_yaml_float(node), node.value)
-
-
-_LedgerLoader.add_constructor("tag:yaml.org,2002:float", _written_float)
+_LedgerLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: WrittenNumber(loader.construct_yaml_float(node), node.value),
+)
 
 
 def schema_path() -> Traversable:
