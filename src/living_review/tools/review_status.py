@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -51,33 +50,17 @@ WARN_RATIO, FAIL_RATIO = 1.5, 3.0
 SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the report needs from the site's conf.py."""
-
-    exclude_patterns: list[str]
-    exempt: list[str]
-    today: object  # review_today as written in conf.py (None if unset)
-    searches: Path | None = None  # searches_file, if conf.py sets it
-
-
-def read_settings(docs: Path) -> Settings:
-    """Read exclude_patterns, review_dates_exempt and review_today from docs/conf.py."""
+def read_conf(docs: Path) -> tuple[list[str], object, Path | None]:
+    """From docs/conf.py: the docnames of every page that needs review dates (sorted),
+    ``review_today`` as written (None if unset) and ``searches_file`` (None if unset)."""
     conf = (docs / "conf.py").resolve()  # Sphinx reads it from its own folder: not relative
     raw = eval_config_file(conf, Tags()) if conf.is_file() else {}
-    return Settings(
-        exclude_patterns=[*raw.get("exclude_patterns", []), "_build"],
-        exempt=list(raw.get("review_dates_exempt", DEFAULT_EXEMPT)),
-        today=raw.get("review_today"),
-        searches=docs / raw["searches_file"] if raw.get("searches_file") else None,
-    )
-
-
-def content_pages(docs: Path, settings: Settings) -> list[str]:
-    """Docnames of every page that needs review dates, sorted."""
-    project = Project(docs, SOURCE_SUFFIX)
-    found = project.discover(exclude_paths=settings.exclude_patterns)
-    return sorted(name for name in found if not is_exempt(name, settings.exempt))
+    excluded = [*raw.get("exclude_patterns", []), "_build"]
+    exempt = list(raw.get("review_dates_exempt", DEFAULT_EXEMPT))
+    found = Project(docs, SOURCE_SUFFIX).discover(exclude_paths=excluded)
+    pages = sorted(name for name in found if not is_exempt(name, exempt))
+    searches = docs / raw["searches_file"] if raw.get("searches_file") else None
+    return pages, raw.get("review_today"), searches
 
 
 def collect(docs: Path, docnames: Sequence[str]) -> tuple[dict[str, ReviewDates], list[Problem]]:
@@ -177,13 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Absolute: Sphinx's eval_config_file changes into the directory of conf.py and then opens
     # the path it was given, so a relative --docs (the default, "docs") would not be found.
     docs: Path = args.docs.resolve()
-    settings = read_settings(docs)
+    docnames, review_today, searches = read_conf(docs)
     try:
-        today = args.today or resolve_today(settings.today)
+        today = args.today or resolve_today(review_today)
     except ValueError as error:
         print(f"{docs / 'conf.py'}: {error}", file=sys.stderr)
         return 2
-    pages, problems = collect(docs, content_pages(docs, settings))
+    pages, problems = collect(docs, docnames)
     if problems:
         print("Bad review dates in front matter:", file=sys.stderr)
         for problem in problems:
@@ -204,8 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"\nAll {len(pages)} page(s) are within their review dates.")
     failing = False
-    if settings.searches is not None:
-        bad, failing = report_searches(settings.searches, list(pages), today)
+    if searches is not None:
+        bad, failing = report_searches(searches, list(pages), today)
         if bad:
             return bad
     return 1 if args.strict and (overdue or failing) else 0
