@@ -11,14 +11,11 @@ phone-sized viewport, and requires, on every page in every mode:
   empty alt as decorative, so an image whose author forgot its text passes), and main content
   that opens with its one level-1 heading (axe asks only for an ``<h1>`` somewhere on the page);
 * no failed request and no error in the console;
-* on a phone (412 x 823), a page no wider than the viewport
-  (``document.documentElement.scrollWidth <= innerWidth``) and no table cell cut off, by the
+* on a phone (412 x 823), a page no wider than the viewport and no table cell cut off, by the
   viewport or by a box around it (``layout``: ``page-overflow``, ``clipped-cell``).
 
-On a phone it also saves screenshots of :data:`SCREENSHOT_PAGES` (``<page>-<mode>.png``, the
-whole page) beside the reports, for a reviewer to look at.
-
-It then runs Lighthouse on the home page and a section page and checks the targets in
+On a phone it also saves whole-page screenshots of :data:`SCREENSHOT_PAGES` beside the reports.
+It then runs Lighthouse on :data:`LIGHTHOUSE_PAGES` and checks the targets in
 :mod:`living_review.tools.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
 or Lighthouse is missing (the message says how to install it).
 """
@@ -31,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -299,9 +297,8 @@ def require_chromium(chromium: Path) -> None:
 PROGRESS_EVERY = 5
 
 
-def say(line: str) -> None:
-    """Print a line at once: nox reads the output through a pipe, which Python buffers."""
-    print(line, flush=True)
+#: Print a line at once: nox reads the output through a pipe, which Python buffers.
+say = partial(print, flush=True)
 
 
 def audit_pages(

@@ -63,18 +63,6 @@ def read_conf(docs: Path) -> tuple[list[str], object, Path | None]:
     return pages, raw.get("review_today"), searches
 
 
-def collect(docs: Path, docnames: Sequence[str]) -> tuple[dict[str, ReviewDates], list[Problem]]:
-    """Every page's dates, and every problem found (all pages are checked, not just the first)."""
-    pages: dict[str, ReviewDates] = {}
-    problems: list[Problem] = []
-    for name in docnames:
-        try:
-            pages[name] = read_review_dates(Path(display_path(docs / f"{name}.md")))
-        except ReviewDatesError as error:
-            problems.extend(error.problems)
-    return pages, problems
-
-
 def review_row(name: str, dates: ReviewDates, today: date) -> tuple[str, ...]:
     """The cells: page, last reviewed, next due, days left, status."""
     days = dates.days_left(today)
@@ -166,7 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"{docs / 'conf.py'}: {error}", file=sys.stderr)
         return 2
-    pages, problems = collect(docs, docnames)
+    pages: dict[str, ReviewDates] = {}
+    problems: list[Problem] = []  # every page is checked, not just the first bad one
+    for name in docnames:
+        try:
+            pages[name] = read_review_dates(Path(display_path(docs / f"{name}.md")))
+        except ReviewDatesError as error:
+            problems.extend(error.problems)
     if problems:
         print("Bad review dates in front matter:", file=sys.stderr)
         for problem in problems:
