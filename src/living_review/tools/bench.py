@@ -112,23 +112,20 @@ def copy_project(root: Path, dest: Path) -> Path:
     return dest
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Run *command*; its wall-clock seconds. Exits with its output if it fails."""
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"benchmark build failed: {' '.join(command)}\n{done.stdout}{done.stderr}")
-    return time.perf_counter() - start
-
-
 def build(project: Path, out: str, *, fresh: bool, conf_dir: Path | None = None) -> float:
+    """One sphinx-build of *project* into ``_bench/<out>``: its wall-clock seconds. Exits with
+    its output if it fails."""
     outdir = project / "_bench" / out
     if fresh:
         shutil.rmtree(outdir, ignore_errors=True)
     conf = ["-c", str(conf_dir)] if conf_dir else []
     command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, *conf]
     command += ["-d", str(outdir / ".doctrees"), str(project / "docs"), str(outdir)]
-    return timed(command, project)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"benchmark build failed: {' '.join(command)}\n{done.stdout}{done.stderr}")
+    return time.perf_counter() - start
 
 
 def add_large_bibliography(project: Path, entries: int = 2500, cited: int = 1500) -> None:

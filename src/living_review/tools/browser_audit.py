@@ -11,14 +11,11 @@ phone-sized viewport, and requires, on every page in every mode:
   empty alt as decorative, so an image whose author forgot its text passes), and main content
   that opens with its one level-1 heading (axe asks only for an ``<h1>`` somewhere on the page);
 * no failed request and no error in the console;
-* on a phone (412 x 823), a page no wider than the viewport
-  (``document.documentElement.scrollWidth <= innerWidth``) and no table cell cut off, by the
+* on a phone (412 x 823), a page no wider than the viewport and no table cell cut off, by the
   viewport or by a box around it (``layout``: ``page-overflow``, ``clipped-cell``).
 
-On a phone it also saves screenshots of :data:`SCREENSHOT_PAGES` (``<page>-<mode>.png``, the
-whole page) beside the reports, for a reviewer to look at.
-
-It then runs Lighthouse on the home page and a section page and checks the targets in
+On a phone it also saves whole-page screenshots of :data:`SCREENSHOT_PAGES` beside the reports.
+It then runs Lighthouse on :data:`LIGHTHOUSE_PAGES` and checks the targets in
 :mod:`living_review.tools.lighthouse`. Exit status: 0 all met, 1 something failed, 2 the browser
 or Lighthouse is missing (the message says how to install it).
 """
@@ -31,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -173,23 +171,13 @@ def layout_problems(layout: Mapping[str, Any]) -> list[tuple[str, str]]:
 def axe_findings(page: str, mode: str, result: Mapping[str, Any]) -> list[Finding]:
     """One finding per axe violation (rule), with its first offending element as the detail."""
     findings = []
-    for violation in result.get("violations", []):
-        nodes = violation.get("nodes", [])
-        first = nodes[0] if nodes else {}
-        target = " ".join(str(t) for t in first.get("target", []))
-        html = " ".join(str(first.get("html", "")).split())[:160]
-        detail = f"{violation.get('help', '')} [{target}] {html}".strip()
-        findings.append(
-            Finding(
-                page,
-                mode,
-                "axe",
-                violation["id"],
-                violation.get("impact") or "unknown",
-                detail,
-                max(len(nodes), 1),
-            )
-        )
+    for violation in result["violations"]:
+        nodes = violation["nodes"]  # axe lists a rule as violated for the nodes that fail it
+        target = " ".join(str(t) for t in nodes[0]["target"])
+        html = " ".join(nodes[0]["html"].split())[:160]
+        detail = f"{violation['help']} [{target}] {html}".strip()
+        impact = violation["impact"] or "unknown"
+        findings.append(Finding(page, mode, "axe", violation["id"], impact, detail, len(nodes)))
     return findings
 
 
@@ -226,12 +214,8 @@ def summarise(findings: Sequence[Finding], pages: int, modes: Sequence[str]) -> 
 
 def site_pages(html_dir: Path) -> list[str]:
     """Every HTML page of a built site, as paths relative to it (``_static`` and such left out)."""
-    pages = []
-    for path in sorted(html_dir.rglob("*.html")):
-        relative = path.relative_to(html_dir)
-        if not any(part.startswith(("_", ".")) for part in relative.parts):
-            pages.append(relative.as_posix())
-    return pages
+    pages = (path.relative_to(html_dir) for path in sorted(html_dir.rglob("*.html")))
+    return [p.as_posix() for p in pages if not any(d.startswith(("_", ".")) for d in p.parts)]
 
 
 # -- In the browser --------------------------------------------------------------------------
@@ -294,9 +278,9 @@ _LAYOUT = """() => {
 
 def axe_source() -> str:
     """axe-core's script, as shipped (and hash-locked) in the axe-playwright-python wheel."""
-    from axe_playwright_python.base import AXE_FILE_PATH
+    from axe_playwright_python.base import AXE_SCRIPT
 
-    return Path(AXE_FILE_PATH).read_text(encoding="utf-8")
+    return AXE_SCRIPT
 
 
 class BrowserMissingError(RuntimeError):
@@ -313,9 +297,8 @@ def require_chromium(chromium: Path) -> None:
 PROGRESS_EVERY = 5
 
 
-def say(line: str) -> None:
-    """Print a line at once: nox reads the output through a pipe, which Python buffers."""
-    print(line, flush=True)
+#: Print a line at once: nox reads the output through a pipe, which Python buffers.
+say = partial(print, flush=True)
 
 
 def audit_pages(
@@ -335,43 +318,26 @@ def audit_pages(
     from playwright.sync_api import sync_playwright
 
     require_chromium(chromium)
-    axe = axe_source()
     findings: list[Finding] = []
     with sync_playwright() as playwright:
         # Playwright starts Chromium with a fresh temporary profile (--user-data-dir) itself.
         browser = playwright.chromium.launch(
             executable_path=str(chromium), headless=True, args=list(CHROMIUM_FLAGS)
         )
-        try:
+        with browser:
             for mode in modes:
-                findings += _audit_mode(
-                    browser, base_url, pages, mode, axe, progress, screenshot_dir
-                )
-        finally:
-            browser.close()
+                started = time.monotonic()
+                with new_context(browser, mode) as context:  # all pages of a mode in one context
+                    page = context.new_page()
+                    events = _watch(page)
+                    for done, name in enumerate(pages, start=1):
+                        findings += _audit_page(page, base_url, name, mode, events, screenshot_dir)
+                        if progress and (done % PROGRESS_EVERY == 0 or done == len(pages)):
+                            progress(
+                                f"axe-core, {mode.name}: {done} of {len(pages)} pages audited "
+                                f"({time.monotonic() - started:.0f} s)"
+                            )
     return findings
-
-
-class _PageEvents:
-    """Errors a page reports while it loads: console errors, exceptions, failed requests."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[str, str, str]] = []  # (check, rule, detail)
-
-    def console(self, message: Any) -> None:
-        if message.type == "error":
-            where = message.location.get("url", "")
-            self.problems.append(("console", "error", f"{message.text} {where}".strip()))
-
-    def exception(self, error: Any) -> None:
-        self.problems.append(("console", "exception", str(error)))
-
-    def request_failed(self, request: Any) -> None:
-        self.problems.append(("network", "failed", f"{request.url} ({request.failure})"))
-
-    def response(self, response: Any) -> None:
-        if response.status >= 400:
-            self.problems.append(("network", f"http-{response.status}", response.url))
 
 
 def new_context(browser: Any, mode: Mode) -> Any:
@@ -387,72 +353,67 @@ def new_context(browser: Any, mode: Mode) -> Any:
     return context
 
 
-def _audit_mode(
-    browser: Any,
-    base_url: str,
-    pages: Sequence[str],
-    mode: Mode,
-    axe: str,
-    progress: Callable[[str], None] | None = None,
-    screenshot_dir: Path | None = None,
+#: (check, rule, detail): a problem found on a page, other than axe's.
+Problem = tuple[str, str, str]
+
+
+def _watch(page: Any) -> list[Problem]:
+    """The errors *page* reports from now on: in its console, or a request that failed."""
+    events: list[Problem] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            events.append(("console", "error", f"{message.text} {where}".strip()))
+
+    def failed(request: Any) -> None:
+        events.append(("network", "failed", f"{request.url} ({request.failure})"))
+
+    def response(response: Any) -> None:
+        if response.status >= 400:
+            events.append(("network", f"http-{response.status}", response.url))
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: events.append(("console", "exception", str(error))))
+    page.on("requestfailed", failed)
+    page.on("response", response)
+    return events
+
+
+def _audit_page(
+    page: Any, base_url: str, name: str, mode: Mode, events: list[Problem], shots: Path | None
 ) -> list[Finding]:
-    """All pages in one mode, in a fresh browser context."""
-    context = new_context(browser, mode)
-    findings: list[Finding] = []
-    started = time.monotonic()
-    try:
-        page = context.new_page()
-        events = _PageEvents()
-        page.on("console", events.console)
-        page.on("pageerror", events.exception)
-        page.on("requestfailed", events.request_failed)
-        page.on("response", events.response)
-        for done, name in enumerate(pages, start=1):
-            events.problems.clear()
-            page.goto(base_url + name, wait_until="load")
-            page.add_script_tag(content=axe)
-            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-            findings += axe_findings(name, mode.name, result)
-            seen = page.evaluate(_COLLECT)
-            if seen["theme"] is not None and seen["theme"] != mode.theme:
-                findings.append(
-                    Finding(
-                        name,
-                        mode.name,
-                        "theme",
-                        "not-applied",
-                        "serious",
-                        f"body has data-theme={seen['theme']!r}, not {mode.theme!r}",
-                    )
-                )
-            for problem in main_heading_problems([Heading(**h) for h in seen["headings"]]):
-                findings.append(
-                    Finding(name, mode.name, "headings", "main-heading", "serious", problem)
-                )
-            for problem in empty_alt_problems(Image(**i) for i in seen["images"]):
-                findings.append(Finding(name, mode.name, "images", "empty-alt", "serious", problem))
-            if mode.is_phone:
-                for rule, detail in layout_problems(page.evaluate(_LAYOUT)):
-                    findings.append(Finding(name, mode.name, "layout", rule, "serious", detail))
-                if screenshot_dir is not None and name in SCREENSHOT_PAGES:
-                    shot = screenshot_dir / f"{Path(name).stem}-{mode.name}.png"
-                    page.screenshot(path=str(shot), full_page=True)
-            for check, rule, detail in events.problems:
-                findings.append(Finding(name, mode.name, check, rule, "serious", detail))
-            if progress and (done % PROGRESS_EVERY == 0 or done == len(pages)):
-                progress(
-                    f"axe-core, {mode.name}: {done} of {len(pages)} pages audited "
-                    f"({time.monotonic() - started:.0f} s)"
-                )
-    finally:
-        context.close()
+    """Every problem on one page in one mode: axe's, then the checks axe does not make, then
+    the errors the page reported meanwhile (*events*, from :func:`_watch`)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    events.clear()
+    page.goto(base_url + name, wait_until="load")
+    findings = axe_findings(name, mode.name, Axe().run(page).response)
+    seen = page.evaluate(_COLLECT)
+    found: list[Problem] = []
+    if seen["theme"] is not None and seen["theme"] != mode.theme:
+        theme = f"body has data-theme={seen['theme']!r}, not {mode.theme!r}"
+        found.append(("theme", "not-applied", theme))
+    headings = [Heading(**h) for h in seen["headings"]]
+    found += [("headings", "main-heading", problem) for problem in main_heading_problems(headings)]
+    images = (Image(**i) for i in seen["images"])
+    found += [("images", "empty-alt", problem) for problem in empty_alt_problems(images)]
+    if mode.is_phone:
+        found += [("layout", *problem) for problem in layout_problems(page.evaluate(_LAYOUT))]
+        if shots is not None and name in SCREENSHOT_PAGES:
+            shot = shots / f"{Path(name).stem}-{mode.name}.png"
+            page.screenshot(path=str(shot), full_page=True)
+    for check, rule, detail in [*found, *events]:
+        findings.append(Finding(name, mode.name, check, rule, "serious", detail))
     return findings
 
 
 # -- The command -----------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the audit and Lighthouse, print the findings and a table; 0 if every target is met."""
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.browser_audit",
         description="Audit the built site in headless Chromium (axe-core) and with Lighthouse.",
@@ -499,12 +460,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where the JSON reports go (default: <html>/../browser-audit)",
     )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the audit and Lighthouse, print the findings and a table; 0 if every target is met."""
-    args = _parser().parse_args(argv)
+    args = parser.parse_args(argv)
     html_dir: Path = args.html.resolve()
     index = html_dir / "index.html"
     if not index.exists():
@@ -527,7 +483,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     modes = [m for m in MODES if not args.modes or m.name in args.modes]
     base_path = base_path_from_html(index.read_text(encoding="utf-8"))
 
-    failed = False
     with serve(html_dir, base_path) as base_url:
         say(
             f"Serving {html_dir} at {base_url}; auditing {len(pages)} pages in Chromium, in "
@@ -541,16 +496,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dumps([asdict(f) for f in findings], indent=1), encoding="utf-8"
         )
         say(summarise(findings, len(pages), [m.name for m in modes]))
-        failed |= bool(findings)
+        failed = bool(findings)
 
         if lighthouse_bin is not None:
             results = []
             lighthouse_pages = args.lighthouse_pages or LIGHTHOUSE_PAGES
             for number, page in enumerate(lighthouse_pages, start=1):
-                say(
-                    f"Lighthouse {number} of {len(lighthouse_pages)} under way: {page} "
-                    "(a phone on throttled 4G)"
-                )
+                which = f"Lighthouse {number} of {len(lighthouse_pages)}"
+                say(f"{which} under way: {page} (a phone on throttled 4G)")
                 started = time.monotonic()
                 results.append(
                     lighthouse.run_lighthouse(
@@ -562,10 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         report_path=report_dir / f"lighthouse-{page.replace('/', '-')}.json",
                     )
                 )
-                say(
-                    f"Lighthouse {number} of {len(lighthouse_pages)}: {page} done in "
-                    f"{time.monotonic() - started:.0f} s"
-                )
+                say(f"{which}: {page} done in {time.monotonic() - started:.0f} s")
             print("\nLighthouse (phone, throttled 4G; scores 0-1, kB transferred):")
             print(lighthouse.format_table(results))
             misses = [m for r in results for m in lighthouse.target_failures(r)]

@@ -62,14 +62,10 @@ def read_report(page: str, report: Mapping[str, Any]) -> LighthouseResult:
     return LighthouseResult(page, scores, total, failing)
 
 
-def target_failures(
-    result: LighthouseResult,
-    targets: Mapping[str, float] = SCORE_TARGETS,
-    max_bytes: int = MAX_BYTES,
-) -> list[str]:
+def target_failures(result: LighthouseResult) -> list[str]:
     """Every target a page misses, as sentences (empty when it meets them all)."""
     failures = []
-    for category, minimum in targets.items():
+    for category, minimum in SCORE_TARGETS.items():
         score = result.scores.get(category)
         if score is None:
             failures.append(f"{result.page}: no {category} score (Lighthouse could not measure it)")
@@ -78,10 +74,10 @@ def target_failures(
             failures.append(
                 f"{result.page}: {category} {score:.2f} < {minimum:.2f} (failing: {audits})"
             )
-    if result.total_bytes >= max_bytes:
+    if result.total_bytes >= MAX_BYTES:
         failures.append(
             f"{result.page}: {result.total_bytes / 1000:.1f} kB transferred, "
-            f"target under {max_bytes / 1000:.0f} kB"
+            f"target under {MAX_BYTES / 1000:.0f} kB"
         )
     return failures
 
@@ -114,10 +110,8 @@ def run_lighthouse(
     chromium: Path,
     chrome_flags: Sequence[str],
     report_path: Path,
-    timeout: float = 300,
 ) -> LighthouseResult:
     """Run Lighthouse on one URL in a fresh Chromium profile; keep the JSON report."""
-    report_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lighthouse-profile-") as profile:
         flags = " ".join([*chrome_flags, f"--user-data-dir={profile}"])
         command = [
@@ -131,7 +125,7 @@ def run_lighthouse(
         ]
         env = {**os.environ, "CHROME_PATH": str(chromium)}
         done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            command, env=env, capture_output=True, text=True, timeout=300, check=False
         )
     if done.returncode != 0 or not report_path.exists():
         raise RuntimeError(

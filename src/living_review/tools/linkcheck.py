@@ -76,46 +76,43 @@ def _in_file_order(failure: tuple[str, str]) -> tuple[str, int, str]:
     return (path, int(line), failure[1]) if line.isdigit() else (failure[0], 0, failure[1])
 
 
-class BibliographyLinks:
-    """Finds the references.bib field a bibliography link was made from.
+def bibliography_places(bib: Path, sourcedir: Path) -> Callable[[Result], Place]:
+    """:func:`page_line`, but a link made from a field of a *bib* entry is at that field's line.
 
     The builder reports every link of a ``{bibliography}`` directive at the directive's own line
     (``references.md:3``); the line to fix is the entry's ``doi``, ``url``... field.
     """
+    from living_review.bibfile import read_bibfile
 
-    def __init__(self, bib: Path, sourcedir: Path) -> None:
-        from living_review.bibfile import read_bibfile
+    from .citations.report import UnusableInput, display_path
 
-        from .citations.report import UnusableInput, display_path
+    try:
+        entries = read_bibfile(bib).entries if bib.is_file() else []
+    except UnusableInput:  # `nox -s citations` reports it; keep the pages' lines here
+        entries = []
 
-        self.sourcedir = sourcedir
-        self.bib_name = display_path(bib)
-        try:
-            self.entries = read_bibfile(bib).entries if bib.is_file() else []
-        except UnusableInput:  # `nox -s citations` reports it; keep the pages' lines here
-            self.entries = []
-
-    def where(self, result: Result) -> Place:
-        """``references.bib:LINE`` and a note naming the entry and page, for a bibliography link;
-        else :func:`page_line`. A link written on the page itself keeps the page's line."""
+    def where(result: Result) -> Place:
         uri = str(result.get("uri") or "")
-        if not self.entries or self._written_on_page(result, uri):
+        if not entries or _written_on_page(sourcedir, result, uri):
             return page_line(result)
-        for entry in self.entries:
+        for entry in entries:
             for name in LINK_FIELDS:
                 value = entry.value(name)
                 if value and _made_from(uri, name, value):
-                    return f"{self.bib_name}:{entry.line_of(name)}", (
+                    return f"{display_path(bib)}:{entry.line_of(name)}", (
                         f" (entry '{entry.key}', in the bibliography on {page_line(result)[0]})"
                     )
         return page_line(result)
 
-    def _written_on_page(self, result: Result, uri: str) -> bool:
-        try:
-            lines = (self.sourcedir / str(result.get("filename"))).read_text("utf-8").splitlines()
-            return uri in lines[int(result.get("lineno") or 0) - 1]
-        except (OSError, ValueError, IndexError):
-            return False
+    return where
+
+
+def _written_on_page(sourcedir: Path, result: Result, uri: str) -> bool:
+    try:
+        lines = (sourcedir / str(result.get("filename"))).read_text("utf-8").splitlines()
+        return uri in lines[int(result.get("lineno") or 0) - 1]
+    except (OSError, ValueError, IndexError):
+        return False
 
 
 def _made_from(uri: str, name: str, value: str) -> bool:
@@ -167,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"linkcheck: no results in {output_json} (did the build fail?)", file=sys.stderr)
         return status or 2
     results = read_results(output_json)
-    print("\n".join(summarise(results, BibliographyLinks(args.bib, args.sourcedir).where)))
+    print("\n".join(summarise(results, bibliography_places(args.bib, args.sourcedir))))
     print(f"linkcheck: full results in {output_json}")
     if status == 0 and any(result.get("status") == "broken" for result in results):
         status = 1

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from living_review.review_schedule import (
     read_review_dates,
     resolve_today,
 )
-from living_review.searches import SearchLog, add_months, load_searches
+from living_review.searches import SearchLog, load_searches
 from living_review.tools.tables import text_table
 
 DEFAULT_DOCS = Path("docs")  # from the project root, where nox runs
@@ -51,138 +50,55 @@ WARN_RATIO, FAIL_RATIO = 1.5, 3.0
 SOURCE_SUFFIX = {".md": "markdown"}  # content pages are MyST Markdown
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the report needs from the site's conf.py."""
-
-    exclude_patterns: list[str]
-    exempt: list[str]
-    today: object  # review_today as written in conf.py (None if unset)
-    searches: Path | None = None  # searches_file, if conf.py sets it
-
-
-@dataclass(frozen=True)
-class PageStatus:
-    """One row of the report."""
-
-    docname: str
-    dates: ReviewDates
-
-    def row(self, today: date) -> tuple[str, str, str, str, str]:
-        """The cells: page, last reviewed, next due, days left, status."""
-        days = self.dates.days_left(today)
-        status = "OVERDUE" if days < 0 else ("due today" if days == 0 else "ok")
-        return (
-            self.docname,
-            self.dates.last_reviewed.isoformat(),
-            self.dates.next_review.isoformat(),
-            str(days),
-            status,
-        )
-
-
-def read_settings(docs: Path) -> Settings:
-    """Read exclude_patterns, review_dates_exempt and review_today from docs/conf.py."""
+def read_conf(docs: Path) -> tuple[list[str], object, Path | None]:
+    """From docs/conf.py: the docnames of every page that needs review dates (sorted),
+    ``review_today`` as written (None if unset) and ``searches_file`` (None if unset)."""
     conf = (docs / "conf.py").resolve()  # Sphinx reads it from its own folder: not relative
     raw = eval_config_file(conf, Tags()) if conf.is_file() else {}
-    return Settings(
-        exclude_patterns=[*raw.get("exclude_patterns", []), "_build"],
-        exempt=list(raw.get("review_dates_exempt", DEFAULT_EXEMPT)),
-        today=raw.get("review_today"),
-        searches=docs / raw["searches_file"] if raw.get("searches_file") else None,
-    )
+    excluded = [*raw.get("exclude_patterns", []), "_build"]
+    exempt = list(raw.get("review_dates_exempt", DEFAULT_EXEMPT))
+    found = Project(docs, SOURCE_SUFFIX).discover(exclude_paths=excluded)
+    pages = sorted(name for name in found if not is_exempt(name, exempt))
+    searches = docs / raw["searches_file"] if raw.get("searches_file") else None
+    return pages, raw.get("review_today"), searches
 
 
-def content_pages(docs: Path, settings: Settings) -> list[str]:
-    """Docnames of every page that needs review dates, sorted."""
-    project = Project(docs, SOURCE_SUFFIX)
-    found = project.discover(exclude_paths=settings.exclude_patterns)
-    return sorted(name for name in found if not is_exempt(name, settings.exempt))
-
-
-def shown(path: Path) -> Path:
-    """*path* relative to the working directory when it is under it (shorter messages)."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
-
-
-def collect(docs: Path, docnames: Sequence[str]) -> tuple[list[PageStatus], list[Problem]]:
-    """Every page's dates, and every problem found (all pages are checked, not just the first)."""
-    pages: list[PageStatus] = []
-    problems: list[Problem] = []
-    for name in docnames:
-        try:
-            pages.append(PageStatus(name, read_review_dates(shown(docs / f"{name}.md"))))
-        except ReviewDatesError as error:
-            problems.extend(error.problems)
-    return pages, problems
-
-
-def render_table(pages: Sequence[PageStatus], today: date) -> str:
-    """A plain-text table, columns aligned (days left to the right), overdue pages marked."""
-    header = ("page", "last reviewed", "next due", "days left", "status")
-    return text_table(header, [page.row(today) for page in pages], right={3})
-
-
-@dataclass(frozen=True)
-class SearchStatus:
-    """One row of the search table: a page, its last update search, the plan."""
-
-    docname: str
-    last: date
-    plan_days: int
-
-    def ratio(self, today: date) -> float:
-        return (today - self.last).days / self.plan_days
-
-    def status(self, today: date) -> str:
-        ratio = self.ratio(today)
-        return "FAILING" if ratio > FAIL_RATIO else ("late" if ratio > WARN_RATIO else "ok")
-
-    def row(self, today: date) -> tuple[str, str, str, str, str, str]:
-        return (
-            self.docname,
-            self.last.isoformat(),
-            str((today - self.last).days),
-            str(self.plan_days),
-            f"{self.ratio(today):.2f}",
-            self.status(today),
-        )
-
-
-def search_statuses(log: SearchLog, docnames: Sequence[str]) -> list[SearchStatus]:
-    """Each page covered by an update search, with the planned interval from that search."""
-    rows = []
-    for name in docnames:
-        last = log.last_update(name)
-        if last is not None:
-            plan = (add_months(last.date, log.interval_months) - last.date).days
-            rows.append(SearchStatus(name, last.date, plan))
-    return rows
+def review_row(name: str, dates: ReviewDates, today: date) -> tuple[str, ...]:
+    """The cells: page, last reviewed, next due, days left, status."""
+    days = dates.days_left(today)
+    status = "OVERDUE" if days < 0 else ("due today" if days == 0 else "ok")
+    return name, dates.last_reviewed.isoformat(), dates.next_review.isoformat(), str(days), status
 
 
 def report_searches(path: Path, docnames: Sequence[str], today: date) -> tuple[int, bool]:
-    """Print the search table; return (2 on a bad log else 0, whether any search FAILS)."""
+    """Print the search table: each page covered by an update search, against the planned
+    interval from that search; return (2 on a bad log else 0, whether any search FAILS)."""
     try:
         log = load_searches(path)
     except UnusableInput as error:
-        print(error.problem.format(), file=sys.stderr)
-        return 2, False
+        log = SearchLog(path, problems=[error.problem])
     if log.problems:
         for problem in log.problems:
             print(problem.format(), file=sys.stderr)
         return 2, False
-    rows = search_statuses(log, docnames)
+    rows, statuses = [], {}
+    for name in docnames:
+        last = log.last_update(name)
+        if last is not None:
+            days = (today - last.date).days
+            plan = (log.next_due(name) - last.date).days
+            ratio = days / plan
+            status = "FAILING" if ratio > FAIL_RATIO else ("late" if ratio > WARN_RATIO else "ok")
+            statuses[name] = status
+            rows.append((name, last.date.isoformat(), str(days), str(plan), f"{ratio:.2f}", status))
     header = ("page", "last searched", "days since", "plan (days)", "x plan", "status")
     print(f"\nSearches ({display_path(path)}: every {log.interval_months} months planned):")
-    print(text_table(header, [row.row(today) for row in rows], right={2, 3, 4}))
-    uncovered = sorted(set(docnames) - {row.docname for row in rows})
+    print(text_table(header, rows, right={2, 3, 4}))
+    uncovered = sorted(set(docnames) - set(statuses))
     if uncovered:
         print(f"No update search covers: {', '.join(uncovered)}")
-    late = [row.docname for row in rows if row.status(today) == "late"]
-    failing = [row.docname for row in rows if row.status(today) == "FAILING"]
+    late = [name for name, status in statuses.items() if status == "late"]
+    failing = [name for name, status in statuses.items() if status == "FAILING"]
     if late:
         print(
             f"Warning: {len(late)} page(s) searched more than {WARN_RATIO} times the planned "
@@ -204,8 +120,8 @@ def iso_date(text: str) -> date:
     return parsed
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the report; return the exit status (see the module docstring)."""
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.review_status",
         description="Show when each content page was reviewed and when its next review is due.",
@@ -228,22 +144,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_DOCS,
         help="the Sphinx source directory with conf.py (default: %(default)s)",
     )
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the report; return the exit status (see the module docstring)."""
-    args = parse_args(argv)
+    args = parser.parse_args(argv)
     # Absolute: Sphinx's eval_config_file changes into the directory of conf.py and then opens
     # the path it was given, so a relative --docs (the default, "docs") would not be found.
     docs: Path = args.docs.resolve()
-    settings = read_settings(docs)
+    docnames, review_today, searches = read_conf(docs)
     try:
-        today = args.today or resolve_today(settings.today)
+        today = args.today or resolve_today(review_today)
     except ValueError as error:
         print(f"{docs / 'conf.py'}: {error}", file=sys.stderr)
         return 2
-    pages, problems = collect(docs, content_pages(docs, settings))
+    pages: dict[str, ReviewDates] = {}
+    problems: list[Problem] = []  # every page is checked, not just the first bad one
+    for name in docnames:
+        try:
+            pages[name] = read_review_dates(Path(display_path(docs / f"{name}.md")))
+        except ReviewDatesError as error:
+            problems.extend(error.problems)
     if problems:
         print("Bad review dates in front matter:", file=sys.stderr)
         for problem in problems:
@@ -255,15 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     print(f"Review status on {today.isoformat()}:")
-    print(render_table(pages, today))
-    overdue = [page.docname for page in pages if page.dates.is_overdue(today)]
+    header = ("page", "last reviewed", "next due", "days left", "status")
+    rows = [review_row(name, dates, today) for name, dates in pages.items()]
+    print(text_table(header, rows, right={3}))
+    overdue = [name for name, dates in pages.items() if dates.is_overdue(today)]
     if overdue:
         print(f"\n{len(overdue)} page(s) overdue for review: {', '.join(overdue)}")
     else:
         print(f"\nAll {len(pages)} page(s) are within their review dates.")
     failing = False
-    if settings.searches is not None:
-        bad, failing = report_searches(settings.searches, [p.docname for p in pages], today)
+    if searches is not None:
+        bad, failing = report_searches(searches, list(pages), today)
         if bad:
             return bad
     return 1 if args.strict and (overdue or failing) else 0

@@ -73,25 +73,18 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
             return os.path.join(self.directory, ".outside-the-site", "missing")
         return super().translate_path("/" + url_path[len(self.base_path) :])
 
-    def _file_to_compress(self) -> Path | None:
-        """The file to send gzipped for this request, if the client and the type allow it."""
-        if not accepts_gzip(self.headers.get("Accept-Encoding")):
-            return None
+    def send_head(self):  # type: ignore[no-untyped-def]
+        """Like the standard handler, but text goes out gzipped when the client accepts it."""
         path = Path(self.translate_path(self.path))
         if path.is_dir() and urlsplit(self.path).path.endswith("/"):
             path = path / "index.html"
-        if not path.is_file() or not self.guess_type(str(path)).startswith(COMPRESSIBLE):
-            return None
-        return path
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        """Like the standard handler, but text goes out gzipped when the client accepts it."""
-        path = self._file_to_compress()
-        if path is None:
+        content_type = self.guess_type(str(path))
+        gzip_ok = accepts_gzip(self.headers.get("Accept-Encoding"))
+        if not (gzip_ok and path.is_file() and content_type.startswith(COMPRESSIBLE)):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), mtime=0)
         self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Vary", "Accept-Encoding")
