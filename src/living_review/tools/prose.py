@@ -52,9 +52,10 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from living_review.claims import FILENAME as LEDGER_FILENAME
 from living_review.claims import Claim, load_claims
@@ -73,6 +74,8 @@ from living_review.myst_pages import (
 from living_review.problems import UnusableInput as UnusableLedger
 from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
 from living_review.safety_net import SafetyNet, load_safety_net
+
+T = TypeVar("T")
 
 MAX_WORDS = 35
 SEED_RUN = 8
@@ -159,10 +162,6 @@ class CheckedPage:
     name: str  # the path shown in messages, relative to the root
 
 
-#: Claim id -> its certainty level(s) in the ledger (one, or two adjacent ones).
-ClaimLevels = dict[str, tuple[str, ...]]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.prose",
@@ -222,18 +221,20 @@ def check(
     seed_ngrams = read_seed(seed_path)
     if seed_ngrams is None:
         notes.append(f"prose: seed {seed_path} not found; copied-from-seed skipped")
+    roles = {role.name for checked in pages for role in checked.page.roles}
     ledger_path = claims if claims is not None else root / LEDGER_FILENAME
-    claims = read_claims(ledger_path, root)
-    claim_levels = None if claims is None else {c.id: c.certainty for c in claims.values()}
-    uses_claims = any(role.name == "claim" for checked in pages for role in checked.page.roles)
-    if claim_levels is None and uses_claims:
+    # Records the ledger's rules leave out (a schema problem, say) are not in it: their
+    # {claim} roles are not judged, and `nox -s citations` reports the record.
+    ledger = _load(ledger_path, root, load_claims)
+    claims = None if ledger is None else {claim.id: claim for claim in ledger.claims}
+    if claims is None and "claim" in roles:
         notes.append(
             f"prose: {display(ledger_path, root)} not found; certainty-wording skipped for "
             "{claim} roles"
         )
-    net = read_safety_net(root / SAFETY_NET_FILENAME, root)
-    uses_net = any(role.name == "safety-net" for checked in pages for role in checked.page.roles)
-    if net is None and uses_net:
+    net = _load(root / SAFETY_NET_FILENAME, root, load_safety_net)
+    net = net if net is not None and net.usable else None  # its problems are the build's job
+    if net is None and "safety-net" in roles:
         notes.append(f"prose: {SAFETY_NET_FILENAME} not found; safety-net-wording skipped")
     elif net is not None:
         findings += safety_net_sentences(net, root)
@@ -245,7 +246,7 @@ def check(
             findings += long_sentences(checked)
         if glossary is not None and checked.page.path != docs / GLOSSARY:
             findings += unlinked_terms(checked, glossary)
-        findings += certainty_wording(checked, claim_levels or {})
+        findings += certainty_wording(checked, claims or {})
         findings += timeframe_wording(checked, claims or {})
         if seed_ngrams is not None:
             findings += copied_from_seed(checked, seed_ngrams)
@@ -264,14 +265,26 @@ def read_pages(docs: Path) -> list[Page]:
     pages = []
     for path in sorted(docs.rglob("*.md")):
         folders = path.relative_to(docs).parts[:-1]
-        if any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
-            continue
-        try:
-            pages.append(read_page(path))
-        except PageError as error:
-            name = display(path, docs.parent)
-            raise UnusableInput(name, error.line, "unreadable", error.message) from None
+        if not any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
+            pages.append(_read_page(path, display(path, docs.parent)))
     return pages
+
+
+def _read_page(path: Path, name: str) -> Page:
+    try:
+        return read_page(path)
+    except PageError as error:
+        raise UnusableInput(name, error.line, "unreadable", error.message) from None
+
+
+def _load(path: Path, root: Path, loader: Callable[[Path], T]) -> T | None:
+    """What *loader* reads from the file at *path* (None if there is none)."""
+    if not path.is_file():
+        return None
+    try:
+        return loader(path)
+    except UnusableLedger as error:
+        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
 
 
 def prose_settings(checked: CheckedPage) -> dict[str, str]:
@@ -313,12 +326,15 @@ def preview(text: str, words: int = 8) -> str:
 
 def long_sentences(checked: CheckedPage) -> Iterator[Finding]:
     for sentence in checked.page.sentences():
-        count = len(sentence.words)
-        if count > MAX_WORDS:
-            yield Finding(
-                checked.name, sentence.line, "long-sentence",
-                f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence.text)}",
-            )  # fmt: skip
+        yield from _too_long(checked.name, sentence.line, sentence.text, len(sentence.words))
+
+
+def _too_long(name: str, line: int, sentence: str, count: int) -> Iterator[Finding]:
+    if count > MAX_WORDS:
+        yield Finding(
+            name, line, "long-sentence",
+            f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
+        )  # fmt: skip
 
 
 # term-not-linked -------------------------------------------------------------------------
@@ -350,10 +366,7 @@ def is_acronym(term: str) -> bool:
 def read_glossary(path: Path, root: Path) -> Glossary | None:
     if not path.exists():
         return None
-    try:
-        page = read_page(path)
-    except PageError as error:
-        raise UnusableInput(display(path, root), error.line, "unreadable", error.message) from None
+    page = _read_page(path, display(path, root))
     if not page.glossary_terms:
         raise UnusableInput(
             display(path, root), 1, "glossary", "no terms: expected a ```{glossary} directive"
@@ -422,60 +435,37 @@ _CONTRADICTING = {
 }
 
 
-def read_claims(path: Path, root: Path) -> dict[str, Claim] | None:
-    """Each usable record of the ledger at *path*, by id (None if there is none).
-
-    Records the ledger's rules leave out (a schema problem, say) are not here: their ``{claim}``
-    roles are not judged, and ``nox -s citations`` reports the record.
-    """
-    if not path.is_file():
-        return None
-    try:
-        ledger = load_claims(path)
-    except UnusableLedger as error:
-        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
-    return {claim.id: claim for claim in ledger.claims}
-
-
-def certainty_wording(checked: CheckedPage, claim_levels: ClaimLevels) -> Iterator[Finding]:
-    for sentence in checked.page.sentences():
-        yield from _sentence_certainty(checked, sentence, claim_levels)
-
-
-def _badge_levels(role: Role, claim_levels: ClaimLevels) -> tuple[str, ...]:
+def _badge_levels(role: Role, claims: dict[str, Claim]) -> tuple[str, ...]:
     """The level(s) a ``{certainty}`` or ``{claim}`` role shows; () for other roles."""
     target = role.content.strip()
     if role.name == "certainty":
         return (target,)
-    if role.name == "claim":
-        return claim_levels.get(target, ())  # an unknown id is `nox -s citations`' job
+    if role.name == "claim" and target in claims:  # an unknown id is `nox -s citations`' job
+        return claims[target].certainty
     return ()
 
 
-def _sentence_certainty(
-    checked: CheckedPage, sentence: Sentence, claim_levels: ClaimLevels
-) -> Iterator[Finding]:
-    for role in sentence.roles:
-        levels = _badge_levels(role, claim_levels)
-        if not levels or any(level not in CERTAINTY_WORDING for level in levels):
-            continue  # an unknown level fails the build (or the ledger's schema)
-        found_per_level = [
-            {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
-            for level in levels
-        ]
-        if not all(found_per_level):
-            continue  # worded as one of its levels: [low, very-low] takes "may" or "very uncertain"
-        # The words that contradict every level, if some do; else all the words found.
-        common = set.intersection(*found_per_level)
-        found = sorted(common or set.union(*found_per_level))
-        words = ", ".join(f"“{word}”" for word in found)
-        advice = " or ".join(CERTAINTY_WORDING[level].advice for level in levels)
-        badge = f"{{{role.name}}}`{role.content.strip()}`"
-        if role.name == "claim":
-            badge += f" ({' to '.join(levels)})"
-        yield Finding(
-            checked.name, role.line, "certainty-wording", f"{badge} beside {words}: {advice}"
-        )
+def certainty_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterator[Finding]:
+    for sentence in checked.page.sentences():
+        for role in sentence.roles:
+            levels = _badge_levels(role, claims)
+            if not levels or any(level not in CERTAINTY_WORDING for level in levels):
+                continue  # an unknown level fails the build (or the ledger's schema)
+            found_per_level = [
+                {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
+                for level in levels
+            ]
+            if not all(found_per_level):  # worded as one of its levels: [low, very-low]
+                continue  # takes "may" or "very uncertain"
+            # The words that contradict every level, if some do; else all the words found.
+            common = set.intersection(*found_per_level)
+            words = ", ".join(f"“{word}”" for word in sorted(common or set.union(*found_per_level)))
+            advice = " or ".join(CERTAINTY_WORDING[level].advice for level in levels)
+            badge = f"{{{role.name}}}`{role.content.strip()}`"
+            if role.name == "claim":
+                badge += f" ({' to '.join(levels)})"
+            message = f"{badge} beside {words}: {advice}"
+            yield Finding(checked.name, role.line, "certainty-wording", message)
 
 
 # timeframe-wording -----------------------------------------------------------------------
@@ -529,17 +519,6 @@ def timeframe_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterato
 _POINTS_TO_SIGNS = re.compile(r"(?i)(?<!\w)warning[\s-]+signs?(?!\w)")
 
 
-def read_safety_net(path: Path, root: Path) -> SafetyNet | None:
-    """The safety net at *path* (None if there is none; its problems are the build's job)."""
-    if not path.is_file():
-        return None
-    try:
-        net = load_safety_net(path)
-    except UnusableLedger as error:
-        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
-    return net if net.usable else None
-
-
 def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
     """The file's own sentences, at most :data:`MAX_WORDS` words each."""
     name = display(net.path, root)
@@ -549,12 +528,7 @@ def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
     texts += [(net.intro.text, net.intro.line)] if net.intro else []
     for text, line in texts:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
-            count = len(sentence.split())
-            if count > MAX_WORDS:
-                yield Finding(
-                    name, line, "long-sentence",
-                    f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
-                )  # fmt: skip
+            yield from _too_long(name, line, sentence, len(sentence.split()))
 
 
 def _points_to_signs(sentence: Sentence) -> bool:
@@ -664,20 +638,17 @@ def _shared_runs(
     ends = [*(start for start, _ in breaks), len(text)]
     for offset, stop in zip(starts, ends, strict=True):
         tokens = list(normalised_words(text[offset:stop]))
-        run_start = run_end = -1
-        run_line = 0
+        runs: list[list[int]] = []  # [first token, end token, seed line]
         for index in range(len(tokens) - SEED_RUN + 1):
             window = tuple(word for _, _, word in tokens[index : index + SEED_RUN])
             if window not in seed:
                 continue
-            if run_start >= 0 and index <= run_end - SEED_RUN + 1:
-                run_end = index + SEED_RUN  # the run goes on
-                continue
-            if run_start >= 0:
-                yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
-            run_start, run_end, run_line = index, index + SEED_RUN, seed[window]
-        if run_start >= 0:
-            yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
+            if runs and index <= runs[-1][1] - SEED_RUN + 1:
+                runs[-1][1] = index + SEED_RUN  # the run goes on
+            else:
+                runs.append([index, index + SEED_RUN, seed[window]])
+        for first, end, line in runs:
+            yield offset + tokens[first][0], offset + tokens[end - 1][1], line
 
 
 if __name__ == "__main__":
