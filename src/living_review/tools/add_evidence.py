@@ -66,6 +66,7 @@ STOP_WORDS = frozenset({
 #: Field order and alignment of the house layout (see references.bib).
 FIELDS = ("author", "title", "journal", "year", "volume", "number", "pages", "doi", "pubmed",
           "pmcid")  # fmt: skip
+IDENTIFIERS = {"pubmed": "PubMed ID", "doi": "DOI", "pmcid": "PMCID"}  # field -> its name
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
@@ -122,12 +123,6 @@ def existing_entry(bib: BibFile, name: str, value: str) -> str | None:
 
 
 # -- fetching ------------------------------------------------------------------------------
-
-
-def fetch(kind: str, identifier: str, settings: OnlineSettings, client: Client) -> Work:
-    if kind == "pubmed":
-        return fetch_pubmed(identifier, settings, client)
-    return fetch_doi(identifier, settings, client)
 
 
 def _needs_network(url: str, settings: OnlineSettings, client: Client) -> None:
@@ -297,35 +292,22 @@ def bibtex_text(value: str) -> str:
 def bib_entry(key: str, work: Work) -> str:
     """The entry in the house layout (see references.bib)."""
     people = [f"{family}, {given}" if family else f"{{{given}}}" for family, given in work.authors]
-    values = {
+    values = {name: getattr(work, name, "") for name in FIELDS} | {
         "author": " and ".join(people),
         "title": bibtex_text(work.title),
         "journal": work.journal.replace("&", r"\&"),
-        "year": work.year,
-        "volume": work.volume,
-        "number": work.number,
-        "pages": work.pages,
-        "doi": work.doi,
-        "pubmed": work.pubmed,
-        "pmcid": work.pmcid,
     }
     lines = [f"@article{{{key},"]
     lines += [f"  {name:<7} = {{{values[name]}}}," for name in FIELDS if values[name]]
     return "\n".join(lines) + "\n}\n"
 
 
-def sentences(abstract: str) -> list[str]:
-    return [part.strip() for part in SENTENCE_END.split(abstract) if part.strip()]
-
-
 def claim_skeleton(key: str, work: Work) -> str:
     """A record to fill in, with the abstract's sentences numbered underneath."""
     first_author = ascii_word(work.authors[0][0] or work.authors[0][1]) if work.authors else key
-    where = (
-        f"https://pubmed.ncbi.nlm.nih.gov/{work.pubmed}/"
-        if work.pubmed
-        else f"https://doi.org/{work.doi}"
-    )
+    where = f"https://doi.org/{work.doi}"
+    if work.pubmed:
+        where = f"https://pubmed.ncbi.nlm.nih.gov/{work.pubmed}/"
     lines = [
         f"  - id: {first_author}{work.year}-WHAT        # familyYEAR-what, e.g. tu2024-leg-pain",
         "    question: ",
@@ -341,7 +323,7 @@ def claim_skeleton(key: str, work: Work) -> str:
         "    locator: abstract",
         f"    quote_source: {where}",
     ]
-    listed = sentences(work.abstract)
+    listed = [part.strip() for part in SENTENCE_END.split(work.abstract) if part.strip()]
     if listed:
         lines.append(f"    # The abstract ({work.abstract_source}), sentence by sentence:")
         lines += [f"    # {n:>2}. {sentence}" for n, sentence in enumerate(listed, start=1)]
@@ -381,7 +363,7 @@ def page_updates(page: Path, key: str, today: date) -> str:
 # -- command line --------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="nox -s add-evidence --",
         description="Fetch a work by PubMed ID or DOI; print its references.bib entry, a "
@@ -399,11 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     add_arguments(parser)  # --eutils, --crossref, --europepmc, --cache-dir ... as citations
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     try:
         kind, identifier = parse_identifier(args.identifier)
         bib = read_bibfile(args.bib)
@@ -413,19 +391,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)
         return EXIT_UNUSABLE
-    label = {"pubmed": "PubMed ID", "doi": "DOI"}[kind]
     settings = settings_from_args(args)
     client = Client(settings.client_settings())
     try:
         if (found := existing_entry(bib, kind, identifier)) is not None:
+            label = IDENTIFIERS[kind]
             raise Refused(f"{label} {identifier} is already in {display_path(args.bib)}: {found}")
-        work = fetch(kind, identifier, settings, client)
-        for name, name_label in (("pubmed", "PubMed ID"), ("doi", "DOI"), ("pmcid", "PMCID")):
+        work = (fetch_pubmed if kind == "pubmed" else fetch_doi)(identifier, settings, client)
+        for name, label in IDENTIFIERS.items():
             value = getattr(work, name)
             if (found := existing_entry(bib, name, value)) is not None:
                 raise Refused(
-                    f"the work's {name_label} {value} is already in {display_path(args.bib)}: "
-                    f"{found}"
+                    f"the work's {label} {value} is already in {display_path(args.bib)}: {found}"
                 )
         key = args.key or make_key(work)
         same_key = next((e for e in bib.entries if e.key.casefold() == key.casefold()), None)
@@ -441,12 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {failure}", file=sys.stderr)
         return EXIT_COULD_NOT_FETCH
     if work.abstract:  # where `nox -s citations` compares the quote with it, offline
-        store = store_for(settings.client.cache_dir)
-        store.put(
-            f"pubmed:{work.pubmed}" if work.pubmed else f"doi:{work.doi.lower()}",
-            work.abstract,
-            work.abstract_source,
-        )
+        where = f"pubmed:{work.pubmed}" if work.pubmed else f"doi:{work.doi.lower()}"
+        store_for(settings.client.cache_dir).put(where, work.abstract, work.abstract_source)
     entry = bib_entry(key, work)
     today = args.today or date.today()
     print(f"# references.bib{' (appended)' if args.write else ''}:\n")
