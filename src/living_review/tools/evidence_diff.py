@@ -50,12 +50,9 @@ LEDGER = "claims.yaml"
 BIBLIOGRAPHY = "references.bib"
 DOCS = "docs"
 ROOT_DOC = "index"  # docs/conf.py: root_doc
-#: Folders under docs/ whose pages are not pages of the site (docs/conf.py's exclude_patterns,
-#: and folders starting with "_" or "."); pages may still ``{include}`` files from them.
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 #: Roles that number works in the bibliography (footnote citations are numbered per page).
 NUMBERING_ROLES = frozenset(role for role in CITE_ROLES if not role.startswith("footcite"))
-CLAIM_ROLE = "claim"
 #: The directive that lists a table's records, in ledger order, each with its citation (an
 #: ``{evidence-chart}`` names its sources in words, without citing them).
 SUMMARY_OF_FINDINGS = "summary-of-findings"
@@ -166,17 +163,11 @@ def snapshot_of_working_tree(root: Path) -> Snapshot:
     docs = root / DOCS
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs)
-        if relative.parts[0] == "_build" or any(p.startswith(".") for p in relative.parts):
-            continue
-        pages[relative.as_posix()] = _read(path)
-    ledger, bibliography, net = root / LEDGER, root / BIBLIOGRAPHY, root / SAFETY_NET
-    return Snapshot(
-        "the working tree",
-        _read(ledger) if ledger.exists() else None,
-        _read(bibliography) if bibliography.exists() else None,
-        pages,
-        _read(net) if net.exists() else None,
-    )
+        if relative.parts[0] != "_build" and not any(p.startswith(".") for p in relative.parts):
+            pages[relative.as_posix()] = _read(path)
+    files = [root / name for name in (LEDGER, BIBLIOGRAPHY, SAFETY_NET)]
+    ledger, bibliography, net = (_read(path) if path.exists() else None for path in files)
+    return Snapshot("the working tree", ledger, bibliography, pages, net)
 
 
 def _read(path: Path) -> str:
@@ -189,24 +180,16 @@ def _read(path: Path) -> str:
 # -- Reading a version ----------------------------------------------------------------------
 
 
-@dataclass
-class LedgerVersion:
-    """One version of the ledger, read by :mod:`living_review.claims` as the build reads it."""
-
-    claims: dict[str, Claim] = field(default_factory=dict)  # by id, in ledger order
-    #: Records left out because they break the ledger's rules (``nox -s citations`` says how).
-    broken: set[str] = field(default_factory=set)
-
-
-def read_ledger(text: str | None, where: str) -> LedgerVersion:
-    """The ledger's usable records (UnusableInput if it is not YAML at all)."""
+def read_ledger(text: str | None, where: str) -> tuple[dict[str, Claim], set[str]]:
+    """The ledger's usable records by id, in ledger order, as the build reads them, and the ids
+    left out as they break its rules (UnusableInput if it is not YAML at all)."""
     if text is None:
-        return LedgerVersion()
+        return {}, set()
     ledger = parse_claims(text, Path(where))
     if not ledger.complete:  # not YAML: nothing in it can be compared
         problem = next(problem for problem in ledger.problems if problem.rule == PARSE_ERROR)
         raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
-    return LedgerVersion({claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids))
+    return {claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids)
 
 
 def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
@@ -221,16 +204,12 @@ def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
 
 def cite_keys(role: str, content: str, claims: Mapping[str, Claim]) -> list[str]:
     """The works one role cites: a citation role's keys, or a ``{claim}`` record's ``cite``."""
-    if role == CLAIM_ROLE:
+    if role == "claim":
         claim = claims.get(split_explicit_title(content)[1])
         return list(claim.cite) if claim is not None else []
     if role in NUMBERING_ROLES:  # keys with optional {pre} and {post} notes, comma separated
-        keys = []
-        for target in content.split(","):
-            key = target.split("}")[-1].split("{")[0].strip()
-            if key:
-                keys.append(key)
-        return keys
+        keys = (target.split("}")[-1].split("{")[0].strip() for target in content.split(","))
+        return [key for key in keys if key]
     return []
 
 
@@ -242,6 +221,8 @@ def _relative(page: str, target: str) -> str:
 
 
 def _is_site_page(path: str) -> bool:
+    """Not in a folder starting with "_" or "." (docs/conf.py's exclude_patterns); pages may
+    still ``{include}`` files from them."""
     folders = path.split("/")[:-1]
     return not any(folder.startswith(("_", ".")) for folder in folders)
 
@@ -315,7 +296,7 @@ def _safety_net_keys(text: str | None, name: str, tiers: str) -> list[str]:
 
 def citation_numbers(snapshot: Snapshot) -> dict[str, int]:
     """The number each work cited on the site has in the bibliography (unsrt order)."""
-    claims = read_ledger(snapshot.ledger, LEDGER).claims
+    claims = read_ledger(snapshot.ledger, LEDGER)[0]
     works = read_works(snapshot.bibliography, BIBLIOGRAPHY)
     docnames = {path.removesuffix(".md"): path for path in snapshot.pages if _is_site_page(path)}
     readings: dict[str, _PageReading] = {}
@@ -391,32 +372,21 @@ class EvidenceDiff:
     @property
     def moved(self) -> list[tuple[str, int, int]]:
         """(key, old number, new number) for each work numbered in both whose number changed."""
-        return sorted(
-            (
-                (key, old, self.numbers_after[key])
-                for key, old in self.numbers_before.items()
-                if key in self.numbers_after and self.numbers_after[key] != old
-            ),
-            key=lambda move: move[2],
-        )
+        after = self.numbers_after
+        moves = [(key, old, after[key]) for key, old in self.numbers_before.items() if key in after]
+        return sorted((move for move in moves if move[2] != move[1]), key=lambda move: move[2])
 
 
 def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
-    old_ledger = read_ledger(base.ledger, f"{base.label}:{LEDGER}")
-    new_ledger = read_ledger(head.ledger, LEDGER)
-    old_claims, new_claims = old_ledger.claims, new_ledger.claims
-    broken = old_ledger.broken | new_ledger.broken
+    old_claims, old_broken = read_ledger(base.ledger, f"{base.label}:{LEDGER}")
+    new_claims, new_broken = read_ledger(head.ledger, LEDGER)
+    broken = old_broken | new_broken
     old_works = read_works(base.bibliography, f"{base.label}:{BIBLIOGRAPHY}")
     new_works = read_works(head.bibliography, BIBLIOGRAPHY)
     changed_works = []
-    for key in new_works.keys() & old_works.keys():
-        old_fields = {f.name: f.value for f in old_works[key].fields}
-        new_fields = {f.name: f.value for f in new_works[key].fields}
-        names = sorted(
-            name
-            for name in old_fields.keys() | new_fields.keys()
-            if old_fields.get(name) != new_fields.get(name)
-        )
+    for key in sorted(new_works.keys() & old_works.keys()):
+        old, new = ({f.name: f.value for f in w[key].fields} for w in (old_works, new_works))
+        names = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
         if names or old_works[key].type != new_works[key].type:
             changed_works.append((new_works[key], names or ["entry type"]))
     return EvidenceDiff(
@@ -428,11 +398,11 @@ def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
             for i in new_claims
             if i in old_claims and old_claims[i].record != new_claims[i].record
         ],
-        claims_now=len(new_claims) + len(new_ledger.broken),
+        claims_now=len(new_claims) + len(new_broken),
         claims_broken=sorted(broken),
         works_added=[new_works[k] for k in new_works if k not in old_works],
         works_removed=[old_works[k] for k in old_works if k not in new_works],
-        works_changed=sorted(changed_works, key=lambda change: change[0].key),
+        works_changed=changed_works,
         numbers_before=citation_numbers(base),
         numbers_after=citation_numbers(head),
     )
@@ -464,10 +434,8 @@ def effect_text(claim: Claim) -> str:
 
 def shown(name: str, claim: Claim) -> str:
     """A field of *claim*, in words, as Markdown (``(none)`` where the record has no such field)."""
-    if name == "certainty":
-        return text(describe_levels(claim.certainty))
-    if name == "source_rating":
-        return text(describe_levels(claim.source_rating))
+    if name in ("certainty", "source_rating"):
+        return text(describe_levels(getattr(claim, name)))
     if name == "effect":
         return text(effect_text(claim))
     if name == "quote":
@@ -564,10 +532,13 @@ def markdown(diff: EvidenceDiff) -> str:
         "Works changed",
         [f"{code(entry.key)}: {', '.join(names)}" for entry, names in diff.works_changed],
     )
-    renumbered = _renumbering_rows(diff, moved)
-    if renumbered:
+    before, after = diff.numbers_before, diff.numbers_after
+    rows = [f"| {code(key)} | [{old}] | [{new}] |" for key, old, new in moved]
+    rows += [f"| {code(k)} | not cited | [{n}] |" for k, n in after.items() if k not in before]
+    rows += [f"| {code(k)} | [{n}] | not cited |" for k, n in before.items() if k not in after]
+    if rows:
         lines += ["", "### Citation numbers", "", "| work | before | now |", "| --- | --- | --- |"]
-        lines += renumbered
+        lines += rows
     return "\n".join(lines) + "\n"
 
 
@@ -576,25 +547,10 @@ def _section(title: str, items: list[str]) -> list[str]:
     return ["", f"### {title}", "", *(f"- {item}" for item in items)] if items else []
 
 
-def _renumbering_rows(diff: EvidenceDiff, moved: Sequence[tuple[str, int, int]]) -> list[str]:
-    rows = [f"| {code(key)} | [{old}] | [{new}] |" for key, old, new in moved]
-    rows += [
-        f"| {code(key)} | not cited | [{number}] |"
-        for key, number in diff.numbers_after.items()
-        if key not in diff.numbers_before
-    ]
-    rows += [
-        f"| {code(key)} | [{number}] | not cited |"
-        for key, number in diff.numbers_before.items()
-        if key not in diff.numbers_after
-    ]
-    return rows
-
-
 # -- Command line ---------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.evidence_diff",
         description=(
@@ -611,11 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root", type=Path, default=Path(), help="the repository's top folder (default: here)"
     )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     root: Path = args.root
     try:
         commit = resolve_commit(root, args.base)
