@@ -1,27 +1,19 @@
 """From a PubMed ID or a DOI to the entry, the claim skeleton and the dates one new study needs.
 
 ``nox -s add-evidence -- [options] PMID|DOI`` (``python -m living_review.tools.add_evidence``)
-fetches the work's record, and prints, in the house layout:
+prints the ``references.bib`` entry in the house layout (only identifiers the record has, never
+a guessed one; ``--write`` appends it), a ``claims.yaml`` record to fill in with the abstract's
+sentences numbered underneath, so that a quote is pasted, never retyped, and, with ``--page``,
+the changelog line and the page's front-matter dates.
 
-- the ``references.bib`` entry: a ``familyYEARword`` key, every author, title, journal, year,
-  volume, number, pages, ``doi``, ``pubmed`` and ``pmcid`` as the record has them (never a guessed
-  identifier); ``--write`` appends it to references.bib;
-- a ``claims.yaml`` record to fill in (``quote_source``, ``locator: abstract``; ``certainty`` and
-  ``source_rating`` left for the reviewer), with the abstract's sentences numbered underneath,
-  so that a quote is pasted, never retyped;
-- with ``--page docs/<page>.md``: the changelog line and the page's front-matter dates.
+By PubMed ID it asks NCBI E-utilities (``efetch``). By DOI it asks Crossref (the record) and
+Europe PMC (the abstract, PubMed ID and PMCID), with Crossref's abstract where Europe PMC has
+none. The services' base addresses are the options of ``citations --online`` (the tests point
+them at 127.0.0.1). Answers are cached like the online checks, and the abstract is kept where
+``nox -s citations`` finds it, so the offline check compares the quote with it from then on.
 
-By PubMed ID it asks NCBI E-utilities (``efetch``: the record and its abstract). By DOI it asks
-Crossref (the record) and Europe PMC (the abstract, and the PubMed ID and PMCID when the work has
-them), with Crossref's abstract where Europe PMC has none. The services' base addresses are the
-same options as ``citations --online`` (``--eutils``, ``--crossref``, plus ``--europepmc``), so
-the tests run it against a server on 127.0.0.1. Answers are cached like the online checks
-(``.cache/citations``), and the abstract is kept where ``nox -s citations`` finds it, so the
-offline check compares the quote with it from then on.
-
-A PubMed ID or DOI that references.bib already has, or a key it already uses, is refused with the
-existing entry named. Exit status: 0 done; 1 refused, or the record was not found; 2 bad input;
-3 could not fetch (no network, or a service did not answer), said in one line.
+An identifier or key references.bib already has is refused, naming the entry. Exit status:
+0 done; 1 refused, or the record was not found; 2 bad input; 3 could not fetch, in one line.
 """
 
 from __future__ import annotations

@@ -1,20 +1,15 @@
 """What a change does to the evidence: ``python -m living_review.tools.evidence_diff [BASE]``.
 
-Compares the claim ledger (``claims.yaml``), ``references.bib`` and the pages at ``BASE`` (a git
-ref, default ``origin/main``; read with git, not checked out) with the working tree, and prints
-Markdown for a reviewer (the pull-request workflow writes it to the job summary):
-
-- claims added, with their result, quote (where it was read, and whether it was checked by
-  hand), certainty and the source's own rating; claims removed; claims changed: old → new for
-  every field that changed, certainty, source rating, effect and quote first;
-- works added to, removed from or changed in ``references.bib``;
-- how many citation numbers on the site moved. The numbers are sphinxcontrib-bibtex's: each work
-  cited on the site is numbered in order of first citation (the ``unsrt`` order), reading the
-  pages in the order Sphinx does (the root page, then its toctrees depth first, then any other
-  page by name) and each page from top to bottom, through the fragments it ``{include}``\\ s. A
-  citation is a ``{cite:…}`` role, a ``{claim}`` role (its record's ``cite`` keys) or a
-  ``{summary-of-findings}`` table (the ``cite`` keys of each record in it, in ledger order);
-  works not in that version's ``references.bib`` get no number.
+Compares the claim ledger, ``references.bib`` and the pages at ``BASE`` (a git ref, default
+``origin/main``; read with git, not checked out) with the working tree, and prints Markdown for
+a reviewer: the claims and works added, removed or changed, and how many citation numbers on
+the site moved (CONTRIBUTING.md, "The evidence diff"). The numbers are sphinxcontrib-bibtex's:
+each work cited on the site is numbered in order of first citation (the ``unsrt`` order),
+reading the pages in the order Sphinx does (the root page, then its toctrees depth first, then
+any other page by name) and each page from top to bottom, through the fragments it
+``{include}``\\ s. A citation is a ``{cite:…}`` role, a ``{claim}`` role (its record's ``cite``
+keys) or a ``{summary-of-findings}`` table (the ``cite`` keys of each record in it, in ledger
+order); works not in that version's ``references.bib`` get no number.
 
 Exit status: 0 with the Markdown on standard output; 2 with one line on standard error when
 ``BASE`` is not a commit here or a file cannot be read.

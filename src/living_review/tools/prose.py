@@ -1,48 +1,13 @@
 """``nox -s prose``: keep the pages' prose short, linked to the glossary, honest and our own.
 
 Run as ``python -m living_review.tools.prose [--root DIR] [--seed FILE] [--claims FILE]``.
-It reads every ``*.md`` page under ``DIR/docs`` (fragments in ``_fragments/`` included;
-``_build``, ``_static`` and hidden folders not) with :mod:`living_review.myst_pages`, the parser
-MyST uses, so code spans, code blocks and citation keys are never taken for prose. Rules:
-
-``long-sentence``
-    A sentence of more than 35 words. A page may opt out in its front matter with
-    ``prose: {long_sentences: allowed}`` (Methods does).
-``term-not-linked``
-    A glossary term used on a page before (or without) a ``{term}`` link at its first use.
-    The terms are the term lines of the ``{glossary}`` directives in ``docs/glossary.md``;
-    the term lines of one entry are synonyms, so a link to any of them counts. Whole words,
-    any case (terms written in capitals, such as ``TENS``, only in capitals), plural ``-s``
-    too; headings, directive titles and link texts are not searched. The glossary is exempt.
-``certainty-wording``
-    A certainty badge in a sentence whose words claim another level
-    (:data:`CERTAINTY_WORDING`): a ``{certainty}`level``` role, or a ``{claim}`id``` role, whose
-    level is the record's ``certainty`` in the claim ledger (``claims.yaml`` beside ``docs/``,
-    read with :func:`living_review.claims.load_claims`, the build's loader). A record rated with
-    two levels (``[low, very-low]``) accepts the wording of either. The ledger's own problems
-    and unknown ids are ``nox -s citations``' job; without a ledger, ``{claim}`` roles are not
-    checked, saying so.
-``timeframe-wording``
-    A sentence with a ``{claim}`id``` whose time-frame words ("short term", "immediate term",
-    "first weeks", "intermediate", "long term", "at a year", "12 months", "weeks") name a time
-    frame its record's ``timeframe.terms`` does not (:data:`TIMEFRAME_WORDS`): a badge must not
-    carry a level to a time the source did not rate. Records without ``terms`` are not judged.
-``safety-net-wording``
-    Urgency words (``urgency_words`` of each tier in ``safety-net.yaml``, beside ``docs/``) in
-    a sentence that points to another tier with ``{safety-net}`tier```, or in a sentence that
-    points readers to the warning signs (a ``{ref}`` to an ``urgent-care-*`` label, the term
-    ``red flags``, or the words "warning signs") without the role: the urgency must come from
-    the tier, so "same day" can never be attached to an emergency sign. The file's own sentences
-    are checked for length too. Without the file the rule is skipped, saying so.
-``copied-from-seed``
-    8 or more words in a row, ignoring case and punctuation, as in the 2020 article (the seed,
-    ``../shared/seed/acupuncture-for-sciatica-2020.txt`` beside the project by default). Words
-    in quotation marks are quotes and exempt. Without the seed the rule is skipped, saying so.
-
-Citation keys missing from references.bib are ``nox -s citations``' job, not this one's.
-
-Output: ``path:line: rule-id: message`` per problem, then a one-line summary. Exit status 0
-when clean, 1 when there are problems, 2 (one line on stderr) when the input is unusable.
+The rules (:data:`RULES`), what each catches and the exit statuses are in CONTRIBUTING.md,
+"Checking the prose". Pages under ``DIR/docs`` (``_build``, ``_static`` and hidden folders
+not) are read with :mod:`living_review.myst_pages`, the parser MyST uses, so code spans, code
+blocks and citation keys are never taken for prose. ``claims.yaml`` is read with
+:func:`living_review.claims.load_claims`, the build's loader; its own problems and unknown ids
+are ``nox -s citations``' job. Without the ledger (``{claim}`` roles), ``safety-net.yaml`` or
+the seed, the rules that need them are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -532,6 +497,7 @@ def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
 
 
 def _points_to_signs(sentence: Sentence) -> bool:
+    """A ``{ref}`` to an ``urgent-care-*`` label, the term "red flags", or "warning signs"."""
     for role in sentence.roles:
         target = split_explicit_title(role.content)[1].strip()
         if role.name == "ref" and target.startswith("urgent-care"):
@@ -542,6 +508,7 @@ def _points_to_signs(sentence: Sentence) -> bool:
 
 
 def safety_net_wording(checked: CheckedPage, net: SafetyNet) -> Iterator[Finding]:
+    """The urgency comes from the tier, so "same day" is never attached to an emergency sign."""
     owners = net.urgency_words()
     if not owners:
         return
