@@ -19,7 +19,6 @@ An identifier or key references.bib already has is refused, naming the entry. Ex
 from __future__ import annotations
 
 import argparse
-import calendar
 import re
 import sys
 import unicodedata
@@ -32,6 +31,7 @@ from urllib.parse import quote
 
 from living_review.bibfile import BibFile, read_bibfile
 from living_review.problems import UnusableInput, display_path
+from living_review.searches import add_months
 
 from .citations.abstracts import (
     efetch_url,
@@ -325,12 +325,6 @@ def claim_skeleton(key: str, work: Work) -> str:
             "    # on it (e.g. table 2), and add `quote_checked: by hand`.",
         ]
     return "\n".join(lines) + "\n"
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def page_updates(page: Path, key: str, today: date) -> str:

@@ -176,7 +176,7 @@ def check(
     docs = root / "docs"
     if not docs.is_dir():
         raise UnusableInput(display(docs, root), 1, "no-docs", "not a folder of pages")
-    pages = [CheckedPage(page, display(page.path, root)) for page in read_pages(docs)]
+    pages = read_pages(docs, root)
     notes: list[str] = []
     findings: list[Finding] = []
     glossary = read_glossary(docs / GLOSSARY, root)
@@ -226,30 +226,29 @@ def display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_pages(docs: Path) -> list[Page]:
+def read_pages(docs: Path, root: Path) -> list[CheckedPage]:
     pages = []
     for path in sorted(docs.rglob("*.md")):
         folders = path.relative_to(docs).parts[:-1]
         if not any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
-            pages.append(_read_page(path, display(path, docs.parent)))
+            name = display(path, root)
+            pages.append(CheckedPage(_read(path, name, read_page), name))
     return pages
 
 
-def _read_page(path: Path, name: str) -> Page:
+def _read(path: Path, name: str, reader: Callable[[Path], T]) -> T:
+    """What *reader* reads from *path*; UnusableInput, naming the file *name*, if it cannot."""
     try:
-        return read_page(path)
+        return reader(path)
     except PageError as error:
         raise UnusableInput(name, error.line, "unreadable", error.message) from None
+    except UnusableLedger as error:
+        raise UnusableInput(name, error.line, error.rule, error.reason) from None
 
 
 def _load(path: Path, root: Path, loader: Callable[[Path], T]) -> T | None:
     """What *loader* reads from the file at *path* (None if there is none)."""
-    if not path.is_file():
-        return None
-    try:
-        return loader(path)
-    except UnusableLedger as error:
-        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
+    return _read(path, display(path, root), loader) if path.is_file() else None
 
 
 def prose_settings(checked: CheckedPage) -> dict[str, str]:
@@ -331,11 +330,10 @@ def is_acronym(term: str) -> bool:
 def read_glossary(path: Path, root: Path) -> Glossary | None:
     if not path.exists():
         return None
-    page = _read_page(path, display(path, root))
+    name = display(path, root)
+    page = _read(path, name, read_page)
     if not page.glossary_terms:
-        raise UnusableInput(
-            display(path, root), 1, "glossary", "no terms: expected a ```{glossary} directive"
-        )
+        raise UnusableInput(name, 1, "glossary", "no terms: expected a ```{glossary} directive")
     entries = {" ".join(term.text.split()).casefold(): term.entry for term in page.glossary_terms}
     alternatives = []
     for term in sorted({term.text for term in page.glossary_terms}, key=len, reverse=True):
@@ -560,10 +558,7 @@ def read_seed(path: Path) -> dict[tuple[str, ...], int] | None:
     """Every run of :data:`SEED_RUN` words of the seed, with the line it is on."""
     if not path.is_file():
         return None
-    try:
-        text = read_text(path)
-    except PageError as error:
-        raise UnusableInput(str(path), error.line, "unreadable", error.message) from None
+    text = _read(path, str(path), read_text)
     ngrams: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         tokens = [word for _, _, word in normalised_words(_SEED_CITATION.sub(" ", line))]
