@@ -152,34 +152,32 @@ def fetch_pubmed(pmid: str, settings: OnlineSettings, client: Client) -> Work:
     return work
 
 
-def _text(element: ElementTree.Element | None) -> str:
+def _text(parent: ElementTree.Element, path: str = ".") -> str:
+    """The text of the element at *path* under *parent*, spaces collapsed ("" if none)."""
+    element = parent.find(path)
     return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
 
 def work_from_pubmed(article: ElementTree.Element) -> Work:
     """The work's metadata from an efetch ``PubmedArticle``."""
-    citation = article.find("MedlineCitation")
-    record = citation.find("Article") if citation is not None else None
+    record = article.find("MedlineCitation/Article")
     work = Work(pubmed=(article.findtext("MedlineCitation/PMID") or "").strip())
     if record is None:
         return work
-    work.title = _text(record.find("ArticleTitle")).rstrip(".")
-    journal = record.find("Journal")
-    if journal is not None:
-        work.journal = _text(journal.find("Title"))
-        issue = journal.find("JournalIssue")
-        if issue is not None:
-            work.volume = _text(issue.find("Volume"))
-            work.number = _text(issue.find("Issue"))
-            year = _text(issue.find("PubDate/Year")) or _text(issue.find("PubDate/MedlineDate"))
-            work.year = year[:4] if year[:4].isdigit() else ""
-    work.pages = expand_pages(_text(record.find("Pagination/MedlinePgn")))
+    issue = "Journal/JournalIssue/"
+    work.title = _text(record, "ArticleTitle").rstrip(".")
+    work.journal = _text(record, "Journal/Title")
+    work.volume = _text(record, issue + "Volume")
+    work.number = _text(record, issue + "Issue")
+    year = _text(record, issue + "PubDate/Year") or _text(record, issue + "PubDate/MedlineDate")
+    work.year = year[:4] if year[:4].isdigit() else ""
+    work.pages = expand_pages(_text(record, "Pagination/MedlinePgn"))
     for author in record.findall("AuthorList/Author"):
         if author.find("CollectiveName") is not None:
-            work.authors.append(("", _text(author.find("CollectiveName"))))
+            work.authors.append(("", _text(author, "CollectiveName")))
         elif author.find("LastName") is not None:
-            given = _text(author.find("ForeName")) or _text(author.find("Initials"))
-            work.authors.append((_text(author.find("LastName")), given))
+            given = _text(author, "ForeName") or _text(author, "Initials")
+            work.authors.append((_text(author, "LastName"), given))
     ids = {
         (node.get("IdType") or "").lower(): _text(node)
         for node in article.findall("PubmedData/ArticleIdList/ArticleId")

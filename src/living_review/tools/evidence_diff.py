@@ -197,8 +197,11 @@ def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
     return works
 
 
-def cite_keys(role: str, content: str, claims: Mapping[str, Claim]) -> list[str]:
-    """The works one role cites: a citation role's keys, or a ``{claim}`` record's ``cite``."""
+def cite_keys(role: str, content: str, claims: Mapping[str, Claim], net: str | None) -> list[str]:
+    """The works one role cites: a citation role's keys, a ``{claim}`` record's ``cite``, or
+    the sources of a ``{safety-net-signs}`` list (*net*: the text of safety-net.yaml)."""
+    if role == SAFETY_NET_SIGNS:
+        return _safety_net_keys(net, role, content.strip())
     if role == "claim":
         claim = claims.get(split_explicit_title(content)[1])
         return list(claim.cite) if claim is not None else []
@@ -233,43 +236,30 @@ def read_site_page(
 ) -> _PageReading:
     """One page's citations in reading order (fragments it includes read in place)."""
     reading = _PageReading()
-    text = snapshot.pages[path]
+    text, net = snapshot.pages[path], snapshot.safety_net
     page = parse_page(text, Path(path))
-    events = [(role.line, role.name, role.content) for role in page.roles]
-    for fence in page.directives:
+    cited = [(role.line, cite_keys(role.name, role.content, claims, net)) for role in page.roles]
+    for fence in sorted(page.directives, key=lambda fence: fence.line):
+        keys: list[str] = []
         if fence.name == "toctree":
-            events.append((fence.line, fence.name, fence.body))
-        elif fence.name == "include":
-            events.append((fence.line, fence.name, fence.argument))
-        elif fence.name in (SAFETY_NET_BOX, WHAT_TO_DO_NOW):  # what the box or guide cites
-            keys = _safety_net_keys(snapshot.safety_net, fence.name, fence.option("tiers"))
-            events.append((fence.line, SAFETY_NET, ",".join(keys)))
-        elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
-            source = "\n".join(text.splitlines()[fence.line : fence.end_line])
-            table = _TABLE_OPTION.search(source)
-            events.append((fence.line, fence.name, table.group(1) if table else ""))
-    for _, name, content in sorted(events, key=lambda event: event[0]):  # stable: same line
-        if name == "include":
-            target = _relative(path, content.strip())
-            if target in snapshot.pages and target not in seen:
-                included = read_site_page(target, snapshot, claims, seen | {target})
-                reading.citations += included.citations
-        elif name == "toctree":
-            for line in content.splitlines():
+            for line in fence.body.splitlines():
                 entry = split_explicit_title(line)[1].strip()
                 if entry and entry != "self" and "://" not in entry:
                     reading.toctree.append(_relative(path, entry).removesuffix(".md"))
-        elif name == SAFETY_NET:
-            reading.citations += [key for key in content.split(",") if key]
-        elif name == SAFETY_NET_SIGNS:
-            keys = _safety_net_keys(snapshot.safety_net, name, content.strip())
-            reading.citations += keys
-        elif name == SUMMARY_OF_FINDINGS:
-            for claim in claims.values():
-                if content in claim.tables:
-                    reading.citations += claim.cite
-        else:
-            reading.citations += cite_keys(name, content, claims)
+        elif fence.name == "include":
+            target = _relative(path, fence.argument.strip())
+            if target in snapshot.pages and target not in seen:
+                keys = read_site_page(target, snapshot, claims, seen | {target}).citations
+        elif fence.name in (SAFETY_NET_BOX, WHAT_TO_DO_NOW):  # what the box or guide cites
+            keys = _safety_net_keys(net, fence.name, fence.option("tiers"))
+        elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
+            source = "\n".join(text.splitlines()[fence.line : fence.end_line])
+            table = _TABLE_OPTION.search(source)
+            name = table.group(1) if table else ""
+            keys = [key for claim in claims.values() if name in claim.tables for key in claim.cite]
+        cited.append((fence.line, keys))
+    for _, keys in sorted(cited, key=lambda event: event[0]):  # stable: same line
+        reading.citations += keys
     return reading
 
 
@@ -503,18 +493,14 @@ def markdown(diff: EvidenceDiff) -> str:
     ]
     if diff.unchanged:
         lines += ["", "Nothing in the evidence changed: no claim, no work, no citation number."]
-    if diff.claims_added:
-        lines += ["", "### Claims added", ""]
-        for claim in diff.claims_added:
-            lines.append(f"- {describe_claim(claim)}")
-            lines += [f"  - {detail}" for detail in claim_details(claim)]
+    added = [_SUB.join([describe_claim(c), *claim_details(c)]) for c in diff.claims_added]
+    lines += _section("Claims added", added)
     lines += _section("Claims removed", [describe_claim(record) for record in diff.claims_removed])
-    if diff.claims_changed:
-        lines += ["", "### Claims changed", ""]
-        for change in diff.claims_changed:
-            lines.append(f"- {code(change.new.id)}")
-            for name, old, new in change.shown():
-                lines.append(f"  - {name}: {old} → {new}")
+    changed = [
+        _SUB.join([code(c.new.id), *(f"{name}: {old} → {new}" for name, old, new in c.shown())])
+        for c in diff.claims_changed
+    ]
+    lines += _section("Claims changed", changed)
     if diff.claims_broken:
         lines += [
             "",
@@ -535,6 +521,9 @@ def markdown(diff: EvidenceDiff) -> str:
         lines += ["", "### Citation numbers", "", "| work | before | now |", "| --- | --- | --- |"]
         lines += rows
     return "\n".join(lines) + "\n"
+
+
+_SUB = "\n  - "  # joins an item and its own sub-bullets
 
 
 def _section(title: str, items: list[str]) -> list[str]:
