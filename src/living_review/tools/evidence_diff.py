@@ -124,11 +124,8 @@ def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
         if kind == b"blob" and (path in (LEDGER, BIBLIOGRAPHY, SAFETY_NET) or path.endswith(".md")):
             blobs[path] = object_id.decode()
     texts = _read_blobs(root, blobs)
-    pages = {
-        path.removeprefix(f"{DOCS}/"): text
-        for path, text in texts.items()
-        if path.startswith(f"{DOCS}/")
-    }
+    docs = f"{DOCS}/"
+    pages = {path.removeprefix(docs): text for path, text in texts.items() if path.startswith(docs)}
     return Snapshot(label, texts.get(LEDGER), texts.get(BIBLIOGRAPHY), pages, texts.get(SAFETY_NET))
 
 

@@ -436,23 +436,12 @@ def certainty_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterato
 #: Words that name a time frame, and the time frames (living_review.claims.TIMEFRAME_TERMS)
 #: each may mean. "Weeks" alone may be the immediate or the short term.
 TIMEFRAME_WORDS: dict[str, tuple[str, ...]] = {
-    "immediate term": ("immediate",),
-    "immediately after": ("immediate",),
-    "straight after": ("immediate",),
-    "first weeks": ("immediate", "short"),
-    "first few weeks": ("immediate", "short"),
+    **dict.fromkeys(("immediate term", "immediately after", "straight after"), ("immediate",)),
+    **dict.fromkeys(("first weeks", "first few weeks", "weeks"), ("immediate", "short")),
     "short term": ("short",),
-    "intermediate term": ("intermediate",),
-    "intermediate": ("intermediate",),
-    "medium term": ("intermediate",),
-    "long term": ("long",),
-    "at a year": ("long",),
-    "at one year": ("long",),
-    "after a year": ("long",),
-    "by a year": ("long",),
-    "a year later": ("long",),
-    "at 12 months": ("long",),
-    "weeks": ("immediate", "short"),
+    **dict.fromkeys(("intermediate term", "intermediate", "medium term"), ("intermediate",)),
+    **dict.fromkeys(("long term", "at a year", "at one year", "at 12 months"), ("long",)),
+    **dict.fromkeys(("after a year", "by a year", "a year later"), ("long",)),
 }
 _TIMEFRAME = _phrase_pattern(sorted(TIMEFRAME_WORDS, key=len, reverse=True))
 
