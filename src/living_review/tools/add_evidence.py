@@ -88,9 +88,6 @@ class CouldNotFetch(Exception):
     """No network, or a service did not answer: one line, exit 3."""
 
 
-# -- the identifier ----------------------------------------------------------------------------
-
-
 def parse_identifier(value: str) -> tuple[str, str]:
     """``("pubmed", "39401008")`` or ``("doi", "10.1001/...")``; ValueError if neither."""
     text = value.strip()
@@ -112,9 +109,6 @@ def existing_entry(bib: BibFile, name: str, value: str) -> str | None:
         if value and entry.value(name).casefold() == value.casefold():
             return f"entry '{entry.key}' (line {entry.line})"
     return None
-
-
-# -- fetching ------------------------------------------------------------------------------
 
 
 def _needs_network(url: str, settings: OnlineSettings, client: Client) -> None:
@@ -256,9 +250,6 @@ def work_from_crossref(message: dict[str, object]) -> Work:
     return work
 
 
-# -- writing -------------------------------------------------------------------------------
-
-
 def ascii_word(text: str) -> str:
     """Lower-case ASCII letters only: ``Bäumler`` -> ``baumler``."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -342,9 +333,6 @@ def page_updates(page: Path, key: str, today: date) -> str:
         f"- **A short name for the change** ({{ref}}`{name}`): one sentence on what changed and "
         f"why {{cite:p}}`{key}`.",
     ]) + "\n"  # fmt: skip
-
-
-# -- command line --------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,9 +66,6 @@ class UnknownBase(GitError):
     """The base is not a commit in this repository."""
 
 
-# -- The two versions -----------------------------------------------------------------------
-
-
 @dataclass
 class Snapshot:
     """One version of the review's evidence: the ledger, the bibliography and the pages."""
@@ -167,9 +164,6 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise UnusableInput(path, f"cannot read: {error}") from None
-
-
-# -- Reading a version ----------------------------------------------------------------------
 
 
 def read_ledger(text: str | None, where: str) -> tuple[dict[str, Claim], set[str]]:
@@ -308,9 +302,6 @@ def citation_numbers(snapshot: Snapshot) -> dict[str, int]:
     return numbers
 
 
-# -- Comparing ------------------------------------------------------------------------------
-
-
 @dataclass
 class ClaimChange:
     """A record in both versions whose fields differ."""
@@ -389,8 +380,6 @@ def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
         numbers_after=citation_numbers(head),
     )
 
-
-# -- Markdown -------------------------------------------------------------------------------
 
 _ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 
@@ -526,9 +515,6 @@ _SUB = "\n  - "  # joins an item and its own sub-bullets
 def _section(title: str, items: list[str]) -> list[str]:
     """A Markdown section of bullets, or nothing when there are no items."""
     return ["", f"### {title}", "", *(f"- {item}" for item in items)] if items else []
-
-
-# -- Command line ---------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -285,9 +285,6 @@ def preview(text: str, words: int = 8) -> str:
     return f"“{shown}…”" if len(text.split()) > words else f"“{shown}”"
 
 
-# long-sentence ---------------------------------------------------------------------------
-
-
 def long_sentences(checked: CheckedPage) -> Iterator[Finding]:
     for sentence in checked.page.sentences():
         yield from _too_long(checked.name, sentence.line, sentence.text, len(sentence.words))
@@ -299,9 +296,6 @@ def _too_long(name: str, line: int, sentence: str, count: int) -> Iterator[Findi
             name, line, "long-sentence",
             f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
         )  # fmt: skip
-
-
-# term-not-linked -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -385,9 +379,6 @@ def unlinked_terms(checked: CheckedPage, glossary: Glossary) -> Iterator[Finding
         yield Finding(checked.name, line, "term-not-linked", message)
 
 
-# certainty-wording -----------------------------------------------------------------------
-
-
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
     written = [r"[\s-]+".join(re.escape(word) for word in phrase.split()) for phrase in phrases]
     return re.compile(r"(?i)(?<!\w)(?:" + "|".join(written) + r")(?!\w)")
@@ -431,8 +422,6 @@ def certainty_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterato
             yield Finding(checked.name, role.line, "certainty-wording", message)
 
 
-# timeframe-wording -----------------------------------------------------------------------
-
 #: Words that name a time frame, and the time frames (living_review.claims.TIMEFRAME_TERMS)
 #: each may mean. "Weeks" alone may be the immediate or the short term.
 TIMEFRAME_WORDS: dict[str, tuple[str, ...]] = {
@@ -465,8 +454,6 @@ def timeframe_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterato
                 "frame, or cite without the badge",
             )  # fmt: skip
 
-
-# safety-net-wording ----------------------------------------------------------------------
 
 _POINTS_TO_SIGNS = re.compile(r"(?i)(?<!\w)warning[\s-]+signs?(?!\w)")
 
@@ -527,8 +514,6 @@ def safety_net_wording(checked: CheckedPage, net: SafetyNet) -> Iterator[Finding
                 )
             yield Finding(checked.name, sentence.line, "safety-net-wording", message)
 
-
-# copied-from-seed ------------------------------------------------------------------------
 
 _SEED_CITATION = re.compile(r"\(\s*\d+(?:\s*[,\u2013-]\s*\d+)*\s*\)")  # the article's "(1, 2)"
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
