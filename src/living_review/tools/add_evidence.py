@@ -113,10 +113,8 @@ def existing_entry(bib: BibFile, name: str, value: str) -> str | None:
 
 def _needs_network(url: str, settings: OnlineSettings, client: Client) -> None:
     """Raise CouldNotFetch, in one line, when *url* is not cached and there is no network."""
-    if client.cached(url) is not None:
-        return
-    why = unreachable([settings.eutils, settings.crossref, settings.europepmc])
-    if why:
+    services = [settings.eutils, settings.crossref, settings.europepmc]
+    if client.cached(url) is None and (why := unreachable(services)):
         raise CouldNotFetch(f"{NO_NETWORK} ({why}); nothing was fetched or written")
 
 

@@ -112,9 +112,7 @@ def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
         SAFETY_NET, DOCS,
     )  # fmt: skip
     blobs: dict[str, str] = {}
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
+    for record in filter(None, listing.split(b"\0")):
         meta, _, raw_path = record.partition(b"\t")
         kind, object_id = meta.split()[1:3]
         path = raw_path.decode("utf-8", "surrogateescape")
@@ -394,10 +392,8 @@ def code(value: str) -> str:
 
 
 def effect_text(claim: Claim) -> str:
-    """E.g. ``mean difference -16.0 points (95% CI -21.3 to -10.6), favours acupuncture``.
-
-    Numbers are written as on the site, with a real minus sign.
-    """
+    """E.g. ``mean difference -16.0 points (95% CI -21.3 to -10.6), favours acupuncture``,
+    the numbers as on the site, with a real minus sign."""
     if claim.effect is None:
         return "no effect estimate"
     return f"{claim.effect.describe()}, favours {claim.effect.favours}"
@@ -450,17 +446,14 @@ def describe_work(entry: BibEntry) -> str:
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     who = " ".join(people[0].last_names) if people else ""
     who += " et al." if len(people) > 1 else ""
-    ids = [
-        f"{label} {entry.value(name)}"
-        for name, label in (("pubmed", "PMID"), ("doi", "DOI"), ("url", "URL"))
-        if entry.value(name)
-    ]
+    labels = (("pubmed", "PMID"), ("doi", "DOI"), ("url", "URL"))
+    found = next((f"{label} {entry.value(n)}" for n, label in labels if entry.value(n)), "")
     title = entry.value("title").replace("{", "").replace("}", "")
     details = ", ".join(part for part in (who, entry.value("year")) if part)
     line = f"{code(entry.key)}: {text(title)}"
     if details:
         line += f" ({text(details)})"
-    return line + (f"; {text('; '.join(ids[:1]))}" if ids else "")
+    return line + (f"; {text(found)}" if found else "")
 
 
 def markdown(diff: EvidenceDiff) -> str:

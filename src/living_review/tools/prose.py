@@ -151,11 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as error:
         print(error, file=sys.stderr)
         return 2
-    for note in notes:
-        print(note)
-    for finding in findings:
-        print(finding)
-    print(summary(findings, page_count))
+    print(*notes, *findings, summary(findings, page_count), sep="\n")
     return 1 if findings else 0
 
 
@@ -206,8 +202,7 @@ def check(
     for checked in pages:
         if net is not None:
             findings += safety_net_wording(checked, net)
-        settings = prose_settings(checked)
-        if settings["long_sentences"] == "checked":
+        if prose_settings(checked)["long_sentences"] == "checked":
             findings += long_sentences(checked)
         if glossary is not None and checked.page.path != docs / GLOSSARY:
             findings += unlinked_terms(checked, glossary)
@@ -263,18 +258,14 @@ def prose_settings(checked: CheckedPage) -> dict[str, str]:
         return settings
     line = front_matter.line_of("prose")
     if not isinstance(given, dict):
-        raise UnusableInput(
-            checked.name, line, "front-matter", "'prose' takes settings, e.g. "
-            "prose: {long_sentences: allowed}",
-        )  # fmt: skip
+        message = "'prose' takes settings, e.g. prose: {long_sentences: allowed}"
+        raise UnusableInput(checked.name, line, "front-matter", message)
     for key, value in given.items():
         if key not in PROSE_SETTINGS:
-            known = ", ".join(PROSE_SETTINGS)
-            message = f"unknown 'prose' setting {key!r} (known: {known})"
+            message = f"unknown 'prose' setting {key!r} (known: {', '.join(PROSE_SETTINGS)})"
             raise UnusableInput(checked.name, line, "front-matter", message)
         if value not in PROSE_SETTINGS[key]:
-            allowed = " or ".join(PROSE_SETTINGS[key])
-            message = f"'prose: {key}' is {value!r}; use {allowed}"
+            message = f"'prose: {key}' is {value!r}; use {' or '.join(PROSE_SETTINGS[key])}"
             raise UnusableInput(checked.name, line, "front-matter", message)
         settings[key] = value
     return settings
@@ -313,10 +304,8 @@ class Glossary:
 
 
 def is_acronym(term: str) -> bool:
-    """``TENS``, ``RR``, ``NSAIDs``: capitals (a plural ``s`` aside), matched only in capitals.
-
-    Any case would find "tens of trials" for TENS.
-    """
+    """``TENS``, ``RR``, ``NSAIDs``: capitals (a plural ``s`` aside), matched only in capitals
+    (any case would find "tens of trials" for TENS)."""
     letters = [char for char in term.removesuffix("s") if char.isalpha()]
     return len(letters) >= 2 and all(char.isupper() for char in letters)
 
@@ -359,8 +348,7 @@ def unlinked_terms(checked: CheckedPage, glossary: Glossary) -> Iterator[Finding
         for match in glossary.pattern.finditer(block.text):
             if any(start < match.end() and match.start() < end for start, end in covered):
                 continue
-            entry = glossary.entry_of(match.group())
-            if entry is not None:
+            if (entry := glossary.entry_of(match.group())) is not None:
                 uses.append((match.start(), entry, False, match.group()))
         for offset, entry, is_link, words in sorted(uses):
             if entry in linked or entry in first_use:
