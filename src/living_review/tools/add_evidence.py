@@ -1,33 +1,24 @@
 """From a PubMed ID or a DOI to the entry, the claim skeleton and the dates one new study needs.
 
 ``nox -s add-evidence -- [options] PMID|DOI`` (``python -m living_review.tools.add_evidence``)
-fetches the work's record, and prints, in the house layout:
+prints the ``references.bib`` entry in the house layout (only identifiers the record has, never
+a guessed one; ``--write`` appends it), a ``claims.yaml`` record to fill in with the abstract's
+sentences numbered underneath, so that a quote is pasted, never retyped, and, with ``--page``,
+the changelog line and the page's front-matter dates.
 
-- the ``references.bib`` entry: a ``familyYEARword`` key, every author, title, journal, year,
-  volume, number, pages, ``doi``, ``pubmed`` and ``pmcid`` as the record has them (never a guessed
-  identifier); ``--write`` appends it to references.bib;
-- a ``claims.yaml`` record to fill in (``quote_source``, ``locator: abstract``; ``certainty`` and
-  ``source_rating`` left for the reviewer), with the abstract's sentences numbered underneath,
-  so that a quote is pasted, never retyped;
-- with ``--page docs/<page>.md``: the changelog line and the page's front-matter dates.
+By PubMed ID it asks NCBI E-utilities (``efetch``). By DOI it asks Crossref (the record) and
+Europe PMC (the abstract, PubMed ID and PMCID), with Crossref's abstract where Europe PMC has
+none. The services' base addresses are the options of ``citations --online`` (the tests point
+them at 127.0.0.1). Answers are cached like the online checks, and the abstract is kept where
+``nox -s citations`` finds it, so the offline check compares the quote with it from then on.
 
-By PubMed ID it asks NCBI E-utilities (``efetch``: the record and its abstract). By DOI it asks
-Crossref (the record) and Europe PMC (the abstract, and the PubMed ID and PMCID when the work has
-them), with Crossref's abstract where Europe PMC has none. The services' base addresses are the
-same options as ``citations --online`` (``--eutils``, ``--crossref``, plus ``--europepmc``), so
-the tests run it against a server on 127.0.0.1. Answers are cached like the online checks
-(``.cache/citations``), and the abstract is kept where ``nox -s citations`` finds it, so the
-offline check compares the quote with it from then on.
-
-A PubMed ID or DOI that references.bib already has, or a key it already uses, is refused with the
-existing entry named. Exit status: 0 done; 1 refused, or the record was not found; 2 bad input;
-3 could not fetch (no network, or a service did not answer), said in one line.
+An identifier or key references.bib already has is refused, naming the entry. Exit status:
+0 done; 1 refused, or the record was not found; 2 bad input; 3 could not fetch, in one line.
 """
 
 from __future__ import annotations
 
 import argparse
-import calendar
 import re
 import sys
 import unicodedata
@@ -40,6 +31,7 @@ from urllib.parse import quote
 
 from living_review.bibfile import BibFile, read_bibfile
 from living_review.problems import UnusableInput, display_path
+from living_review.searches import add_months
 
 from .citations.abstracts import (
     efetch_url,
@@ -66,6 +58,7 @@ STOP_WORDS = frozenset({
 #: Field order and alignment of the house layout (see references.bib).
 FIELDS = ("author", "title", "journal", "year", "volume", "number", "pages", "doi", "pubmed",
           "pmcid")  # fmt: skip
+IDENTIFIERS = {"pubmed": "PubMed ID", "doi": "DOI", "pmcid": "PMCID"}  # field -> its name
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
@@ -95,9 +88,6 @@ class CouldNotFetch(Exception):
     """No network, or a service did not answer: one line, exit 3."""
 
 
-# -- the identifier ----------------------------------------------------------------------------
-
-
 def parse_identifier(value: str) -> tuple[str, str]:
     """``("pubmed", "39401008")`` or ``("doi", "10.1001/...")``; ValueError if neither."""
     text = value.strip()
@@ -121,21 +111,10 @@ def existing_entry(bib: BibFile, name: str, value: str) -> str | None:
     return None
 
 
-# -- fetching ------------------------------------------------------------------------------
-
-
-def fetch(kind: str, identifier: str, settings: OnlineSettings, client: Client) -> Work:
-    if kind == "pubmed":
-        return fetch_pubmed(identifier, settings, client)
-    return fetch_doi(identifier, settings, client)
-
-
 def _needs_network(url: str, settings: OnlineSettings, client: Client) -> None:
     """Raise CouldNotFetch, in one line, when *url* is not cached and there is no network."""
-    if client.cached(url) is not None:
-        return
-    why = unreachable([settings.eutils, settings.crossref, settings.europepmc])
-    if why:
+    services = [settings.eutils, settings.crossref, settings.europepmc]
+    if client.cached(url) is None and (why := unreachable(services)):
         raise CouldNotFetch(f"{NO_NETWORK} ({why}); nothing was fetched or written")
 
 
@@ -165,34 +144,32 @@ def fetch_pubmed(pmid: str, settings: OnlineSettings, client: Client) -> Work:
     return work
 
 
-def _text(element: ElementTree.Element | None) -> str:
+def _text(parent: ElementTree.Element, path: str = ".") -> str:
+    """The text of the element at *path* under *parent*, spaces collapsed ("" if none)."""
+    element = parent.find(path)
     return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
 
 def work_from_pubmed(article: ElementTree.Element) -> Work:
     """The work's metadata from an efetch ``PubmedArticle``."""
-    citation = article.find("MedlineCitation")
-    record = citation.find("Article") if citation is not None else None
+    record = article.find("MedlineCitation/Article")
     work = Work(pubmed=(article.findtext("MedlineCitation/PMID") or "").strip())
     if record is None:
         return work
-    work.title = _text(record.find("ArticleTitle")).rstrip(".")
-    journal = record.find("Journal")
-    if journal is not None:
-        work.journal = _text(journal.find("Title"))
-        issue = journal.find("JournalIssue")
-        if issue is not None:
-            work.volume = _text(issue.find("Volume"))
-            work.number = _text(issue.find("Issue"))
-            year = _text(issue.find("PubDate/Year")) or _text(issue.find("PubDate/MedlineDate"))
-            work.year = year[:4] if year[:4].isdigit() else ""
-    work.pages = expand_pages(_text(record.find("Pagination/MedlinePgn")))
+    issue = "Journal/JournalIssue/"
+    work.title = _text(record, "ArticleTitle").rstrip(".")
+    work.journal = _text(record, "Journal/Title")
+    work.volume = _text(record, issue + "Volume")
+    work.number = _text(record, issue + "Issue")
+    year = _text(record, issue + "PubDate/Year") or _text(record, issue + "PubDate/MedlineDate")
+    work.year = year[:4] if year[:4].isdigit() else ""
+    work.pages = expand_pages(_text(record, "Pagination/MedlinePgn"))
     for author in record.findall("AuthorList/Author"):
         if author.find("CollectiveName") is not None:
-            work.authors.append(("", _text(author.find("CollectiveName"))))
+            work.authors.append(("", _text(author, "CollectiveName")))
         elif author.find("LastName") is not None:
-            given = _text(author.find("ForeName")) or _text(author.find("Initials"))
-            work.authors.append((_text(author.find("LastName")), given))
+            given = _text(author, "ForeName") or _text(author, "Initials")
+            work.authors.append((_text(author, "LastName"), given))
     ids = {
         (node.get("IdType") or "").lower(): _text(node)
         for node in article.findall("PubmedData/ArticleIdList/ArticleId")
@@ -271,9 +248,6 @@ def work_from_crossref(message: dict[str, object]) -> Work:
     return work
 
 
-# -- writing -------------------------------------------------------------------------------
-
-
 def ascii_word(text: str) -> str:
     """Lower-case ASCII letters only: ``Bäumler`` -> ``baumler``."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -297,35 +271,22 @@ def bibtex_text(value: str) -> str:
 def bib_entry(key: str, work: Work) -> str:
     """The entry in the house layout (see references.bib)."""
     people = [f"{family}, {given}" if family else f"{{{given}}}" for family, given in work.authors]
-    values = {
+    values = {name: getattr(work, name, "") for name in FIELDS} | {
         "author": " and ".join(people),
         "title": bibtex_text(work.title),
         "journal": work.journal.replace("&", r"\&"),
-        "year": work.year,
-        "volume": work.volume,
-        "number": work.number,
-        "pages": work.pages,
-        "doi": work.doi,
-        "pubmed": work.pubmed,
-        "pmcid": work.pmcid,
     }
     lines = [f"@article{{{key},"]
     lines += [f"  {name:<7} = {{{values[name]}}}," for name in FIELDS if values[name]]
     return "\n".join(lines) + "\n}\n"
 
 
-def sentences(abstract: str) -> list[str]:
-    return [part.strip() for part in SENTENCE_END.split(abstract) if part.strip()]
-
-
 def claim_skeleton(key: str, work: Work) -> str:
     """A record to fill in, with the abstract's sentences numbered underneath."""
     first_author = ascii_word(work.authors[0][0] or work.authors[0][1]) if work.authors else key
-    where = (
-        f"https://pubmed.ncbi.nlm.nih.gov/{work.pubmed}/"
-        if work.pubmed
-        else f"https://doi.org/{work.doi}"
-    )
+    where = f"https://doi.org/{work.doi}"
+    if work.pubmed:
+        where = f"https://pubmed.ncbi.nlm.nih.gov/{work.pubmed}/"
     lines = [
         f"  - id: {first_author}{work.year}-WHAT        # familyYEAR-what, e.g. tu2024-leg-pain",
         "    question: ",
@@ -341,7 +302,7 @@ def claim_skeleton(key: str, work: Work) -> str:
         "    locator: abstract",
         f"    quote_source: {where}",
     ]
-    listed = sentences(work.abstract)
+    listed = [part.strip() for part in SENTENCE_END.split(work.abstract) if part.strip()]
     if listed:
         lines.append(f"    # The abstract ({work.abstract_source}), sentence by sentence:")
         lines += [f"    # {n:>2}. {sentence}" for n, sentence in enumerate(listed, start=1)]
@@ -351,12 +312,6 @@ def claim_skeleton(key: str, work: Work) -> str:
             "    # on it (e.g. table 2), and add `quote_checked: by hand`.",
         ]
     return "\n".join(lines) + "\n"
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def page_updates(page: Path, key: str, today: date) -> str:
@@ -378,10 +333,7 @@ def page_updates(page: Path, key: str, today: date) -> str:
     ]) + "\n"  # fmt: skip
 
 
-# -- command line --------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="nox -s add-evidence --",
         description="Fetch a work by PubMed ID or DOI; print its references.bib entry, a "
@@ -399,11 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
     add_arguments(parser)  # --eutils, --crossref, --europepmc, --cache-dir ... as citations
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     try:
         kind, identifier = parse_identifier(args.identifier)
         bib = read_bibfile(args.bib)
@@ -413,19 +361,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)
         return EXIT_UNUSABLE
-    label = {"pubmed": "PubMed ID", "doi": "DOI"}[kind]
     settings = settings_from_args(args)
     client = Client(settings.client_settings())
     try:
         if (found := existing_entry(bib, kind, identifier)) is not None:
+            label = IDENTIFIERS[kind]
             raise Refused(f"{label} {identifier} is already in {display_path(args.bib)}: {found}")
-        work = fetch(kind, identifier, settings, client)
-        for name, name_label in (("pubmed", "PubMed ID"), ("doi", "DOI"), ("pmcid", "PMCID")):
+        work = (fetch_pubmed if kind == "pubmed" else fetch_doi)(identifier, settings, client)
+        for name, label in IDENTIFIERS.items():
             value = getattr(work, name)
             if (found := existing_entry(bib, name, value)) is not None:
                 raise Refused(
-                    f"the work's {name_label} {value} is already in {display_path(args.bib)}: "
-                    f"{found}"
+                    f"the work's {label} {value} is already in {display_path(args.bib)}: {found}"
                 )
         key = args.key or make_key(work)
         same_key = next((e for e in bib.entries if e.key.casefold() == key.casefold()), None)
@@ -441,12 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {failure}", file=sys.stderr)
         return EXIT_COULD_NOT_FETCH
     if work.abstract:  # where `nox -s citations` compares the quote with it, offline
-        store = store_for(settings.client.cache_dir)
-        store.put(
-            f"pubmed:{work.pubmed}" if work.pubmed else f"doi:{work.doi.lower()}",
-            work.abstract,
-            work.abstract_source,
-        )
+        where = f"pubmed:{work.pubmed}" if work.pubmed else f"doi:{work.doi.lower()}"
+        store_for(settings.client.cache_dir).put(where, work.abstract, work.abstract_source)
     entry = bib_entry(key, work)
     today = args.today or date.today()
     print(f"# references.bib{' (appended)' if args.write else ''}:\n")

@@ -1,20 +1,15 @@
 """What a change does to the evidence: ``python -m living_review.tools.evidence_diff [BASE]``.
 
-Compares the claim ledger (``claims.yaml``), ``references.bib`` and the pages at ``BASE`` (a git
-ref, default ``origin/main``; read with git, not checked out) with the working tree, and prints
-Markdown for a reviewer (the pull-request workflow writes it to the job summary):
-
-- claims added, with their result, quote (where it was read, and whether it was checked by
-  hand), certainty and the source's own rating; claims removed; claims changed: old → new for
-  every field that changed, certainty, source rating, effect and quote first;
-- works added to, removed from or changed in ``references.bib``;
-- how many citation numbers on the site moved. The numbers are sphinxcontrib-bibtex's: each work
-  cited on the site is numbered in order of first citation (the ``unsrt`` order), reading the
-  pages in the order Sphinx does (the root page, then its toctrees depth first, then any other
-  page by name) and each page from top to bottom, through the fragments it ``{include}``\\ s. A
-  citation is a ``{cite:…}`` role, a ``{claim}`` role (its record's ``cite`` keys) or a
-  ``{summary-of-findings}`` table (the ``cite`` keys of each record in it, in ledger order);
-  works not in that version's ``references.bib`` get no number.
+Compares the claim ledger, ``references.bib`` and the pages at ``BASE`` (a git ref, default
+``origin/main``; read with git, not checked out) with the working tree, and prints Markdown for
+a reviewer: the claims and works added, removed or changed, and how many citation numbers on
+the site moved (CONTRIBUTING.md, "The evidence diff"). The numbers are sphinxcontrib-bibtex's:
+each work cited on the site is numbered in order of first citation (the ``unsrt`` order),
+reading the pages in the order Sphinx does (the root page, then its toctrees depth first, then
+any other page by name) and each page from top to bottom, through the fragments it
+``{include}``\\ s. A citation is a ``{cite:…}`` role, a ``{claim}`` role (its record's ``cite``
+keys) or a ``{summary-of-findings}`` table (the ``cite`` keys of each record in it, in ledger
+order); works not in that version's ``references.bib`` get no number.
 
 Exit status: 0 with the Markdown on standard output; 2 with one line on standard error when
 ``BASE`` is not a commit here or a file cannot be read.
@@ -50,12 +45,9 @@ LEDGER = "claims.yaml"
 BIBLIOGRAPHY = "references.bib"
 DOCS = "docs"
 ROOT_DOC = "index"  # docs/conf.py: root_doc
-#: Folders under docs/ whose pages are not pages of the site (docs/conf.py's exclude_patterns,
-#: and folders starting with "_" or "."); pages may still ``{include}`` files from them.
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 #: Roles that number works in the bibliography (footnote citations are numbered per page).
 NUMBERING_ROLES = frozenset(role for role in CITE_ROLES if not role.startswith("footcite"))
-CLAIM_ROLE = "claim"
 #: The directive that lists a table's records, in ledger order, each with its citation (an
 #: ``{evidence-chart}`` names its sources in words, without citing them).
 SUMMARY_OF_FINDINGS = "summary-of-findings"
@@ -72,9 +64,6 @@ class GitError(Exception):
 
 class UnknownBase(GitError):
     """The base is not a commit in this repository."""
-
-
-# -- The two versions -----------------------------------------------------------------------
 
 
 @dataclass
@@ -123,20 +112,15 @@ def snapshot_at(root: Path, commit: str, label: str) -> Snapshot:
         SAFETY_NET, DOCS,
     )  # fmt: skip
     blobs: dict[str, str] = {}
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
+    for record in filter(None, listing.split(b"\0")):
         meta, _, raw_path = record.partition(b"\t")
         kind, object_id = meta.split()[1:3]
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == b"blob" and (path in (LEDGER, BIBLIOGRAPHY, SAFETY_NET) or path.endswith(".md")):
             blobs[path] = object_id.decode()
     texts = _read_blobs(root, blobs)
-    pages = {
-        path.removeprefix(f"{DOCS}/"): text
-        for path, text in texts.items()
-        if path.startswith(f"{DOCS}/")
-    }
+    docs = f"{DOCS}/"
+    pages = {path.removeprefix(docs): text for path, text in texts.items() if path.startswith(docs)}
     return Snapshot(label, texts.get(LEDGER), texts.get(BIBLIOGRAPHY), pages, texts.get(SAFETY_NET))
 
 
@@ -166,17 +150,11 @@ def snapshot_of_working_tree(root: Path) -> Snapshot:
     docs = root / DOCS
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs)
-        if relative.parts[0] == "_build" or any(p.startswith(".") for p in relative.parts):
-            continue
-        pages[relative.as_posix()] = _read(path)
-    ledger, bibliography, net = root / LEDGER, root / BIBLIOGRAPHY, root / SAFETY_NET
-    return Snapshot(
-        "the working tree",
-        _read(ledger) if ledger.exists() else None,
-        _read(bibliography) if bibliography.exists() else None,
-        pages,
-        _read(net) if net.exists() else None,
-    )
+        if relative.parts[0] != "_build" and not any(p.startswith(".") for p in relative.parts):
+            pages[relative.as_posix()] = _read(path)
+    files = [root / name for name in (LEDGER, BIBLIOGRAPHY, SAFETY_NET)]
+    ledger, bibliography, net = (_read(path) if path.exists() else None for path in files)
+    return Snapshot("the working tree", ledger, bibliography, pages, net)
 
 
 def _read(path: Path) -> str:
@@ -186,27 +164,16 @@ def _read(path: Path) -> str:
         raise UnusableInput(path, f"cannot read: {error}") from None
 
 
-# -- Reading a version ----------------------------------------------------------------------
-
-
-@dataclass
-class LedgerVersion:
-    """One version of the ledger, read by :mod:`living_review.claims` as the build reads it."""
-
-    claims: dict[str, Claim] = field(default_factory=dict)  # by id, in ledger order
-    #: Records left out because they break the ledger's rules (``nox -s citations`` says how).
-    broken: set[str] = field(default_factory=set)
-
-
-def read_ledger(text: str | None, where: str) -> LedgerVersion:
-    """The ledger's usable records (UnusableInput if it is not YAML at all)."""
+def read_ledger(text: str | None, where: str) -> tuple[dict[str, Claim], set[str]]:
+    """The ledger's usable records by id, in ledger order, as the build reads them, and the ids
+    left out as they break its rules (UnusableInput if it is not YAML at all)."""
     if text is None:
-        return LedgerVersion()
+        return {}, set()
     ledger = parse_claims(text, Path(where))
     if not ledger.complete:  # not YAML: nothing in it can be compared
         problem = next(problem for problem in ledger.problems if problem.rule == PARSE_ERROR)
         raise UnusableInput(problem.path, problem.message, line=problem.line, rule=PARSE_ERROR)
-    return LedgerVersion({claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids))
+    return {claim.id: claim for claim in ledger.claims}, set(ledger.broken_ids)
 
 
 def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
@@ -219,18 +186,17 @@ def read_works(text: str | None, where: str) -> dict[str, BibEntry]:
     return works
 
 
-def cite_keys(role: str, content: str, claims: Mapping[str, Claim]) -> list[str]:
-    """The works one role cites: a citation role's keys, or a ``{claim}`` record's ``cite``."""
-    if role == CLAIM_ROLE:
+def cite_keys(role: str, content: str, claims: Mapping[str, Claim], net: str | None) -> list[str]:
+    """The works one role cites: a citation role's keys, a ``{claim}`` record's ``cite``, or
+    the sources of a ``{safety-net-signs}`` list (*net*: the text of safety-net.yaml)."""
+    if role == SAFETY_NET_SIGNS:
+        return _safety_net_keys(net, role, content.strip())
+    if role == "claim":
         claim = claims.get(split_explicit_title(content)[1])
         return list(claim.cite) if claim is not None else []
     if role in NUMBERING_ROLES:  # keys with optional {pre} and {post} notes, comma separated
-        keys = []
-        for target in content.split(","):
-            key = target.split("}")[-1].split("{")[0].strip()
-            if key:
-                keys.append(key)
-        return keys
+        keys = (target.split("}")[-1].split("{")[0].strip() for target in content.split(","))
+        return [key for key in keys if key]
     return []
 
 
@@ -242,6 +208,8 @@ def _relative(page: str, target: str) -> str:
 
 
 def _is_site_page(path: str) -> bool:
+    """Not in a folder starting with "_" or "." (docs/conf.py's exclude_patterns); pages may
+    still ``{include}`` files from them."""
     folders = path.split("/")[:-1]
     return not any(folder.startswith(("_", ".")) for folder in folders)
 
@@ -257,43 +225,30 @@ def read_site_page(
 ) -> _PageReading:
     """One page's citations in reading order (fragments it includes read in place)."""
     reading = _PageReading()
-    text = snapshot.pages[path]
+    text, net = snapshot.pages[path], snapshot.safety_net
     page = parse_page(text, Path(path))
-    events = [(role.line, role.name, role.content) for role in page.roles]
-    for fence in page.directives:
+    cited = [(role.line, cite_keys(role.name, role.content, claims, net)) for role in page.roles]
+    for fence in sorted(page.directives, key=lambda fence: fence.line):
+        keys: list[str] = []
         if fence.name == "toctree":
-            events.append((fence.line, fence.name, fence.body))
-        elif fence.name == "include":
-            events.append((fence.line, fence.name, fence.argument))
-        elif fence.name in (SAFETY_NET_BOX, WHAT_TO_DO_NOW):  # what the box or guide cites
-            keys = _safety_net_keys(snapshot.safety_net, fence.name, fence.option("tiers"))
-            events.append((fence.line, SAFETY_NET, ",".join(keys)))
-        elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
-            source = "\n".join(text.splitlines()[fence.line : fence.end_line])
-            table = _TABLE_OPTION.search(source)
-            events.append((fence.line, fence.name, table.group(1) if table else ""))
-    for _, name, content in sorted(events, key=lambda event: event[0]):  # stable: same line
-        if name == "include":
-            target = _relative(path, content.strip())
-            if target in snapshot.pages and target not in seen:
-                included = read_site_page(target, snapshot, claims, seen | {target})
-                reading.citations += included.citations
-        elif name == "toctree":
-            for line in content.splitlines():
+            for line in fence.body.splitlines():
                 entry = split_explicit_title(line)[1].strip()
                 if entry and entry != "self" and "://" not in entry:
                     reading.toctree.append(_relative(path, entry).removesuffix(".md"))
-        elif name == SAFETY_NET:
-            reading.citations += [key for key in content.split(",") if key]
-        elif name == SAFETY_NET_SIGNS:
-            keys = _safety_net_keys(snapshot.safety_net, name, content.strip())
-            reading.citations += keys
-        elif name == SUMMARY_OF_FINDINGS:
-            for claim in claims.values():
-                if content in claim.tables:
-                    reading.citations += claim.cite
-        else:
-            reading.citations += cite_keys(name, content, claims)
+        elif fence.name == "include":
+            target = _relative(path, fence.argument.strip())
+            if target in snapshot.pages and target not in seen:
+                keys = read_site_page(target, snapshot, claims, seen | {target}).citations
+        elif fence.name in (SAFETY_NET_BOX, WHAT_TO_DO_NOW):  # what the box or guide cites
+            keys = _safety_net_keys(net, fence.name, fence.option("tiers"))
+        elif fence.name == SUMMARY_OF_FINDINGS:  # its table's records, one citation each
+            source = "\n".join(text.splitlines()[fence.line : fence.end_line])
+            table = _TABLE_OPTION.search(source)
+            name = table.group(1) if table else ""
+            keys = [key for claim in claims.values() if name in claim.tables for key in claim.cite]
+        cited.append((fence.line, keys))
+    for _, keys in sorted(cited, key=lambda event: event[0]):  # stable: same line
+        reading.citations += keys
     return reading
 
 
@@ -315,7 +270,7 @@ def _safety_net_keys(text: str | None, name: str, tiers: str) -> list[str]:
 
 def citation_numbers(snapshot: Snapshot) -> dict[str, int]:
     """The number each work cited on the site has in the bibliography (unsrt order)."""
-    claims = read_ledger(snapshot.ledger, LEDGER).claims
+    claims = read_ledger(snapshot.ledger, LEDGER)[0]
     works = read_works(snapshot.bibliography, BIBLIOGRAPHY)
     docnames = {path.removesuffix(".md"): path for path in snapshot.pages if _is_site_page(path)}
     readings: dict[str, _PageReading] = {}
@@ -343,9 +298,6 @@ def citation_numbers(snapshot: Snapshot) -> dict[str, int]:
             if key in works and key not in numbers:
                 numbers[key] = len(numbers) + 1
     return numbers
-
-
-# -- Comparing ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -391,32 +343,21 @@ class EvidenceDiff:
     @property
     def moved(self) -> list[tuple[str, int, int]]:
         """(key, old number, new number) for each work numbered in both whose number changed."""
-        return sorted(
-            (
-                (key, old, self.numbers_after[key])
-                for key, old in self.numbers_before.items()
-                if key in self.numbers_after and self.numbers_after[key] != old
-            ),
-            key=lambda move: move[2],
-        )
+        after = self.numbers_after
+        moves = [(key, old, after[key]) for key, old in self.numbers_before.items() if key in after]
+        return sorted((move for move in moves if move[2] != move[1]), key=lambda move: move[2])
 
 
 def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
-    old_ledger = read_ledger(base.ledger, f"{base.label}:{LEDGER}")
-    new_ledger = read_ledger(head.ledger, LEDGER)
-    old_claims, new_claims = old_ledger.claims, new_ledger.claims
-    broken = old_ledger.broken | new_ledger.broken
+    old_claims, old_broken = read_ledger(base.ledger, f"{base.label}:{LEDGER}")
+    new_claims, new_broken = read_ledger(head.ledger, LEDGER)
+    broken = old_broken | new_broken
     old_works = read_works(base.bibliography, f"{base.label}:{BIBLIOGRAPHY}")
     new_works = read_works(head.bibliography, BIBLIOGRAPHY)
     changed_works = []
-    for key in new_works.keys() & old_works.keys():
-        old_fields = {f.name: f.value for f in old_works[key].fields}
-        new_fields = {f.name: f.value for f in new_works[key].fields}
-        names = sorted(
-            name
-            for name in old_fields.keys() | new_fields.keys()
-            if old_fields.get(name) != new_fields.get(name)
-        )
+    for key in sorted(new_works.keys() & old_works.keys()):
+        old, new = ({f.name: f.value for f in w[key].fields} for w in (old_works, new_works))
+        names = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
         if names or old_works[key].type != new_works[key].type:
             changed_works.append((new_works[key], names or ["entry type"]))
     return EvidenceDiff(
@@ -428,17 +369,15 @@ def compare(base: Snapshot, head: Snapshot) -> EvidenceDiff:
             for i in new_claims
             if i in old_claims and old_claims[i].record != new_claims[i].record
         ],
-        claims_now=len(new_claims) + len(new_ledger.broken),
+        claims_now=len(new_claims) + len(new_broken),
         claims_broken=sorted(broken),
         works_added=[new_works[k] for k in new_works if k not in old_works],
         works_removed=[old_works[k] for k in old_works if k not in new_works],
-        works_changed=sorted(changed_works, key=lambda change: change[0].key),
+        works_changed=changed_works,
         numbers_before=citation_numbers(base),
         numbers_after=citation_numbers(head),
     )
 
-
-# -- Markdown -------------------------------------------------------------------------------
 
 _ESCAPED = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 
@@ -453,10 +392,8 @@ def code(value: str) -> str:
 
 
 def effect_text(claim: Claim) -> str:
-    """E.g. ``mean difference -16.0 points (95% CI -21.3 to -10.6), favours acupuncture``.
-
-    Numbers are written as on the site, with a real minus sign.
-    """
+    """E.g. ``mean difference -16.0 points (95% CI -21.3 to -10.6), favours acupuncture``,
+    the numbers as on the site, with a real minus sign."""
     if claim.effect is None:
         return "no effect estimate"
     return f"{claim.effect.describe()}, favours {claim.effect.favours}"
@@ -464,10 +401,8 @@ def effect_text(claim: Claim) -> str:
 
 def shown(name: str, claim: Claim) -> str:
     """A field of *claim*, in words, as Markdown (``(none)`` where the record has no such field)."""
-    if name == "certainty":
-        return text(describe_levels(claim.certainty))
-    if name == "source_rating":
-        return text(describe_levels(claim.source_rating))
+    if name in ("certainty", "source_rating"):
+        return text(describe_levels(getattr(claim, name)))
     if name == "effect":
         return text(effect_text(claim))
     if name == "quote":
@@ -511,17 +446,14 @@ def describe_work(entry: BibEntry) -> str:
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     who = " ".join(people[0].last_names) if people else ""
     who += " et al." if len(people) > 1 else ""
-    ids = [
-        f"{label} {entry.value(name)}"
-        for name, label in (("pubmed", "PMID"), ("doi", "DOI"), ("url", "URL"))
-        if entry.value(name)
-    ]
+    labels = (("pubmed", "PMID"), ("doi", "DOI"), ("url", "URL"))
+    found = next((f"{label} {entry.value(n)}" for n, label in labels if entry.value(n)), "")
     title = entry.value("title").replace("{", "").replace("}", "")
     details = ", ".join(part for part in (who, entry.value("year")) if part)
     line = f"{code(entry.key)}: {text(title)}"
     if details:
         line += f" ({text(details)})"
-    return line + (f"; {text('; '.join(ids[:1]))}" if ids else "")
+    return line + (f"; {text(found)}" if found else "")
 
 
 def markdown(diff: EvidenceDiff) -> str:
@@ -540,18 +472,14 @@ def markdown(diff: EvidenceDiff) -> str:
     ]
     if diff.unchanged:
         lines += ["", "Nothing in the evidence changed: no claim, no work, no citation number."]
-    if diff.claims_added:
-        lines += ["", "### Claims added", ""]
-        for claim in diff.claims_added:
-            lines.append(f"- {describe_claim(claim)}")
-            lines += [f"  - {detail}" for detail in claim_details(claim)]
+    added = [_SUB.join([describe_claim(c), *claim_details(c)]) for c in diff.claims_added]
+    lines += _section("Claims added", added)
     lines += _section("Claims removed", [describe_claim(record) for record in diff.claims_removed])
-    if diff.claims_changed:
-        lines += ["", "### Claims changed", ""]
-        for change in diff.claims_changed:
-            lines.append(f"- {code(change.new.id)}")
-            for name, old, new in change.shown():
-                lines.append(f"  - {name}: {old} → {new}")
+    changed = [
+        _SUB.join([code(c.new.id), *(f"{name}: {old} → {new}" for name, old, new in c.shown())])
+        for c in diff.claims_changed
+    ]
+    lines += _section("Claims changed", changed)
     if diff.claims_broken:
         lines += [
             "",
@@ -564,11 +492,17 @@ def markdown(diff: EvidenceDiff) -> str:
         "Works changed",
         [f"{code(entry.key)}: {', '.join(names)}" for entry, names in diff.works_changed],
     )
-    renumbered = _renumbering_rows(diff, moved)
-    if renumbered:
+    before, after = diff.numbers_before, diff.numbers_after
+    rows = [f"| {code(key)} | [{old}] | [{new}] |" for key, old, new in moved]
+    rows += [f"| {code(k)} | not cited | [{n}] |" for k, n in after.items() if k not in before]
+    rows += [f"| {code(k)} | [{n}] | not cited |" for k, n in before.items() if k not in after]
+    if rows:
         lines += ["", "### Citation numbers", "", "| work | before | now |", "| --- | --- | --- |"]
-        lines += renumbered
+        lines += rows
     return "\n".join(lines) + "\n"
+
+
+_SUB = "\n  - "  # joins an item and its own sub-bullets
 
 
 def _section(title: str, items: list[str]) -> list[str]:
@@ -576,25 +510,7 @@ def _section(title: str, items: list[str]) -> list[str]:
     return ["", f"### {title}", "", *(f"- {item}" for item in items)] if items else []
 
 
-def _renumbering_rows(diff: EvidenceDiff, moved: Sequence[tuple[str, int, int]]) -> list[str]:
-    rows = [f"| {code(key)} | [{old}] | [{new}] |" for key, old, new in moved]
-    rows += [
-        f"| {code(key)} | not cited | [{number}] |"
-        for key, number in diff.numbers_after.items()
-        if key not in diff.numbers_before
-    ]
-    rows += [
-        f"| {code(key)} | [{number}] | not cited |"
-        for key, number in diff.numbers_before.items()
-        if key not in diff.numbers_after
-    ]
-    return rows
-
-
-# -- Command line ---------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.evidence_diff",
         description=(
@@ -611,11 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root", type=Path, default=Path(), help="the repository's top folder (default: here)"
     )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     root: Path = args.root
     try:
         commit = resolve_commit(root, args.base)

@@ -1,48 +1,13 @@
 """``nox -s prose``: keep the pages' prose short, linked to the glossary, honest and our own.
 
 Run as ``python -m living_review.tools.prose [--root DIR] [--seed FILE] [--claims FILE]``.
-It reads every ``*.md`` page under ``DIR/docs`` (fragments in ``_fragments/`` included;
-``_build``, ``_static`` and hidden folders not) with :mod:`living_review.myst_pages`, the parser
-MyST uses, so code spans, code blocks and citation keys are never taken for prose. Rules:
-
-``long-sentence``
-    A sentence of more than 35 words. A page may opt out in its front matter with
-    ``prose: {long_sentences: allowed}`` (Methods does).
-``term-not-linked``
-    A glossary term used on a page before (or without) a ``{term}`` link at its first use.
-    The terms are the term lines of the ``{glossary}`` directives in ``docs/glossary.md``;
-    the term lines of one entry are synonyms, so a link to any of them counts. Whole words,
-    any case (terms written in capitals, such as ``TENS``, only in capitals), plural ``-s``
-    too; headings, directive titles and link texts are not searched. The glossary is exempt.
-``certainty-wording``
-    A certainty badge in a sentence whose words claim another level
-    (:data:`CERTAINTY_WORDING`): a ``{certainty}`level``` role, or a ``{claim}`id``` role, whose
-    level is the record's ``certainty`` in the claim ledger (``claims.yaml`` beside ``docs/``,
-    read with :func:`living_review.claims.load_claims`, the build's loader). A record rated with
-    two levels (``[low, very-low]``) accepts the wording of either. The ledger's own problems
-    and unknown ids are ``nox -s citations``' job; without a ledger, ``{claim}`` roles are not
-    checked, saying so.
-``timeframe-wording``
-    A sentence with a ``{claim}`id``` whose time-frame words ("short term", "immediate term",
-    "first weeks", "intermediate", "long term", "at a year", "12 months", "weeks") name a time
-    frame its record's ``timeframe.terms`` does not (:data:`TIMEFRAME_WORDS`): a badge must not
-    carry a level to a time the source did not rate. Records without ``terms`` are not judged.
-``safety-net-wording``
-    Urgency words (``urgency_words`` of each tier in ``safety-net.yaml``, beside ``docs/``) in
-    a sentence that points to another tier with ``{safety-net}`tier```, or in a sentence that
-    points readers to the warning signs (a ``{ref}`` to an ``urgent-care-*`` label, the term
-    ``red flags``, or the words "warning signs") without the role: the urgency must come from
-    the tier, so "same day" can never be attached to an emergency sign. The file's own sentences
-    are checked for length too. Without the file the rule is skipped, saying so.
-``copied-from-seed``
-    8 or more words in a row, ignoring case and punctuation, as in the 2020 article (the seed,
-    ``../shared/seed/acupuncture-for-sciatica-2020.txt`` beside the project by default). Words
-    in quotation marks are quotes and exempt. Without the seed the rule is skipped, saying so.
-
-Citation keys missing from references.bib are ``nox -s citations``' job, not this one's.
-
-Output: ``path:line: rule-id: message`` per problem, then a one-line summary. Exit status 0
-when clean, 1 when there are problems, 2 (one line on stderr) when the input is unusable.
+The rules (:data:`RULES`), what each catches and the exit statuses are in CONTRIBUTING.md,
+"Checking the prose". Pages under ``DIR/docs`` (``_build``, ``_static`` and hidden folders
+not) are read with :mod:`living_review.myst_pages`, the parser MyST uses, so code spans, code
+blocks and citation keys are never taken for prose. ``claims.yaml`` is read with
+:func:`living_review.claims.load_claims`, the build's loader; its own problems and unknown ids
+are ``nox -s citations``' job. Without the ledger (``{claim}`` roles), ``safety-net.yaml`` or
+the seed, the rules that need them are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -52,9 +17,10 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from living_review.claims import FILENAME as LEDGER_FILENAME
 from living_review.claims import Claim, load_claims
@@ -73,6 +39,8 @@ from living_review.myst_pages import (
 from living_review.problems import UnusableInput as UnusableLedger
 from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
 from living_review.safety_net import SafetyNet, load_safety_net
+
+T = TypeVar("T")
 
 MAX_WORDS = 35
 SEED_RUN = 8
@@ -159,10 +127,6 @@ class CheckedPage:
     name: str  # the path shown in messages, relative to the root
 
 
-#: Claim id -> its certainty level(s) in the ledger (one, or two adjacent ones).
-ClaimLevels = dict[str, tuple[str, ...]]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m living_review.tools.prose",
@@ -187,11 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnusableInput as error:
         print(error, file=sys.stderr)
         return 2
-    for note in notes:
-        print(note)
-    for finding in findings:
-        print(finding)
-    print(summary(findings, page_count))
+    print(*notes, *findings, summary(findings, page_count), sep="\n")
     return 1 if findings else 0
 
 
@@ -212,7 +172,7 @@ def check(
     docs = root / "docs"
     if not docs.is_dir():
         raise UnusableInput(display(docs, root), 1, "no-docs", "not a folder of pages")
-    pages = [CheckedPage(page, display(page.path, root)) for page in read_pages(docs)]
+    pages = read_pages(docs, root)
     notes: list[str] = []
     findings: list[Finding] = []
     glossary = read_glossary(docs / GLOSSARY, root)
@@ -222,30 +182,31 @@ def check(
     seed_ngrams = read_seed(seed_path)
     if seed_ngrams is None:
         notes.append(f"prose: seed {seed_path} not found; copied-from-seed skipped")
+    roles = {role.name for checked in pages for role in checked.page.roles}
     ledger_path = claims if claims is not None else root / LEDGER_FILENAME
-    claims = read_claims(ledger_path, root)
-    claim_levels = None if claims is None else {c.id: c.certainty for c in claims.values()}
-    uses_claims = any(role.name == "claim" for checked in pages for role in checked.page.roles)
-    if claim_levels is None and uses_claims:
+    # Records the ledger's rules leave out (a schema problem, say) are not in it: their
+    # {claim} roles are not judged, and `nox -s citations` reports the record.
+    ledger = _load(ledger_path, root, load_claims)
+    claims = None if ledger is None else {claim.id: claim for claim in ledger.claims}
+    if claims is None and "claim" in roles:
         notes.append(
             f"prose: {display(ledger_path, root)} not found; certainty-wording skipped for "
             "{claim} roles"
         )
-    net = read_safety_net(root / SAFETY_NET_FILENAME, root)
-    uses_net = any(role.name == "safety-net" for checked in pages for role in checked.page.roles)
-    if net is None and uses_net:
+    net = _load(root / SAFETY_NET_FILENAME, root, load_safety_net)
+    net = net if net is not None and net.usable else None  # its problems are the build's job
+    if net is None and "safety-net" in roles:
         notes.append(f"prose: {SAFETY_NET_FILENAME} not found; safety-net-wording skipped")
     elif net is not None:
         findings += safety_net_sentences(net, root)
     for checked in pages:
         if net is not None:
             findings += safety_net_wording(checked, net)
-        settings = prose_settings(checked)
-        if settings["long_sentences"] == "checked":
+        if prose_settings(checked)["long_sentences"] == "checked":
             findings += long_sentences(checked)
         if glossary is not None and checked.page.path != docs / GLOSSARY:
             findings += unlinked_terms(checked, glossary)
-        findings += certainty_wording(checked, claim_levels or {})
+        findings += certainty_wording(checked, claims or {})
         findings += timeframe_wording(checked, claims or {})
         if seed_ngrams is not None:
             findings += copied_from_seed(checked, seed_ngrams)
@@ -260,18 +221,29 @@ def display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_pages(docs: Path) -> list[Page]:
+def read_pages(docs: Path, root: Path) -> list[CheckedPage]:
     pages = []
     for path in sorted(docs.rglob("*.md")):
         folders = path.relative_to(docs).parts[:-1]
-        if any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
-            continue
-        try:
-            pages.append(read_page(path))
-        except PageError as error:
-            name = display(path, docs.parent)
-            raise UnusableInput(name, error.line, "unreadable", error.message) from None
+        if not any(part in SKIPPED_FOLDERS or part.startswith(".") for part in folders):
+            name = display(path, root)
+            pages.append(CheckedPage(_read(path, name, read_page), name))
     return pages
+
+
+def _read(path: Path, name: str, reader: Callable[[Path], T]) -> T:
+    """What *reader* reads from *path*; UnusableInput, naming the file *name*, if it cannot."""
+    try:
+        return reader(path)
+    except PageError as error:
+        raise UnusableInput(name, error.line, "unreadable", error.message) from None
+    except UnusableLedger as error:
+        raise UnusableInput(name, error.line, error.rule, error.reason) from None
+
+
+def _load(path: Path, root: Path, loader: Callable[[Path], T]) -> T | None:
+    """What *loader* reads from the file at *path* (None if there is none)."""
+    return _read(path, display(path, root), loader) if path.is_file() else None
 
 
 def prose_settings(checked: CheckedPage) -> dict[str, str]:
@@ -286,18 +258,14 @@ def prose_settings(checked: CheckedPage) -> dict[str, str]:
         return settings
     line = front_matter.line_of("prose")
     if not isinstance(given, dict):
-        raise UnusableInput(
-            checked.name, line, "front-matter", "'prose' takes settings, e.g. "
-            "prose: {long_sentences: allowed}",
-        )  # fmt: skip
+        message = "'prose' takes settings, e.g. prose: {long_sentences: allowed}"
+        raise UnusableInput(checked.name, line, "front-matter", message)
     for key, value in given.items():
         if key not in PROSE_SETTINGS:
-            known = ", ".join(PROSE_SETTINGS)
-            message = f"unknown 'prose' setting {key!r} (known: {known})"
+            message = f"unknown 'prose' setting {key!r} (known: {', '.join(PROSE_SETTINGS)})"
             raise UnusableInput(checked.name, line, "front-matter", message)
         if value not in PROSE_SETTINGS[key]:
-            allowed = " or ".join(PROSE_SETTINGS[key])
-            message = f"'prose: {key}' is {value!r}; use {allowed}"
+            message = f"'prose: {key}' is {value!r}; use {' or '.join(PROSE_SETTINGS[key])}"
             raise UnusableInput(checked.name, line, "front-matter", message)
         settings[key] = value
     return settings
@@ -308,20 +276,17 @@ def preview(text: str, words: int = 8) -> str:
     return f"“{shown}…”" if len(text.split()) > words else f"“{shown}”"
 
 
-# long-sentence ---------------------------------------------------------------------------
-
-
 def long_sentences(checked: CheckedPage) -> Iterator[Finding]:
     for sentence in checked.page.sentences():
-        count = len(sentence.words)
-        if count > MAX_WORDS:
-            yield Finding(
-                checked.name, sentence.line, "long-sentence",
-                f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence.text)}",
-            )  # fmt: skip
+        yield from _too_long(checked.name, sentence.line, sentence.text, len(sentence.words))
 
 
-# term-not-linked -------------------------------------------------------------------------
+def _too_long(name: str, line: int, sentence: str, count: int) -> Iterator[Finding]:
+    if count > MAX_WORDS:
+        yield Finding(
+            name, line, "long-sentence",
+            f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -339,10 +304,8 @@ class Glossary:
 
 
 def is_acronym(term: str) -> bool:
-    """``TENS``, ``RR``, ``NSAIDs``: capitals (a plural ``s`` aside), matched only in capitals.
-
-    Any case would find "tens of trials" for TENS.
-    """
+    """``TENS``, ``RR``, ``NSAIDs``: capitals (a plural ``s`` aside), matched only in capitals
+    (any case would find "tens of trials" for TENS)."""
     letters = [char for char in term.removesuffix("s") if char.isalpha()]
     return len(letters) >= 2 and all(char.isupper() for char in letters)
 
@@ -350,14 +313,10 @@ def is_acronym(term: str) -> bool:
 def read_glossary(path: Path, root: Path) -> Glossary | None:
     if not path.exists():
         return None
-    try:
-        page = read_page(path)
-    except PageError as error:
-        raise UnusableInput(display(path, root), error.line, "unreadable", error.message) from None
+    name = display(path, root)
+    page = _read(path, name, read_page)
     if not page.glossary_terms:
-        raise UnusableInput(
-            display(path, root), 1, "glossary", "no terms: expected a ```{glossary} directive"
-        )
+        raise UnusableInput(name, 1, "glossary", "no terms: expected a ```{glossary} directive")
     entries = {" ".join(term.text.split()).casefold(): term.entry for term in page.glossary_terms}
     alternatives = []
     for term in sorted({term.text for term in page.glossary_terms}, key=len, reverse=True):
@@ -389,8 +348,7 @@ def unlinked_terms(checked: CheckedPage, glossary: Glossary) -> Iterator[Finding
         for match in glossary.pattern.finditer(block.text):
             if any(start < match.end() and match.start() < end for start, end in covered):
                 continue
-            entry = glossary.entry_of(match.group())
-            if entry is not None:
+            if (entry := glossary.entry_of(match.group())) is not None:
                 uses.append((match.start(), entry, False, match.group()))
         for offset, entry, is_link, words in sorted(uses):
             if entry in linked or entry in first_use:
@@ -409,9 +367,6 @@ def unlinked_terms(checked: CheckedPage, glossary: Glossary) -> Iterator[Finding
         yield Finding(checked.name, line, "term-not-linked", message)
 
 
-# certainty-wording -----------------------------------------------------------------------
-
-
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
     written = [r"[\s-]+".join(re.escape(word) for word in phrase.split()) for phrase in phrases]
     return re.compile(r"(?i)(?<!\w)(?:" + "|".join(written) + r")(?!\w)")
@@ -422,84 +377,48 @@ _CONTRADICTING = {
 }
 
 
-def read_claims(path: Path, root: Path) -> dict[str, Claim] | None:
-    """Each usable record of the ledger at *path*, by id (None if there is none).
-
-    Records the ledger's rules leave out (a schema problem, say) are not here: their ``{claim}``
-    roles are not judged, and ``nox -s citations`` reports the record.
-    """
-    if not path.is_file():
-        return None
-    try:
-        ledger = load_claims(path)
-    except UnusableLedger as error:
-        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
-    return {claim.id: claim for claim in ledger.claims}
-
-
-def certainty_wording(checked: CheckedPage, claim_levels: ClaimLevels) -> Iterator[Finding]:
-    for sentence in checked.page.sentences():
-        yield from _sentence_certainty(checked, sentence, claim_levels)
-
-
-def _badge_levels(role: Role, claim_levels: ClaimLevels) -> tuple[str, ...]:
+def _badge_levels(role: Role, claims: dict[str, Claim]) -> tuple[str, ...]:
     """The level(s) a ``{certainty}`` or ``{claim}`` role shows; () for other roles."""
     target = role.content.strip()
     if role.name == "certainty":
         return (target,)
-    if role.name == "claim":
-        return claim_levels.get(target, ())  # an unknown id is `nox -s citations`' job
+    if role.name == "claim" and target in claims:  # an unknown id is `nox -s citations`' job
+        return claims[target].certainty
     return ()
 
 
-def _sentence_certainty(
-    checked: CheckedPage, sentence: Sentence, claim_levels: ClaimLevels
-) -> Iterator[Finding]:
-    for role in sentence.roles:
-        levels = _badge_levels(role, claim_levels)
-        if not levels or any(level not in CERTAINTY_WORDING for level in levels):
-            continue  # an unknown level fails the build (or the ledger's schema)
-        found_per_level = [
-            {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
-            for level in levels
-        ]
-        if not all(found_per_level):
-            continue  # worded as one of its levels: [low, very-low] takes "may" or "very uncertain"
-        # The words that contradict every level, if some do; else all the words found.
-        common = set.intersection(*found_per_level)
-        found = sorted(common or set.union(*found_per_level))
-        words = ", ".join(f"“{word}”" for word in found)
-        advice = " or ".join(CERTAINTY_WORDING[level].advice for level in levels)
-        badge = f"{{{role.name}}}`{role.content.strip()}`"
-        if role.name == "claim":
-            badge += f" ({' to '.join(levels)})"
-        yield Finding(
-            checked.name, role.line, "certainty-wording", f"{badge} beside {words}: {advice}"
-        )
+def certainty_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterator[Finding]:
+    for sentence in checked.page.sentences():
+        for role in sentence.roles:
+            levels = _badge_levels(role, claims)
+            if not levels or any(level not in CERTAINTY_WORDING for level in levels):
+                continue  # an unknown level fails the build (or the ledger's schema)
+            found_per_level = [
+                {m.group().casefold() for m in _CONTRADICTING[level].finditer(sentence.text)}
+                for level in levels
+            ]
+            if not all(found_per_level):  # worded as one of its levels: [low, very-low]
+                continue  # takes "may" or "very uncertain"
+            # The words that contradict every level, if some do; else all the words found.
+            common = set.intersection(*found_per_level)
+            words = ", ".join(f"“{word}”" for word in sorted(common or set.union(*found_per_level)))
+            advice = " or ".join(CERTAINTY_WORDING[level].advice for level in levels)
+            badge = f"{{{role.name}}}`{role.content.strip()}`"
+            if role.name == "claim":
+                badge += f" ({' to '.join(levels)})"
+            message = f"{badge} beside {words}: {advice}"
+            yield Finding(checked.name, role.line, "certainty-wording", message)
 
-
-# timeframe-wording -----------------------------------------------------------------------
 
 #: Words that name a time frame, and the time frames (living_review.claims.TIMEFRAME_TERMS)
 #: each may mean. "Weeks" alone may be the immediate or the short term.
 TIMEFRAME_WORDS: dict[str, tuple[str, ...]] = {
-    "immediate term": ("immediate",),
-    "immediately after": ("immediate",),
-    "straight after": ("immediate",),
-    "first weeks": ("immediate", "short"),
-    "first few weeks": ("immediate", "short"),
+    **dict.fromkeys(("immediate term", "immediately after", "straight after"), ("immediate",)),
+    **dict.fromkeys(("first weeks", "first few weeks", "weeks"), ("immediate", "short")),
     "short term": ("short",),
-    "intermediate term": ("intermediate",),
-    "intermediate": ("intermediate",),
-    "medium term": ("intermediate",),
-    "long term": ("long",),
-    "at a year": ("long",),
-    "at one year": ("long",),
-    "after a year": ("long",),
-    "by a year": ("long",),
-    "a year later": ("long",),
-    "at 12 months": ("long",),
-    "weeks": ("immediate", "short"),
+    **dict.fromkeys(("intermediate term", "intermediate", "medium term"), ("intermediate",)),
+    **dict.fromkeys(("long term", "at a year", "at one year", "at 12 months"), ("long",)),
+    **dict.fromkeys(("after a year", "by a year", "a year later"), ("long",)),
 }
 _TIMEFRAME = _phrase_pattern(sorted(TIMEFRAME_WORDS, key=len, reverse=True))
 
@@ -524,20 +443,7 @@ def timeframe_wording(checked: CheckedPage, claims: dict[str, Claim]) -> Iterato
             )  # fmt: skip
 
 
-# safety-net-wording ----------------------------------------------------------------------
-
 _POINTS_TO_SIGNS = re.compile(r"(?i)(?<!\w)warning[\s-]+signs?(?!\w)")
-
-
-def read_safety_net(path: Path, root: Path) -> SafetyNet | None:
-    """The safety net at *path* (None if there is none; its problems are the build's job)."""
-    if not path.is_file():
-        return None
-    try:
-        net = load_safety_net(path)
-    except UnusableLedger as error:
-        raise UnusableInput(display(path, root), error.line, error.rule, error.reason) from None
-    return net if net.usable else None
 
 
 def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
@@ -549,15 +455,11 @@ def safety_net_sentences(net: SafetyNet, root: Path) -> Iterator[Finding]:
     texts += [(net.intro.text, net.intro.line)] if net.intro else []
     for text, line in texts:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
-            count = len(sentence.split())
-            if count > MAX_WORDS:
-                yield Finding(
-                    name, line, "long-sentence",
-                    f"{count} words (at most {MAX_WORDS}); split it: {preview(sentence)}",
-                )  # fmt: skip
+            yield from _too_long(name, line, sentence, len(sentence.split()))
 
 
 def _points_to_signs(sentence: Sentence) -> bool:
+    """A ``{ref}`` to an ``urgent-care-*`` label, the term "red flags", or "warning signs"."""
     for role in sentence.roles:
         target = split_explicit_title(role.content)[1].strip()
         if role.name == "ref" and target.startswith("urgent-care"):
@@ -568,6 +470,7 @@ def _points_to_signs(sentence: Sentence) -> bool:
 
 
 def safety_net_wording(checked: CheckedPage, net: SafetyNet) -> Iterator[Finding]:
+    """The urgency comes from the tier, so "same day" is never attached to an emergency sign."""
     owners = net.urgency_words()
     if not owners:
         return
@@ -600,8 +503,6 @@ def safety_net_wording(checked: CheckedPage, net: SafetyNet) -> Iterator[Finding
             yield Finding(checked.name, sentence.line, "safety-net-wording", message)
 
 
-# copied-from-seed ------------------------------------------------------------------------
-
 _SEED_CITATION = re.compile(r"\(\s*\d+(?:\s*[,\u2013-]\s*\d+)*\s*\)")  # the article's "(1, 2)"
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _APOSTROPHES = "'\u2019"  # straight and typographic
@@ -619,10 +520,7 @@ def read_seed(path: Path) -> dict[tuple[str, ...], int] | None:
     """Every run of :data:`SEED_RUN` words of the seed, with the line it is on."""
     if not path.is_file():
         return None
-    try:
-        text = read_text(path)
-    except PageError as error:
-        raise UnusableInput(str(path), error.line, "unreadable", error.message) from None
+    text = _read(path, str(path), read_text)
     ngrams: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         tokens = [word for _, _, word in normalised_words(_SEED_CITATION.sub(" ", line))]
@@ -664,20 +562,17 @@ def _shared_runs(
     ends = [*(start for start, _ in breaks), len(text)]
     for offset, stop in zip(starts, ends, strict=True):
         tokens = list(normalised_words(text[offset:stop]))
-        run_start = run_end = -1
-        run_line = 0
+        runs: list[list[int]] = []  # [first token, end token, seed line]
         for index in range(len(tokens) - SEED_RUN + 1):
             window = tuple(word for _, _, word in tokens[index : index + SEED_RUN])
             if window not in seed:
                 continue
-            if run_start >= 0 and index <= run_end - SEED_RUN + 1:
-                run_end = index + SEED_RUN  # the run goes on
-                continue
-            if run_start >= 0:
-                yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
-            run_start, run_end, run_line = index, index + SEED_RUN, seed[window]
-        if run_start >= 0:
-            yield offset + tokens[run_start][0], offset + tokens[run_end - 1][1], run_line
+            if runs and index <= runs[-1][1] - SEED_RUN + 1:
+                runs[-1][1] = index + SEED_RUN  # the run goes on
+            else:
+                runs.append([index, index + SEED_RUN, seed[window]])
+        for first, end, line in runs:
+            yield offset + tokens[first][0], offset + tokens[end - 1][1], line
 
 
 if __name__ == "__main__":
