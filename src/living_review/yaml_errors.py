@@ -9,14 +9,26 @@ second ``: `` on one line) and says what it found, on the line where it is::
     this line is indented 3 spaces; the lines around it use 4
 
 Only the first cause is given; where none of these is recognised, PyYAML's own words are.
+:func:`read_checked` reads a data file that has a schema in the package (safety-net.yaml,
+searches.yaml) and gives its first problem, of either kind, at its line.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from living_review.problems import Problem
 
 #: A block scalar's indicator after a key or a dash: ``|``, ``>-``, ``|2+`` ...
 _BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")
@@ -299,3 +311,50 @@ def explain(text: str, error: yaml.YAMLError) -> Explanation:
     context = getattr(error, "context", None) or ""
     words = " ".join(part for part in (context, problem) if part) or str(error)
     return Explanation(noticed, f"YAML cannot read this line ({words})")
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    schema = resources.files("living_review") / "schemas" / f"{name}.schema.json"
+    loaded: dict[str, Any] = json.loads(schema.read_text(encoding="utf-8"))
+    return loaded
+
+
+def read_checked(
+    text: str,
+    path: Path,
+    name: str,
+    loader: type[yaml.SafeLoader] = yaml.SafeLoader,
+    message: Callable[[ValidationError], str] | None = None,
+) -> tuple[Any, Any, Problem | None]:
+    """(data, its node tree, None) from *text*, checked against ``schemas/<name>.schema.json``;
+    else (None, None, the first problem: ``<name>-parse-error`` or ``<name>-schema``)."""
+    from living_review.claims import _line_at, _schema_message  # claims imports this module
+
+    try:
+        root = yaml.compose(text, Loader=loader)
+        data = loader("").construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
+        found = explain(text, error)
+        return None, None, Problem(path, found.line, f"{name}-parse-error", found.message)
+    validator = Draft202012Validator(_schema(name))
+    errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
+    if not errors:
+        return data, root, None
+    error = errors[0]  # the first cause only: later ones often follow from it
+    where = list(error.absolute_path)
+    inside = ".".join(str(step) for step in where)
+    said = (message or _schema_message)(error)
+    said = f"{inside}: {said}" if inside else said
+    return None, None, Problem(path, _line_at(root, where, error), f"{name}-schema", said)
+
+
+def line_of(root: yaml.Node, *steps: str | int) -> int:
+    """The line of the node at *steps* (keys and indexes) below *root*, or of the last found."""
+    node = root
+    for step in steps:
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            node = node.value[step]
+        elif isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == step), node)
+    return node.start_mark.line + 1
