@@ -34,6 +34,8 @@ from living_review.problems import Problem
 _BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")
 #: ``key:`` at the start of a line's content (a plain or quoted key), and what follows it.
 _KEY = re.compile(r"""(?P<key>[^\s#'"\[\]{},:][^#]*?|"[^"]*"|'[^']*')\s*:(?:\s+(?P<value>.*)|$)""")
+_CLOSING = {"[": "]", "{": "}"}
+_NO_COLON = "a key without ':' after it: write `key: value`"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ def _content(line: str) -> str:
 
 def _plural(count: int) -> str:
     return f"{count} space{'s' if count != 1 else ''}"
+
+
+def _misfit(line: int, indent: int, around: int) -> Explanation:
+    message = f"this line is indented {_plural(indent)}; the lines around it use {_plural(around)}"
+    return Explanation(line, message)
 
 
 def _misindented(lines: list[str]) -> Explanation | None:
@@ -89,13 +96,7 @@ def _misindented(lines: list[str]) -> Explanation | None:
                 # A deeper `key: value` after a plain value: YAML reads it as more of the value,
                 # then stops at the `: `.
                 odd = _odd_first_line(open_levels, first_of_block, indent)
-                if odd is not None:
-                    return odd
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(scalar_indent)}",
-                )
+                return odd or _misfit(number, indent, scalar_indent)
             if block_indent is None:
                 block_indent = indent  # a block scalar's first line sets its indentation
                 block_lines = [number]
@@ -106,17 +107,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
                     and (_next_indent(lines, number) == indent or indent == scalar_indent + 2)
                 ):
                     # Its first line alone is more indented than the lines after it.
-                    return Explanation(
-                        block_lines[0],
-                        f"this line is indented {_plural(block_indent)}; the lines around it "
-                        f"use {_plural(indent)}",
-                    )
+                    return _misfit(block_lines[0], block_indent, indent)
                 around = scalar_indent if looks_like_key else block_indent
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(around)}",
-                )
+                return _misfit(number, indent, around)
             else:
                 block_lines.append(number)
             continue
@@ -126,17 +119,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
             if not opens_block:
                 if previous is not None and _KEY.match(previous[1].removeprefix("- ")) is None:
                     # The line before is neither a key nor an item: its `:` is missing.
-                    return Explanation(
-                        previous[0], "a key without ':' after it: write `key: value`"
-                    )
+                    return Explanation(previous[0], _NO_COLON)
                 odd = _odd_first_line(open_levels, first_of_block, indent)
-                if odd is not None:
-                    return odd
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(open_levels[-1])}",
-                )
+                return odd or _misfit(number, indent, open_levels[-1])
             open_levels.append(indent)
             first_of_block[indent] = (number, True)
             sequence_levels.discard(indent)
@@ -155,16 +140,8 @@ def _misindented(lines: list[str]) -> Explanation | None:
                     # A block of one line, then lines less indented that agree with each
                     # other (or indented two spaces more than their parent, as everywhere
                     # else): the one line is the odd one out.
-                    return Explanation(
-                        first,
-                        f"this line is indented {_plural(closed)}; the lines around it use "
-                        f"{_plural(indent)}",
-                    )
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(closed)}",
-                )
+                    return _misfit(first, closed, indent)
+                return _misfit(number, indent, closed)
         else:
             first, _alone = first_of_block.get(indent, (number, False))
             first_of_block[indent] = (first, False)  # the block has a second line
@@ -190,9 +167,7 @@ def _misindented(lines: list[str]) -> Explanation | None:
             opens_block = True
         elif value[0] in "\"'" and _closes_quote(value):
             pass  # a quoted value closed on its line: nothing may follow, more indented
-        elif value[0] in "[{" and value.count(value[0]) <= value.count(
-            "]" if value[0] == "[" else "}"
-        ):
+        elif value[0] in "[{" and value.count(value[0]) <= value.count(_CLOSING[value[0]]):
             pass  # a [flow] value closed on its line: the same
         else:
             # A block scalar, a plain value, or a quoted or [flow] one left open: any of them
@@ -211,10 +186,7 @@ def _odd_first_line(
     first, alone = first_of_block.get(top, (0, False))
     parent = open_levels[-2] if len(open_levels) > 1 else 0
     if alone and top != parent + 2 and indent == parent + 2:
-        return Explanation(
-            first,
-            f"this line is indented {_plural(top)}; the lines around it use {_plural(indent)}",
-        )
+        return _misfit(first, top, indent)
     return None
 
 
@@ -257,7 +229,7 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
                     "closed: end the value with the same mark",
                 )
             continue
-        closing = "]" if value[0] == "[" else "}"
+        closing = _CLOSING[value[0]]
         depth = value.count(value[0]) - value.count(closing)
         if depth <= 0:
             continue
@@ -307,7 +279,7 @@ def explain(text: str, error: yaml.YAMLError) -> Explanation:
         )
     if "could not find expected ':'" in problem:
         line = error.context_mark.line + 1 if getattr(error, "context_mark", None) else noticed
-        return Explanation(line, "a key without ':' after it: write `key: value`")
+        return Explanation(line, _NO_COLON)
     context = getattr(error, "context", None) or ""
     words = " ".join(part for part in (context, problem) if part) or str(error)
     return Explanation(noticed, f"YAML cannot read this line ({words})")
