@@ -52,7 +52,7 @@ def _levels(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def citation(reference: dict[str, Any], status: str = "active") -> dict[str, Any]:
+def citation(reference: dict[str, Any]) -> dict[str, Any]:
     """One cited work as a Citation resource."""
     identifiers = [
         {"system": system, "value": str(reference[field])}
@@ -67,7 +67,7 @@ def citation(reference: dict[str, Any], status: str = "active") -> dict[str, Any
     return {
         "resourceType": "Citation",
         "id": reference["key"],
-        "status": status,
+        "status": "active",
         "title": reference["text"],
         "citedArtifact": artifact,
     }
@@ -88,8 +88,7 @@ def statistic(record: dict[str, Any]) -> dict[str, Any] | None:
         if effect.get("unit"):
             quantity["unit"] = effect["unit"]
         result["quantity"] = quantity
-    ci = effect.get("ci")
-    if ci:
+    if ci := effect.get("ci"):
         result["attributeEstimate"] = [
             {
                 "type": _text("95% confidence interval"),
@@ -107,7 +106,7 @@ def statistic(record: dict[str, Any]) -> dict[str, Any] | None:
     return result
 
 
-def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
+def evidence(record: dict[str, Any]) -> dict[str, Any]:
     """One claim as an Evidence resource."""
     variables = [
         (role, record[field])
@@ -122,7 +121,7 @@ def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Evidence",
         "id": record["id"],
-        "status": status,
+        "status": "active",
         "title": record.get("question", record["id"]),
         "description": record.get("result", ""),
         "variableDefinition": [
@@ -142,8 +141,7 @@ def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
             for key in record.get("cite", [])
         ],
     }
-    found = statistic(record)
-    if found:
+    if found := statistic(record):
         resource["statistic"] = [found]
     if not resource["relatedArtifact"]:
         del resource["relatedArtifact"]

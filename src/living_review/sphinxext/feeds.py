@@ -238,7 +238,7 @@ def git(root: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def claim_history(path: Path, cache: dict[str, str] | None = None) -> list[ClaimChange] | None:
+def claim_history(path: Path, cache: dict[str, str]) -> list[ClaimChange] | None:
     """Every change of certainty, direction or conclusion, oldest first; None without git.
 
     *cache* (commit -> the file's text at it) saves asking git again for commits already read.
@@ -247,27 +247,20 @@ def claim_history(path: Path, cache: dict[str, str] | None = None) -> list[Claim
     log = git(root, "log", "--format=%H %cI", "--reverse", "--", path.name)
     if log is None:
         return None
-    cache = {} if cache is None else cache
     changes: list[ClaimChange] = []
-    before: dict[str, tuple[str, str, str, str]] | None = None
+    before: dict[str, tuple[str, str, str, str]] = {}  # the first version changes nothing
     for line in log.splitlines():
         commit, _, stamp = line.partition(" ")
         if commit not in cache:
-            text = git(root, "show", f"{commit}:./{path.name}")
-            cache[commit] = text or ""
+            cache[commit] = git(root, "show", f"{commit}:./{path.name}") or ""
         now = claim_values(cache[commit])
         when = datetime.fromisoformat(stamp).astimezone(UTC)
-        for claim_id, (question, *values) in now.items() if before is not None else ():
+        for claim_id, (question, *values) in now.items():
             if claim_id not in before:
                 continue
             old = before[claim_id][1:]
-            diffs = tuple(
-                (what, was, is_now)
-                for what, was, is_now in zip(
-                    ("certainty", "direction", "conclusion"), old, values, strict=True
-                )
-                if was != is_now
-            )
+            named = zip(("certainty", "direction", "conclusion"), old, values, strict=True)
+            diffs = tuple((what, was, is_now) for what, was, is_now in named if was != is_now)
             if diffs:
                 changes.append(ClaimChange(commit, when, claim_id, question, diffs))
         before = now
@@ -334,9 +327,7 @@ def write_certainty_feed(app: Sphinx, base: str, project: str, newest: date) -> 
     env = app.env
     claims_file = getattr(app.config, "claims_file", "")
     cache: dict[str, str] = getattr(env, "living_review_claims_history", {})
-    history = None
-    if claims_file:
-        history = claim_history(Path(app.confdir, claims_file), cache)
+    history = claim_history(Path(app.confdir, claims_file), cache) if claims_file else None
     env.living_review_claims_history = cache  # type: ignore[attr-defined]
     if history is None:
         logger.info("certainty.xml: no git history of the claim ledger here; written empty")
@@ -371,16 +362,13 @@ def feed_links(
         return  # generated pages (search, the index, 404 at any address) announce none
     depth = app.builder.get_target_uri(pagename).count("/")
     up = "../" * depth
-    links = [
-        f'<link rel="alternate" type="application/atom+xml" '
-        f'title="Changes to the review" href="{up}{SITE_FEED}">'
-    ]
+    feeds = [("Changes to the review", SITE_FEED)]
     if not is_exempt(pagename, app.config.review_dates_exempt):
-        links.append(
-            f'<link rel="alternate" type="application/atom+xml" '
-            f'title="Changes to this page" href="{up}{PAGE_FEEDS}/{pagename}.xml">'
-        )
-    context["metatags"] = context.get("metatags", "") + "\n".join(links) + "\n"
+        feeds.append(("Changes to this page", f"{PAGE_FEEDS}/{pagename}.xml"))
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{up}{href}">\n'
+        for title, href in feeds
+    )
 
 
 def follow_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -31,8 +31,6 @@ from pathlib import Path
 from living_review.problems import UnusableInput
 from living_review.sphinxext.cite_this import PENDING, Edition, formatted_citation, read_edition
 
-#: The file name of the PDF, beside the EPUB's (conf.py: epub_basename).
-PDF_NAME = "acupuncture-for-sciatica.pdf"
 MEDICAL_NOTICE = (
     "This review is not medical advice. Talk to a doctor or other qualified clinician about "
     "your own symptoms and treatment."
