@@ -218,11 +218,9 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
         next_is_key = bool(later) and (
             _indent(later[0]) <= _indent(raw) and _KEY.match(_content(later[0])) is not None
         )
+        rest = " ".join(later)
         if value[0] in "\"'":
-            if _closes_quote(value):
-                continue
-            rest = " ".join(later)
-            if next_is_key or not _closes_quote(value[0] + rest):
+            if not _closes_quote(value) and (next_is_key or not _closes_quote(value[0] + rest)):
                 return Explanation(
                     number,
                     f"the quotation mark {value[0]} that opens the value on this line is never "
@@ -231,10 +229,7 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
             continue
         closing = _CLOSING[value[0]]
         depth = value.count(value[0]) - value.count(closing)
-        if depth <= 0:
-            continue
-        rest = " ".join(later)
-        if next_is_key or depth > rest.count(closing) - rest.count(value[0]):
+        if depth > 0 and (next_is_key or depth > rest.count(closing) - rest.count(value[0])):
             return Explanation(
                 number,
                 f"the '{value[0]}' that opens the list on this line is never closed: end it "
@@ -244,20 +239,10 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
 
 
 def _closes_quote(value: str) -> bool:
-    mark = value[0]
-    body = value[1:]
-    if mark == "'":
-        body = body.replace("''", "")
-        return "'" in body
-    escaped = False
-    for character in body:
-        if escaped:
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        elif character == '"':
-            return True
-    return False
+    """Whether the quotation mark that opens *value* is closed (``''`` and ``\\"`` escape one)."""
+    if value[0] == "'":
+        return "'" in value[1:].replace("''", "")
+    return re.match(r'"(?:[^"\\]|\\.)*"', value, re.DOTALL) is not None
 
 
 def explain(text: str, error: yaml.YAMLError) -> Explanation:

@@ -302,24 +302,19 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
         changes = changes_of(doctree, env)
     changelog_uri = app.builder.get_target_uri(changelog)
     newest = max((change.day for change in changes), default=date(2020, 4, 1))
-    feed = new_feed(
-        base, SITE_FEED, f"{project}: changes", "Every dated change to the review.", newest
-    )
-    for change in changes:
-        add_change(feed, change, base, changelog_uri)
-    write_feed(feed, outdir / SITE_FEED)
+    feeds = [(SITE_FEED, f"{project}: changes", "Every dated change to the review.", changes)]
     titles = env.titles
     for docname in content_pages(app):
         mine = [change for change in changes if any(d == docname for d, _ in change.pages)]
         title = titles[docname].astext() if docname in titles else docname
+        path = f"{PAGE_FEEDS}/{docname}.xml"
+        feeds.append((path, f"{project}: {title}", f"Changes to the page '{title}'.", mine))
+    for path, title, subtitle, mine in feeds:
         updated = max((change.day for change in mine), default=newest)
-        feed = new_feed(
-            base, f"{PAGE_FEEDS}/{docname}.xml", f"{project}: {title}",
-            f"Changes to the page '{title}'.", updated,
-        )  # fmt: skip
+        feed = new_feed(base, path, title, subtitle, updated)
         for change in mine:
             add_change(feed, change, base, changelog_uri)
-        write_feed(feed, outdir / PAGE_FEEDS / f"{docname}.xml")
+        write_feed(feed, outdir / path)
     write_certainty_feed(app, base, project, newest)
 
 
