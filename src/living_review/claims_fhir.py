@@ -2,17 +2,9 @@
 
 :func:`fhir_bundle` turns the export ``living_review.sphinxext.claims_export`` writes
 (``claims.json``: every record with its cited works) into one ``collection`` Bundle, following
-the EBM-on-FHIR use of the two resources as far as the ledger's fields go:
-
-* one ``Evidence`` per claim: its question as ``title``, the result in ``description``, the
-  population, intervention and comparison as ``variableDefinition`` (roles ``population``,
-  ``exposure``, ``referenceExposure``) and the outcome (``measuredVariable``); the effect as a
-  ``statistic`` (its type in words, the value with its unit, the 95% confidence interval as an
-  ``attributeEstimate``, the number of studies and participants as ``sampleSize``); the
-  certainty that the cited review or guideline states as ``certainty`` (its words only; the
-  review never grades evidence itself), and each cited work as a ``relatedArtifact``;
-* one ``Citation`` per cited work: the reference as the site prints it, and its DOI, PubMed ID
-  and PMCID as identifiers.
+the EBM-on-FHIR use of the two resources as far as the ledger's fields go: one ``Evidence`` per
+claim (its PICO, its effect as a ``statistic``, the certainty the cited review or guideline
+states, in its words: the review never grades evidence itself) and one ``Citation`` per work.
 
 Types and ratings are given as text, not codes: the review states them in words, and a code we
 have not checked against its code system would claim more than we know. Only the standard

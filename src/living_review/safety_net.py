@@ -105,31 +105,30 @@ class SafetyNet:
     def tier(self, tier_id: str) -> Tier | None:
         return next((tier for tier in self.tiers if tier.id == tier_id), None)
 
+    def sentences(
+        self, tiers: Collection[str] = TIERS, *, stages: bool = True, intro: bool = True
+    ) -> list[Sentence]:
+        """The sentences the box for *tiers* shows, in order: the intro (if *intro* and the box
+        is not the after-treatment one alone), each tier's; then the guide's if *stages*."""
+        shows_intro = intro and any(tier != AFTER_TREATMENT for tier in tiers)
+        found = [self.intro] if self.intro and shows_intro else []
+        for tier in self.tiers:
+            if tier.id in tiers:
+                found += [Sentence(tier.when, tier.when_cite, tier.line), *tier.signs, *tier.after]
+        if stages:
+            found += [sentence for stage in self.stages for sentence in stage.sentences]
+        return found
+
     def citations(self) -> Iterator[tuple[str, int]]:
         """Every cited key with the line that cites it."""
-        sentences: list[Sentence] = [self.intro] if self.intro else []
-        for tier in self.tiers:
-            sentences += [Sentence(tier.when, tier.when_cite, tier.line), *tier.signs, *tier.after]
-        sentences += [sentence for stage in self.stages for sentence in stage.sentences]
-        for sentence in sentences:
-            for key in sentence.cite:
-                yield key, sentence.cite_line or sentence.line
+        for sentence in self.sentences():
+            yield from ((key, sentence.cite_line or sentence.line) for key in sentence.cite)
 
     def cited_keys(
         self, tiers: Collection[str] = TIERS, *, stages: bool = False, intro: bool = True
     ) -> list[str]:
-        """The keys the box for *tiers* cites, in the order it shows them: the intro's (if
-        *intro* and the box is not the after-treatment one alone), each tier's; then the
-        guide's if *stages*."""
-        shows_intro = intro and any(tier != AFTER_TREATMENT for tier in tiers)
-        keys = list(self.intro.cite) if self.intro and shows_intro else []
-        for tier in self.tiers:
-            if tier.id in tiers:
-                keys += tier.when_cite
-                keys += [key for sentence in (*tier.signs, *tier.after) for key in sentence.cite]
-        if stages:
-            keys += [key for stage in self.stages for s in stage.sentences for key in s.cite]
-        return keys
+        """The keys the box for *tiers* cites, in the order it shows them (:meth:`sentences`)."""
+        return [key for s in self.sentences(tiers, stages=stages, intro=intro) for key in s.cite]
 
     def urgency_words(self) -> dict[str, str]:
         """Each urgency word (lower case) -> its tier."""

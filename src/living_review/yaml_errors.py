@@ -271,10 +271,9 @@ def explain(text: str, error: yaml.YAMLError) -> Explanation:
 
 
 @cache
-def _schema(name: str) -> dict[str, Any]:
+def _validator(name: str) -> Draft202012Validator:
     schema = resources.files("living_review") / "schemas" / f"{name}.schema.json"
-    loaded: dict[str, Any] = json.loads(schema.read_text(encoding="utf-8"))
-    return loaded
+    return Draft202012Validator(json.loads(schema.read_text(encoding="utf-8")))
 
 
 def read_checked(
@@ -294,8 +293,7 @@ def read_checked(
     except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
         found = explain(text, error)
         return None, None, Problem(path, found.line, f"{name}-parse-error", found.message)
-    validator = Draft202012Validator(_schema(name))
-    errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
+    errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.path)))
     if not errors:
         return data, root, None
     error = errors[0]  # the first cause only: later ones often follow from it

@@ -1,12 +1,11 @@
 """Atom feeds readers can subscribe to, written with feedgen when the web site is built.
 
 - ``feed.xml``: one entry per dated section of the changelog (``## 7 December 2026: ...``), with
-  its opening paragraph as a plain-language summary, and the pages it names (``{ref}`` links) as
-  ``related`` links. An entry's id comes from its date (``tag:...:changelog:2026-12-07``), so
-  rewording a title or adding an entry leaves every other id as it was.
+  its opening paragraph as a plain-language summary and links to the pages it names (``{ref}``
+  links). An entry's id comes from its date (``tag:...:changelog:2026-12-07``), so rewording a
+  title or adding an entry leaves every other id as it was.
 - ``feeds/<page>.xml``: the same entries, only those that name the page; every content page
-  announces its feed and the site's in ``<head>`` (``<link rel="alternate"
-  type="application/atom+xml">``).
+  announces its feed and the site's in ``<head>``.
 - ``certainty.xml``: one entry each time a claim's certainty, direction (the side its effect
   favours) or conclusion (``result``) changed, read from the git history of ``claims.yaml``.
   The history is the record: a ``history`` list in every record would have to be kept by hand
@@ -15,11 +14,9 @@
   the claim, so it never changes. Without git, or outside a repository, the feed is written
   with no entries (and the build says so once, as information).
 
-The living-status line under each page's review dates (:mod:`.living_status`) ends with a
-"Follow updates" link to the help text that ``{follow-updates}`` writes (on the methods page).
-
-Everything is plain XML written at build time; nothing is fetched by the browser. The feeds
-are written only for the web site (html, dirhtml), not the EPUB.
+The living-status line (:mod:`.living_status`) ends with a "Follow updates" link to the help
+text ``{follow-updates}`` writes. Everything is plain XML written at build time, only for the
+web site (html, dirhtml), not the EPUB; nothing is fetched by the browser.
 """
 
 from __future__ import annotations

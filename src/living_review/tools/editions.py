@@ -274,40 +274,41 @@ def _edition_links(
 def mark_pages(out: Path, records: list[EditionRecord], site_url: str) -> None:
     """Add the switcher to every page, and the banner, canonical link and noindex to editions."""
     dates = [r.date for r in reversed(records)]  # newest first
-    current = out
-    for page in _pages(current):
-        relative = page.relative_to(current).as_posix()
+    for page in _pages(out):
+        relative = page.relative_to(out).as_posix()
         if relative.startswith(f"{EDITIONS_DIR}/"):
             continue
         depth = relative.count("/")
         links = [("Current edition", "../" * depth + relative, True)]
-        links += _edition_links(current, dates, relative, depth)
-        _insert_after_main(page, switcher_html(links) if len(links) > 1 else "")
+        links += _edition_links(out, dates, relative, depth)
+        switcher = switcher_html(links) if len(links) > 1 else ""
+        html = _insert_after_main(page.read_text(encoding="utf-8"), switcher)
+        page.write_text(html, encoding="utf-8")
     for date in dates:
-        folder = current / EDITIONS_DIR / date
+        folder = out / EDITIONS_DIR / date
         for page in _pages(folder):
             relative = page.relative_to(folder).as_posix()
             depth = relative.count("/") + 2  # editions/<date>/
-            here = relative if (current / relative).exists() else "index.html"
+            here = relative if (out / relative).exists() else "index.html"
             links = [("Current edition", "../" * depth + here, False)]
-            links += _edition_links(current, dates, relative, depth, date)
+            links += _edition_links(out, dates, relative, depth, date)
             html = _CANONICAL.sub("", page.read_text(encoding="utf-8"))
             head = f'<link rel="canonical" href="{escape(site_url + here)}" />\n'
             if 'name="robots"' not in html:
                 head += '<meta name="robots" content="noindex" />\n'
-            page.write_text(html.replace("</head>", head + "</head>", 1), encoding="utf-8")
+            html = html.replace("</head>", head + "</head>", 1)
             banner = banner_html(date, "../" * depth + here, same_page=here == relative)
-            _insert_after_main(page, banner + switcher_html(links))
+            html = _insert_after_main(html, banner + switcher_html(links))
+            page.write_text(html, encoding="utf-8")
         for extra in ("sitemap.xml", "robots.txt"):  # one sitemap: the current site's
             (folder / extra).unlink(missing_ok=True)
 
 
-def _insert_after_main(page: Path, html_to_insert: str) -> None:
-    html = _BANNER.sub("", _SWITCHER.sub("", page.read_text(encoding="utf-8")))
+def _insert_after_main(html: str, insert: str) -> str:
+    """*html* without its banner and switcher, then with *insert* (if any) after ``<article>``."""
+    html = _BANNER.sub("", _SWITCHER.sub("", html))
     found = _MAIN.search(html) or re.search(r"<body[^>]*>", html)
-    if found and html_to_insert:
-        html = f"{html[: found.end()]}\n{html_to_insert}{html[found.end() :]}"
-    page.write_text(html, encoding="utf-8")
+    return f"{html[: found.end()]}\n{insert}{html[found.end() :]}" if found and insert else html
 
 
 def build_editions(
