@@ -128,7 +128,7 @@ def changes_of(doctree: nodes.document, env: BuildEnvironment) -> list[Change]:
     return found
 
 
-def new_feed(base: str, path: str, title: str, subtitle: str, updated: date) -> FeedGenerator:
+def new_feed(base: str, path: str, title: str, subtitle: str, updated: datetime) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(f"{TAG}{path}")
     feed.title(title)
@@ -137,7 +137,7 @@ def new_feed(base: str, path: str, title: str, subtitle: str, updated: date) -> 
     feed.link(href=f"{base}{path}", rel="self", type="application/atom+xml")
     feed.link(href=base, rel="alternate", type="text/html")
     feed.language("en")
-    feed.updated(moment(updated))
+    feed.updated(updated)
     feed.generator("feedgen")  # no version: two builds of one commit give the same bytes
     return feed
 
@@ -308,7 +308,7 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
         feeds.append((path, f"{project}: {title}", f"Changes to the page '{title}'.", mine))
     for path, title, subtitle, mine in feeds:
         updated = max((change.day for change in mine), default=newest)
-        feed = new_feed(base, path, title, subtitle, updated)
+        feed = new_feed(base, path, title, subtitle, moment(updated))
         for change in mine:
             add_change(feed, change, base, changelog_uri)
         write_feed(feed, outdir / path)
@@ -327,9 +327,8 @@ def write_certainty_feed(app: Sphinx, base: str, project: str, newest: date) -> 
     updated = max((change.when for change in history), default=moment(newest))
     feed = new_feed(
         base, CERTAINTY_FEED, f"{project}: changes to the findings",
-        "Each time a claim's certainty, direction or conclusion changed.", updated.date(),
+        "Each time a claim's certainty, direction or conclusion changed.", updated,
     )  # fmt: skip
-    feed.updated(updated)
     for change in reversed(history):  # newest first
         entry = feed.add_entry(order="append")
         entry.id(change.id)
