@@ -2,17 +2,9 @@
 
 :func:`fhir_bundle` turns the export ``living_review.sphinxext.claims_export`` writes
 (``claims.json``: every record with its cited works) into one ``collection`` Bundle, following
-the EBM-on-FHIR use of the two resources as far as the ledger's fields go:
-
-* one ``Evidence`` per claim: its question as ``title``, the result in ``description``, the
-  population, intervention and comparison as ``variableDefinition`` (roles ``population``,
-  ``exposure``, ``referenceExposure``) and the outcome (``measuredVariable``); the effect as a
-  ``statistic`` (its type in words, the value with its unit, the 95% confidence interval as an
-  ``attributeEstimate``, the number of studies and participants as ``sampleSize``); the
-  certainty that the cited review or guideline states as ``certainty`` (its words only; the
-  review never grades evidence itself), and each cited work as a ``relatedArtifact``;
-* one ``Citation`` per cited work: the reference as the site prints it, and its DOI, PubMed ID
-  and PMCID as identifiers.
+the EBM-on-FHIR use of the two resources as far as the ledger's fields go: one ``Evidence`` per
+claim (its PICO, its effect as a ``statistic``, the certainty the cited review or guideline
+states, in its words: the review never grades evidence itself) and one ``Citation`` per work.
 
 Types and ratings are given as text, not codes: the review states them in words, and a code we
 have not checked against its code system would claim more than we know. Only the standard
@@ -52,7 +44,7 @@ def _levels(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def citation(reference: dict[str, Any], status: str = "active") -> dict[str, Any]:
+def citation(reference: dict[str, Any]) -> dict[str, Any]:
     """One cited work as a Citation resource."""
     identifiers = [
         {"system": system, "value": str(reference[field])}
@@ -67,7 +59,7 @@ def citation(reference: dict[str, Any], status: str = "active") -> dict[str, Any
     return {
         "resourceType": "Citation",
         "id": reference["key"],
-        "status": status,
+        "status": "active",
         "title": reference["text"],
         "citedArtifact": artifact,
     }
@@ -88,8 +80,7 @@ def statistic(record: dict[str, Any]) -> dict[str, Any] | None:
         if effect.get("unit"):
             quantity["unit"] = effect["unit"]
         result["quantity"] = quantity
-    ci = effect.get("ci")
-    if ci:
+    if ci := effect.get("ci"):
         result["attributeEstimate"] = [
             {
                 "type": _text("95% confidence interval"),
@@ -107,7 +98,7 @@ def statistic(record: dict[str, Any]) -> dict[str, Any] | None:
     return result
 
 
-def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
+def evidence(record: dict[str, Any]) -> dict[str, Any]:
     """One claim as an Evidence resource."""
     variables = [
         (role, record[field])
@@ -122,7 +113,7 @@ def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Evidence",
         "id": record["id"],
-        "status": status,
+        "status": "active",
         "title": record.get("question", record["id"]),
         "description": record.get("result", ""),
         "variableDefinition": [
@@ -142,8 +133,7 @@ def evidence(record: dict[str, Any], status: str = "active") -> dict[str, Any]:
             for key in record.get("cite", [])
         ],
     }
-    found = statistic(record)
-    if found:
+    if found := statistic(record):
         resource["statistic"] = [found]
     if not resource["relatedArtifact"]:
         del resource["relatedArtifact"]

@@ -21,21 +21,15 @@ urgency word belongs to two tiers. Every sign must cite its sources (the schema 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
-from living_review.claims import _line_at, _schema_message
 from living_review.problems import Problem, read_utf8
-from living_review.yaml_errors import explain
+from living_review.yaml_errors import line_of, read_checked
 
 #: The file's name, at the project root beside references.bib and claims.yaml.
 FILENAME = "safety-net.yaml"
@@ -57,16 +51,6 @@ RULES: dict[str, str] = {
 }
 
 
-def schema_path() -> Traversable:
-    return resources.files("living_review") / "schemas" / "safety-net.schema.json"
-
-
-@cache
-def safety_net_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
-    return schema
-
-
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of MyST text with the keys that support it, and its line in the file."""
@@ -78,13 +62,9 @@ class Sentence:
 
 
 @dataclass(frozen=True)
-class Sign:
-    text: str
-    short: str
-    cite: tuple[str, ...]
-    line: int
+class Sign(Sentence):
+    short: str = ""
     act: str = ""  # after-treatment: the tier whose action this sign needs
-    cite_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,39 +105,30 @@ class SafetyNet:
     def tier(self, tier_id: str) -> Tier | None:
         return next((tier for tier in self.tiers if tier.id == tier_id), None)
 
+    def sentences(
+        self, tiers: Collection[str] = TIERS, *, stages: bool = True, intro: bool = True
+    ) -> list[Sentence]:
+        """The sentences the box for *tiers* shows, in order: the intro (if *intro* and the box
+        is not the after-treatment one alone), each tier's; then the guide's if *stages*."""
+        shows_intro = intro and any(tier != AFTER_TREATMENT for tier in tiers)
+        found = [self.intro] if self.intro and shows_intro else []
+        for tier in self.tiers:
+            if tier.id in tiers:
+                found += [Sentence(tier.when, tier.when_cite, tier.line), *tier.signs, *tier.after]
+        if stages:
+            found += [sentence for stage in self.stages for sentence in stage.sentences]
+        return found
+
     def citations(self) -> Iterator[tuple[str, int]]:
         """Every cited key with the line that cites it."""
-        sentences: list[Sentence] = [self.intro] if self.intro else []
-        for tier in self.tiers:
-            if tier.when_cite:
-                sentences.append(Sentence(tier.when, tier.when_cite, tier.line, tier.line))
-            sentences += [
-                Sentence(sign.text, sign.cite, sign.line, sign.cite_line) for sign in tier.signs
-            ]
-            sentences += tier.after
-        for stage in self.stages:
-            sentences += stage.sentences
-        for sentence in sentences:
-            for key in sentence.cite:
-                yield key, sentence.cite_line or sentence.line
+        for sentence in self.sentences():
+            yield from ((key, sentence.cite_line or sentence.line) for key in sentence.cite)
 
     def cited_keys(
         self, tiers: Collection[str] = TIERS, *, stages: bool = False, intro: bool = True
     ) -> list[str]:
-        """The keys the box for *tiers* cites, in the order it shows them: the intro's (if
-        *intro* and the box is not the after-treatment one alone), each tier's; then the
-        guide's if *stages*."""
-        shows_intro = intro and any(tier != AFTER_TREATMENT for tier in tiers)
-        keys = list(self.intro.cite) if self.intro and shows_intro else []
-        for tier in self.tiers:
-            if tier.id in tiers:
-                keys += tier.when_cite
-                for sign in tier.signs:
-                    keys += sign.cite
-                keys += [key for sentence in tier.after for key in sentence.cite]
-        if stages:
-            keys += [key for stage in self.stages for s in stage.sentences for key in s.cite]
-        return keys
+        """The keys the box for *tiers* cites, in the order it shows them (:meth:`sentences`)."""
+        return [key for s in self.sentences(tiers, stages=stages, intro=intro) for key in s.cite]
 
     def urgency_words(self) -> dict[str, str]:
         """Each urgency word (lower case) -> its tier."""
@@ -171,41 +142,19 @@ def load_safety_net(path: Path) -> SafetyNet:
 
 def parse_safety_net(text: str, path: Path) -> SafetyNet:
     net = SafetyNet(path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.SafeLoader("").construct_document(root) if root is not None else None
-    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
-        found = explain(text, error)
-        net.problems.append(Problem(path, found.line, "safety-net-parse-error", found.message))
-        return net
-    validator = Draft202012Validator(safety_net_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
-    if errors:
-        error = errors[0]  # the first cause only: later ones often follow from it
-        where = list(error.absolute_path)
-        inside = ".".join(str(step) for step in where)
-        message = f"{inside}: {_schema_message(error)}" if inside else _schema_message(error)
-        line = _line_at(root, where, error)
-        net.problems.append(Problem(path, line, "safety-net-schema", message))
+    data, root, problem = read_checked(text, path, "safety-net")
+    if problem:
+        net.problems.append(problem)
         return net
     _read(net, data, root)
     net.problems += _rule_problems(net)
     return net
 
 
-def _line(node: yaml.Node | None, *steps: str | int) -> int:
-    for step in steps:
-        if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step]
-        elif isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), node)
-    return node.start_mark.line + 1 if node is not None else 1
-
-
 def _sentence(value: dict[str, Any], root: yaml.Node, *steps: str | int) -> Sentence:
-    cite_line = _line(root, *steps, "cite") if "cite" in value else 0
+    cite_line = line_of(root, *steps, "cite") if "cite" in value else 0
     text = " ".join(value["text"].split())
-    return Sentence(text, tuple(value.get("cite", ())), _line(root, *steps), cite_line)
+    return Sentence(text, tuple(value.get("cite", ())), line_of(root, *steps), cite_line)
 
 
 def _read(net: SafetyNet, data: dict[str, Any], root: yaml.Node) -> None:
@@ -214,12 +163,9 @@ def _read(net: SafetyNet, data: dict[str, Any], root: yaml.Node) -> None:
     for index, tier in enumerate(data["tiers"]):
         signs = tuple(
             Sign(
-                " ".join(sign["text"].split()),
-                " ".join(sign["short"].split()),
-                tuple(sign["cite"]),
-                _line(root, "tiers", index, "signs", number),
-                sign.get("act", ""),
-                _line(root, "tiers", index, "signs", number, "cite"),
+                **vars(_sentence(sign, root, "tiers", index, "signs", number)),
+                short=" ".join(sign["short"].split()),
+                act=sign.get("act", ""),
             )
             for number, sign in enumerate(tier["signs"])
         )
@@ -230,7 +176,7 @@ def _read(net: SafetyNet, data: dict[str, Any], root: yaml.Node) -> None:
                 when=" ".join(tier["when"].split()),
                 urgency_words=tuple(tier["urgency_words"]),
                 signs=signs,
-                line=_line(root, "tiers", index),
+                line=line_of(root, "tiers", index),
                 when_cite=tuple(tier.get("when_cite", ())),
                 after=tuple(
                     _sentence(sentence, root, "tiers", index, "after", number)
@@ -244,7 +190,7 @@ def _read(net: SafetyNet, data: dict[str, Any], root: yaml.Node) -> None:
             for number, sentence in enumerate(stage["text"])
         )
         net.stages.append(
-            Stage(stage["id"], stage["when"], sentences, _line(root, "stages", index))
+            Stage(stage["id"], stage["when"], sentences, line_of(root, "stages", index))
         )
 
 

@@ -22,47 +22,21 @@ limit the project's records do not hold is written ``not recorded``; the pages s
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
-from living_review.claims import _line_at, _schema_message
+from living_review.claims import _schema_message
 from living_review.problems import Problem, read_utf8
-from living_review.yaml_errors import explain
+from living_review.yaml_errors import line_of, read_checked
 
 #: The file's name, at the project root beside references.bib and claims.yaml.
 FILENAME = "searches.yaml"
 NOT_RECORDED = "not recorded"
-UPDATE, CHECK = "update", "check"
-
-RULES: dict[str, str] = {
-    "searches-parse-error": "searches.yaml is not valid YAML",
-    "searches-schema": "searches.yaml does not match its schema (searches.schema.json)",
-    "searches-date": "a date is not a real day, or the dates of a search contradict each other",
-    "searches-duplicate-id": "two searches share an id",
-    "searches-count": "more records screened than found",
-    "searches-unknown-cite": "a search includes a key that references.bib does not define",
-    "searches-unknown-page": "a search names a page the site does not have",
-}
-
-
-def schema_path() -> Traversable:
-    """The log's JSON Schema, ``schemas/searches.schema.json`` inside the package."""
-    return resources.files("living_review") / "schemas" / "searches.schema.json"
-
-
-@cache
-def searches_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
-    return schema
+UPDATE = "update"
 
 
 class _Loader(yaml.SafeLoader):
@@ -135,10 +109,6 @@ class SearchLog:
         found = self.covering(docname, UPDATE)
         return found[-1] if found else None
 
-    def checks_since(self, docname: str, since: date) -> list[Search]:
-        """Narrower checks of *docname*'s topics after *since*, oldest first."""
-        return [s for s in self.covering(docname, CHECK) if s.date > since]
-
     def next_due(self, docname: str) -> date | None:
         last = self.last_update(docname)
         return add_months(last.date, self.interval_months) if last else None
@@ -163,11 +133,6 @@ class SearchLog:
     def awaiting(self) -> list[tuple[Search, Item]]:
         return [(search, item) for search in self.searches for item in search.awaiting]
 
-    @property
-    def cited_keys(self) -> list[tuple[str, int]]:
-        """Every included key with the line of its search."""
-        return [(key, search.line) for search in self.searches for key in search.included]
-
 
 def add_months(day: date, months: int) -> date:
     """*day* plus *months* calendar months (the last day of a shorter month if need be)."""
@@ -184,34 +149,14 @@ def load_searches(path: Path) -> SearchLog:
 def parse_searches(text: str, path: Path) -> SearchLog:
     """Read and check log *text*; *path* is where a problem is reported."""
     log = SearchLog(path)
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = _Loader("").construct_document(root) if root is not None else None
-    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
-        found = explain(text, error)
-        log.problems.append(Problem(path, found.line, "searches-parse-error", found.message))
+    data, root, problem = read_checked(text, path, "searches", _Loader, _message)
+    if problem:
+        log.problems.append(problem)
         return log
-    validator = Draft202012Validator(searches_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
-    if errors:
-        error = errors[0]  # the first cause only: later ones often follow from it
-        where = list(error.absolute_path)
-        inside = ".".join(str(step) for step in where)
-        message = _message(error)
-        log.problems.append(
-            Problem(
-                path,
-                _line_at(root, where, error),
-                "searches-schema",
-                f"{inside}: {message}" if inside else message,
-            )
-        )
-        return log
-    assert root is not None
     try:
         _read(log, data, root)
     except _Bad as bad:
-        log.problems.append(Problem(path, bad.line, bad.rule, bad.message))
+        log.problems.append(Problem(path, *bad.args))
         log.searches = []
     return log
 
@@ -223,23 +168,7 @@ def _message(error: Any) -> str:
 
 
 class _Bad(Exception):
-    def __init__(self, line: int, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.line, self.rule, self.message = line, rule, message
-
-
-def _node(root: yaml.Node, *steps: str | int) -> yaml.Node:
-    node = root
-    for step in steps:
-        if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step]
-        elif isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), node)
-    return node
-
-
-def _line(root: yaml.Node, *steps: str | int) -> int:
-    return _node(root, *steps).start_mark.line + 1
+    """A rule broken: (line, rule, message), as :class:`Problem` takes them after the path."""
 
 
 def _date(value: str, root: yaml.Node, *steps: str | int) -> date:
@@ -247,9 +176,8 @@ def _date(value: str, root: yaml.Node, *steps: str | int) -> date:
         return date.fromisoformat(value)
     except ValueError:
         key = ".".join(map(str, steps))
-        raise _Bad(
-            _line(root, *steps), "searches-date", f"{key}: {value!r} is not a real day (YYYY-MM-DD)"
-        ) from None
+        message = f"{key}: {value!r} is not a real day (YYYY-MM-DD)"
+        raise _Bad(line_of(root, *steps), "searches-date", message) from None
 
 
 def _count(value: int | str) -> int | None:
@@ -258,11 +186,7 @@ def _count(value: int | str) -> int | None:
 
 def _items(values: list[dict[str, str]]) -> tuple[Item, ...]:
     return tuple(
-        Item(
-            " ".join(v["what"].split()),
-            " ".join(v["reason"].split()),
-            v.get("identifier", ""),
-        )
+        Item(" ".join(v["what"].split()), " ".join(v["reason"].split()), v.get("identifier", ""))
         for v in values
     )
 
@@ -273,10 +197,10 @@ def _read(log: SearchLog, data: dict[str, Any], root: yaml.Node) -> None:
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["searches"]):
         at = ("searches", index)
-        line = _line(root, *at)
+        line = line_of(root, *at)
         if raw["id"] in seen:
             raise _Bad(
-                _line(root, *at, "id"),
+                line_of(root, *at, "id"),
                 "searches-duplicate-id",
                 f"searches.{index}.id: '{raw['id']}' is already the id of the search on line "
                 f"{seen[raw['id']]}: ids are unique",
@@ -290,13 +214,13 @@ def _read(log: SearchLog, data: dict[str, Any], root: yaml.Node) -> None:
             date_to = _date(limits["to"], root, *at, "date_limits", "to")
             if date_from > date_to:
                 raise _Bad(
-                    _line(root, *at, "date_limits", "to"),
+                    line_of(root, *at, "date_limits", "to"),
                     "searches-date",
                     f"searches.{index}.date_limits: 'to' {date_to} is before 'from' {date_from}",
                 )
             if date_to > day:
                 raise _Bad(
-                    _line(root, *at, "date_limits", "to"),
+                    line_of(root, *at, "date_limits", "to"),
                     "searches-date",
                     f"searches.{index}.date_limits.to: {date_to} is after the day of the search "
                     f"({day}): a search cannot cover what was not yet published",
@@ -304,7 +228,7 @@ def _read(log: SearchLog, data: dict[str, Any], root: yaml.Node) -> None:
         found, screened = _count(raw["found"]), _count(raw["screened"])
         if found is not None and screened is not None and screened > found:
             raise _Bad(
-                _line(root, *at, "screened"),
+                line_of(root, *at, "screened"),
                 "searches-count",
                 f"searches.{index}.screened: {screened} records screened, but only {found} found",
             )
@@ -338,14 +262,11 @@ def _read(log: SearchLog, data: dict[str, Any], root: yaml.Node) -> None:
 
 def check_cites(log: SearchLog, bib_keys: set[str] | frozenset[str]) -> list[Problem]:
     """Every included key is in references.bib."""
+    message = "'{}' is listed as included, but references.bib does not define it"
     return [
-        Problem(
-            log.path,
-            line,
-            "searches-unknown-cite",
-            f"'{key}' is listed as included, but references.bib does not define it",
-        )
-        for key, line in log.cited_keys
+        Problem(log.path, search.line, "searches-unknown-cite", message.format(key))
+        for search in log.searches
+        for key in search.included
         if key not in bib_keys
     ]
 
@@ -356,12 +277,6 @@ def check_pages(log: SearchLog, docnames: set[str]) -> list[Problem]:
     for search in log.searches:
         for name in (*(search.pages or ()), *search.no_change):
             if name not in docnames:
-                problems.append(
-                    Problem(
-                        log.path,
-                        search.line,
-                        "searches-unknown-page",
-                        f"search '{search.id}' names page '{name}', which the site does not have",
-                    )
-                )
+                message = f"search '{search.id}' names page '{name}', which the site does not have"
+                problems.append(Problem(log.path, search.line, "searches-unknown-page", message))
     return problems

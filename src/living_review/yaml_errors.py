@@ -9,19 +9,33 @@ second ``: `` on one line) and says what it found, on the line where it is::
     this line is indented 3 spaces; the lines around it use 4
 
 Only the first cause is given; where none of these is recognised, PyYAML's own words are.
+:func:`read_checked` reads a data file that has a schema in the package (safety-net.yaml,
+searches.yaml) and gives its first problem, of either kind, at its line.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from living_review.problems import Problem
 
 #: A block scalar's indicator after a key or a dash: ``|``, ``>-``, ``|2+`` ...
 _BLOCK_SCALAR = re.compile(r"[|>][0-9+-]*\s*(#.*)?$")
 #: ``key:`` at the start of a line's content (a plain or quoted key), and what follows it.
 _KEY = re.compile(r"""(?P<key>[^\s#'"\[\]{},:][^#]*?|"[^"]*"|'[^']*')\s*:(?:\s+(?P<value>.*)|$)""")
+_CLOSING = {"[": "]", "{": "}"}
+_NO_COLON = "a key without ':' after it: write `key: value`"
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,11 @@ def _content(line: str) -> str:
 
 def _plural(count: int) -> str:
     return f"{count} space{'s' if count != 1 else ''}"
+
+
+def _misfit(line: int, indent: int, around: int) -> Explanation:
+    message = f"this line is indented {_plural(indent)}; the lines around it use {_plural(around)}"
+    return Explanation(line, message)
 
 
 def _misindented(lines: list[str]) -> Explanation | None:
@@ -77,13 +96,7 @@ def _misindented(lines: list[str]) -> Explanation | None:
                 # A deeper `key: value` after a plain value: YAML reads it as more of the value,
                 # then stops at the `: `.
                 odd = _odd_first_line(open_levels, first_of_block, indent)
-                if odd is not None:
-                    return odd
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(scalar_indent)}",
-                )
+                return odd or _misfit(number, indent, scalar_indent)
             if block_indent is None:
                 block_indent = indent  # a block scalar's first line sets its indentation
                 block_lines = [number]
@@ -94,17 +107,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
                     and (_next_indent(lines, number) == indent or indent == scalar_indent + 2)
                 ):
                     # Its first line alone is more indented than the lines after it.
-                    return Explanation(
-                        block_lines[0],
-                        f"this line is indented {_plural(block_indent)}; the lines around it "
-                        f"use {_plural(indent)}",
-                    )
+                    return _misfit(block_lines[0], block_indent, indent)
                 around = scalar_indent if looks_like_key else block_indent
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(around)}",
-                )
+                return _misfit(number, indent, around)
             else:
                 block_lines.append(number)
             continue
@@ -114,17 +119,9 @@ def _misindented(lines: list[str]) -> Explanation | None:
             if not opens_block:
                 if previous is not None and _KEY.match(previous[1].removeprefix("- ")) is None:
                     # The line before is neither a key nor an item: its `:` is missing.
-                    return Explanation(
-                        previous[0], "a key without ':' after it: write `key: value`"
-                    )
+                    return Explanation(previous[0], _NO_COLON)
                 odd = _odd_first_line(open_levels, first_of_block, indent)
-                if odd is not None:
-                    return odd
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(open_levels[-1])}",
-                )
+                return odd or _misfit(number, indent, open_levels[-1])
             open_levels.append(indent)
             first_of_block[indent] = (number, True)
             sequence_levels.discard(indent)
@@ -143,16 +140,8 @@ def _misindented(lines: list[str]) -> Explanation | None:
                     # A block of one line, then lines less indented that agree with each
                     # other (or indented two spaces more than their parent, as everywhere
                     # else): the one line is the odd one out.
-                    return Explanation(
-                        first,
-                        f"this line is indented {_plural(closed)}; the lines around it use "
-                        f"{_plural(indent)}",
-                    )
-                return Explanation(
-                    number,
-                    f"this line is indented {_plural(indent)}; the lines around it use "
-                    f"{_plural(closed)}",
-                )
+                    return _misfit(first, closed, indent)
+                return _misfit(number, indent, closed)
         else:
             first, _alone = first_of_block.get(indent, (number, False))
             first_of_block[indent] = (first, False)  # the block has a second line
@@ -178,9 +167,7 @@ def _misindented(lines: list[str]) -> Explanation | None:
             opens_block = True
         elif value[0] in "\"'" and _closes_quote(value):
             pass  # a quoted value closed on its line: nothing may follow, more indented
-        elif value[0] in "[{" and value.count(value[0]) <= value.count(
-            "]" if value[0] == "[" else "}"
-        ):
+        elif value[0] in "[{" and value.count(value[0]) <= value.count(_CLOSING[value[0]]):
             pass  # a [flow] value closed on its line: the same
         else:
             # A block scalar, a plain value, or a quoted or [flow] one left open: any of them
@@ -199,10 +186,7 @@ def _odd_first_line(
     first, alone = first_of_block.get(top, (0, False))
     parent = open_levels[-2] if len(open_levels) > 1 else 0
     if alone and top != parent + 2 and indent == parent + 2:
-        return Explanation(
-            first,
-            f"this line is indented {_plural(top)}; the lines around it use {_plural(indent)}",
-        )
+        return _misfit(first, top, indent)
     return None
 
 
@@ -234,23 +218,18 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
         next_is_key = bool(later) and (
             _indent(later[0]) <= _indent(raw) and _KEY.match(_content(later[0])) is not None
         )
+        rest = " ".join(later)
         if value[0] in "\"'":
-            if _closes_quote(value):
-                continue
-            rest = " ".join(later)
-            if next_is_key or not _closes_quote(value[0] + rest):
+            if not _closes_quote(value) and (next_is_key or not _closes_quote(value[0] + rest)):
                 return Explanation(
                     number,
                     f"the quotation mark {value[0]} that opens the value on this line is never "
                     "closed: end the value with the same mark",
                 )
             continue
-        closing = "]" if value[0] == "[" else "}"
+        closing = _CLOSING[value[0]]
         depth = value.count(value[0]) - value.count(closing)
-        if depth <= 0:
-            continue
-        rest = " ".join(later)
-        if next_is_key or depth > rest.count(closing) - rest.count(value[0]):
+        if depth > 0 and (next_is_key or depth > rest.count(closing) - rest.count(value[0])):
             return Explanation(
                 number,
                 f"the '{value[0]}' that opens the list on this line is never closed: end it "
@@ -260,20 +239,10 @@ def _unclosed(lines: list[str], upto: int) -> Explanation | None:
 
 
 def _closes_quote(value: str) -> bool:
-    mark = value[0]
-    body = value[1:]
-    if mark == "'":
-        body = body.replace("''", "")
-        return "'" in body
-    escaped = False
-    for character in body:
-        if escaped:
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        elif character == '"':
-            return True
-    return False
+    """Whether the quotation mark that opens *value* is closed (``''`` and ``\\"`` escape one)."""
+    if value[0] == "'":
+        return "'" in value[1:].replace("''", "")
+    return re.match(r'"(?:[^"\\]|\\.)*"', value, re.DOTALL) is not None
 
 
 def explain(text: str, error: yaml.YAMLError) -> Explanation:
@@ -295,7 +264,52 @@ def explain(text: str, error: yaml.YAMLError) -> Explanation:
         )
     if "could not find expected ':'" in problem:
         line = error.context_mark.line + 1 if getattr(error, "context_mark", None) else noticed
-        return Explanation(line, "a key without ':' after it: write `key: value`")
+        return Explanation(line, _NO_COLON)
     context = getattr(error, "context", None) or ""
     words = " ".join(part for part in (context, problem) if part) or str(error)
     return Explanation(noticed, f"YAML cannot read this line ({words})")
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = resources.files("living_review") / "schemas" / f"{name}.schema.json"
+    return Draft202012Validator(json.loads(schema.read_text(encoding="utf-8")))
+
+
+def read_checked(
+    text: str,
+    path: Path,
+    name: str,
+    loader: type[yaml.SafeLoader] = yaml.SafeLoader,
+    message: Callable[[ValidationError], str] | None = None,
+) -> tuple[Any, Any, Problem | None]:
+    """(data, its node tree, None) from *text*, checked against ``schemas/<name>.schema.json``;
+    else (None, None, the first problem: ``<name>-parse-error`` or ``<name>-schema``)."""
+    from living_review.claims import _line_at, _schema_message  # claims imports this module
+
+    try:
+        root = yaml.compose(text, Loader=loader)
+        data = loader("").construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
+        found = explain(text, error)
+        return None, None, Problem(path, found.line, f"{name}-parse-error", found.message)
+    errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if not errors:
+        return data, root, None
+    error = errors[0]  # the first cause only: later ones often follow from it
+    where = list(error.absolute_path)
+    inside = ".".join(str(step) for step in where)
+    said = (message or _schema_message)(error)
+    said = f"{inside}: {said}" if inside else said
+    return None, None, Problem(path, _line_at(root, where, error), f"{name}-schema", said)
+
+
+def line_of(root: yaml.Node, *steps: str | int) -> int:
+    """The line of the node at *steps* (keys and indexes) below *root*, or of the last found."""
+    node = root
+    for step in steps:
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            node = node.value[step]
+        elif isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == step), node)
+    return node.start_mark.line + 1

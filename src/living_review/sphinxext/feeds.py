@@ -1,12 +1,11 @@
 """Atom feeds readers can subscribe to, written with feedgen when the web site is built.
 
 - ``feed.xml``: one entry per dated section of the changelog (``## 7 December 2026: ...``), with
-  its opening paragraph as a plain-language summary, and the pages it names (``{ref}`` links) as
-  ``related`` links. An entry's id comes from its date (``tag:...:changelog:2026-12-07``), so
-  rewording a title or adding an entry leaves every other id as it was.
+  its opening paragraph as a plain-language summary and links to the pages it names (``{ref}``
+  links). An entry's id comes from its date (``tag:...:changelog:2026-12-07``), so rewording a
+  title or adding an entry leaves every other id as it was.
 - ``feeds/<page>.xml``: the same entries, only those that name the page; every content page
-  announces its feed and the site's in ``<head>`` (``<link rel="alternate"
-  type="application/atom+xml">``).
+  announces its feed and the site's in ``<head>``.
 - ``certainty.xml``: one entry each time a claim's certainty, direction (the side its effect
   favours) or conclusion (``result``) changed, read from the git history of ``claims.yaml``.
   The history is the record: a ``history`` list in every record would have to be kept by hand
@@ -15,11 +14,9 @@
   the claim, so it never changes. Without git, or outside a repository, the feed is written
   with no entries (and the build says so once, as information).
 
-The living-status line under each page's review dates (:mod:`.living_status`) ends with a
-"Follow updates" link to the help text that ``{follow-updates}`` writes (on the methods page).
-
-Everything is plain XML written at build time; nothing is fetched by the browser. The feeds
-are written only for the web site (html, dirhtml), not the EPUB.
+The living-status line (:mod:`.living_status`) ends with a "Follow updates" link to the help
+text ``{follow-updates}`` writes. Everything is plain XML written at build time, only for the
+web site (html, dirhtml), not the EPUB; nothing is fetched by the browser.
 """
 
 from __future__ import annotations
@@ -131,7 +128,7 @@ def changes_of(doctree: nodes.document, env: BuildEnvironment) -> list[Change]:
     return found
 
 
-def new_feed(base: str, path: str, title: str, subtitle: str, updated: date) -> FeedGenerator:
+def new_feed(base: str, path: str, title: str, subtitle: str, updated: datetime) -> FeedGenerator:
     feed = FeedGenerator()
     feed.id(f"{TAG}{path}")
     feed.title(title)
@@ -140,7 +137,7 @@ def new_feed(base: str, path: str, title: str, subtitle: str, updated: date) -> 
     feed.link(href=f"{base}{path}", rel="self", type="application/atom+xml")
     feed.link(href=base, rel="alternate", type="text/html")
     feed.language("en")
-    feed.updated(moment(updated))
+    feed.updated(updated)
     feed.generator("feedgen")  # no version: two builds of one commit give the same bytes
     return feed
 
@@ -238,7 +235,7 @@ def git(root: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def claim_history(path: Path, cache: dict[str, str] | None = None) -> list[ClaimChange] | None:
+def claim_history(path: Path, cache: dict[str, str]) -> list[ClaimChange] | None:
     """Every change of certainty, direction or conclusion, oldest first; None without git.
 
     *cache* (commit -> the file's text at it) saves asking git again for commits already read.
@@ -247,27 +244,20 @@ def claim_history(path: Path, cache: dict[str, str] | None = None) -> list[Claim
     log = git(root, "log", "--format=%H %cI", "--reverse", "--", path.name)
     if log is None:
         return None
-    cache = {} if cache is None else cache
     changes: list[ClaimChange] = []
-    before: dict[str, tuple[str, str, str, str]] | None = None
+    before: dict[str, tuple[str, str, str, str]] = {}  # the first version changes nothing
     for line in log.splitlines():
         commit, _, stamp = line.partition(" ")
         if commit not in cache:
-            text = git(root, "show", f"{commit}:./{path.name}")
-            cache[commit] = text or ""
+            cache[commit] = git(root, "show", f"{commit}:./{path.name}") or ""
         now = claim_values(cache[commit])
         when = datetime.fromisoformat(stamp).astimezone(UTC)
-        for claim_id, (question, *values) in now.items() if before is not None else ():
+        for claim_id, (question, *values) in now.items():
             if claim_id not in before:
                 continue
             old = before[claim_id][1:]
-            diffs = tuple(
-                (what, was, is_now)
-                for what, was, is_now in zip(
-                    ("certainty", "direction", "conclusion"), old, values, strict=True
-                )
-                if was != is_now
-            )
+            named = zip(("certainty", "direction", "conclusion"), old, values, strict=True)
+            diffs = tuple((what, was, is_now) for what, was, is_now in named if was != is_now)
             if diffs:
                 changes.append(ClaimChange(commit, when, claim_id, question, diffs))
         before = now
@@ -309,24 +299,19 @@ def write_feeds(app: Sphinx, exception: Exception | None) -> None:
         changes = changes_of(doctree, env)
     changelog_uri = app.builder.get_target_uri(changelog)
     newest = max((change.day for change in changes), default=date(2020, 4, 1))
-    feed = new_feed(
-        base, SITE_FEED, f"{project}: changes", "Every dated change to the review.", newest
-    )
-    for change in changes:
-        add_change(feed, change, base, changelog_uri)
-    write_feed(feed, outdir / SITE_FEED)
+    feeds = [(SITE_FEED, f"{project}: changes", "Every dated change to the review.", changes)]
     titles = env.titles
     for docname in content_pages(app):
         mine = [change for change in changes if any(d == docname for d, _ in change.pages)]
         title = titles[docname].astext() if docname in titles else docname
+        path = f"{PAGE_FEEDS}/{docname}.xml"
+        feeds.append((path, f"{project}: {title}", f"Changes to the page '{title}'.", mine))
+    for path, title, subtitle, mine in feeds:
         updated = max((change.day for change in mine), default=newest)
-        feed = new_feed(
-            base, f"{PAGE_FEEDS}/{docname}.xml", f"{project}: {title}",
-            f"Changes to the page '{title}'.", updated,
-        )  # fmt: skip
+        feed = new_feed(base, path, title, subtitle, moment(updated))
         for change in mine:
             add_change(feed, change, base, changelog_uri)
-        write_feed(feed, outdir / PAGE_FEEDS / f"{docname}.xml")
+        write_feed(feed, outdir / path)
     write_certainty_feed(app, base, project, newest)
 
 
@@ -334,9 +319,7 @@ def write_certainty_feed(app: Sphinx, base: str, project: str, newest: date) -> 
     env = app.env
     claims_file = getattr(app.config, "claims_file", "")
     cache: dict[str, str] = getattr(env, "living_review_claims_history", {})
-    history = None
-    if claims_file:
-        history = claim_history(Path(app.confdir, claims_file), cache)
+    history = claim_history(Path(app.confdir, claims_file), cache) if claims_file else None
     env.living_review_claims_history = cache  # type: ignore[attr-defined]
     if history is None:
         logger.info("certainty.xml: no git history of the claim ledger here; written empty")
@@ -344,9 +327,8 @@ def write_certainty_feed(app: Sphinx, base: str, project: str, newest: date) -> 
     updated = max((change.when for change in history), default=moment(newest))
     feed = new_feed(
         base, CERTAINTY_FEED, f"{project}: changes to the findings",
-        "Each time a claim's certainty, direction or conclusion changed.", updated.date(),
+        "Each time a claim's certainty, direction or conclusion changed.", updated,
     )  # fmt: skip
-    feed.updated(updated)
     for change in reversed(history):  # newest first
         entry = feed.add_entry(order="append")
         entry.id(change.id)
@@ -371,16 +353,13 @@ def feed_links(
         return  # generated pages (search, the index, 404 at any address) announce none
     depth = app.builder.get_target_uri(pagename).count("/")
     up = "../" * depth
-    links = [
-        f'<link rel="alternate" type="application/atom+xml" '
-        f'title="Changes to the review" href="{up}{SITE_FEED}">'
-    ]
+    feeds = [("Changes to the review", SITE_FEED)]
     if not is_exempt(pagename, app.config.review_dates_exempt):
-        links.append(
-            f'<link rel="alternate" type="application/atom+xml" '
-            f'title="Changes to this page" href="{up}{PAGE_FEEDS}/{pagename}.xml">'
-        )
-    context["metatags"] = context.get("metatags", "") + "\n".join(links) + "\n"
+        feeds.append(("Changes to this page", f"{PAGE_FEEDS}/{pagename}.xml"))
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{up}{href}">\n'
+        for title, href in feeds
+    )
 
 
 def follow_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -60,13 +60,10 @@ def net_of(env: BuildEnvironment) -> SafetyNet:
     return net if net is not None else SafetyNet(Path(FILENAME))
 
 
-def net_file(app: Sphinx) -> Path:
-    return Path(app.confdir, app.config.safety_net_file)
-
-
 def read_net(app: Sphinx) -> None:
     """Read safety-net.yaml at the start of every build and report its problems."""
-    read_project_file(app, net_file(app), load_safety_net, SafetyNet, NET_ATTRIBUTE)
+    path = Path(app.confdir, app.config.safety_net_file)
+    read_project_file(app, path, load_safety_net, SafetyNet, NET_ATTRIBUTE)
 
 
 def check_net_cites(app: Sphinx, env: BuildEnvironment) -> None:
@@ -185,37 +182,38 @@ class WhatToDoNow(_NetMixin, SphinxDirective):
         return [guide]
 
 
-class SafetyNetRole(_NetMixin, SphinxRole):
+class _NetRole(_NetMixin, SphinxRole):
+    def tier(self, allowed: tuple[str, ...]) -> Tier | None:
+        """The role's tier; None if the net is unusable (already reported) or the tier unknown."""
+        net = self.net()
+        tier_id = self.text.strip()
+        if net is None or tier_id in allowed:
+            return net.tier(tier_id) if net is not None else None
+        logger.error(
+            "safety-net-tier: {%s}`%s`: unknown tier; use one of %s",
+            self.name, tier_id, ", ".join(allowed), location=self.get_location(),
+        )  # fmt: skip
+        return None
+
+
+class SafetyNetRole(_NetRole):
     """``{safety-net}`tier```: the tier's action, linked to the tier in a box."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        net = self.net()
-        tier_id = self.text.strip()
-        tier = net.tier(tier_id) if net is not None else None
-        if tier is None or tier_id == AFTER_TREATMENT:
-            if net is not None:
-                logger.error(
-                    "safety-net-tier: {safety-net}`%s`: unknown tier; use one of %s",
-                    tier_id, ", ".join(TIERS[:3]), location=self.get_location(),
-                )  # fmt: skip
+        tier = self.tier(BOX_TIERS)
+        if tier is None:
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         ref = safety_net_ref("", tier.action, tier=tier.id, classes=["safety-net-action"])
         self.set_source_info(ref)
         return [ref], []
 
 
-class SafetyNetSignsRole(_NetMixin, SphinxRole):
+class SafetyNetSignsRole(_NetRole):
     """``{safety-net-signs}`tier```: the tier's signs in a few words each."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        net = self.net()
-        tier = net.tier(self.text.strip()) if net is not None else None
+        tier = self.tier(TIERS)
         if tier is None:
-            if net is not None:
-                logger.error(
-                    "safety-net-tier: {safety-net-signs}`%s`: unknown tier; use one of %s",
-                    self.text.strip(), ", ".join(TIERS), location=self.get_location(),
-                )  # fmt: skip
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         shorts = [sign.short for sign in tier.signs]
         comma = "; " if any("," in short for short in shorts) else ", "

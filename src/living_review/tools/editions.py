@@ -244,15 +244,14 @@ def banner_html(date: str, current_href: str, *, same_page: bool = True) -> str:
 
 def switcher_html(links: list[tuple[str, str, bool]]) -> str:
     """The version switcher: (label, href, is this one) for each edition, as plain links."""
-    items = []
-    for label, href, here in links:
-        if here:
-            items.append(f'<li><a href="{escape(href)}" aria-current="page">{label}</a></li>')
-        else:
-            items.append(f'<li><a href="{escape(href)}">{label}</a></li>')
+    current = ' aria-current="page"'
+    items = "".join(
+        f'<li><a href="{escape(href)}"{current if here else ""}>{label}</a></li>'
+        for label, href, here in links
+    )
     return (
         '<nav class="edition-switcher" aria-label="Editions">\n<p>Editions of this page:</p>\n'
-        f"<ul>{''.join(items)}</ul>\n</nav>\n"
+        f"<ul>{items}</ul>\n</nav>\n"
     )
 
 
@@ -260,64 +259,56 @@ def _pages(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.html") if not p.name.startswith("_"))
 
 
-def _up(depth: int) -> str:
-    return "../" * depth
+def _edition_links(
+    out: Path, dates: list[str], relative: str, depth: int, here: str = ""
+) -> list[tuple[str, str, bool]]:
+    """The switcher's link to *relative* in each edition that has it (*here*: this one)."""
+    return [
+        (f"Edition of {long_date(dt.date.fromisoformat(d))}",
+         f"{'../' * depth}{EDITIONS_DIR}/{d}/{relative}", d == here)
+        for d in dates
+        if (out / EDITIONS_DIR / d / relative).exists()
+    ]  # fmt: skip
 
 
 def mark_pages(out: Path, records: list[EditionRecord], site_url: str) -> None:
     """Add the switcher to every page, and the banner, canonical link and noindex to editions."""
     dates = [r.date for r in reversed(records)]  # newest first
-    current = out
-    for page in _pages(current):
-        relative = page.relative_to(current).as_posix()
+    for page in _pages(out):
+        relative = page.relative_to(out).as_posix()
         if relative.startswith(f"{EDITIONS_DIR}/"):
             continue
         depth = relative.count("/")
-        links = [("Current edition", _up(depth) + relative, True)]
-        links += [
-            (f"Edition of {long_date(dt.date.fromisoformat(d))}",
-             f"{_up(depth)}{EDITIONS_DIR}/{d}/{relative}", False)
-            for d in dates
-            if (current / EDITIONS_DIR / d / relative).exists()
-        ]  # fmt: skip
-        _insert_after_main(page, switcher_html(links) if len(links) > 1 else "")
+        links = [("Current edition", "../" * depth + relative, True)]
+        links += _edition_links(out, dates, relative, depth)
+        switcher = switcher_html(links) if len(links) > 1 else ""
+        html = _insert_after_main(page.read_text(encoding="utf-8"), switcher)
+        page.write_text(html, encoding="utf-8")
     for date in dates:
-        folder = current / EDITIONS_DIR / date
+        folder = out / EDITIONS_DIR / date
         for page in _pages(folder):
             relative = page.relative_to(folder).as_posix()
             depth = relative.count("/") + 2  # editions/<date>/
-            here = relative if (current / relative).exists() else "index.html"
-            links = [("Current edition", _up(depth) + here, False)]
-            links += [
-                (f"Edition of {long_date(dt.date.fromisoformat(d))}",
-                 f"{_up(depth)}{EDITIONS_DIR}/{d}/{relative}", d == date)
-                for d in dates
-                if (current / EDITIONS_DIR / d / relative).exists()
-            ]  # fmt: skip
-            html = page.read_text(encoding="utf-8")
-            html = _CANONICAL.sub("", html)
-            head = (
-                f'<link rel="canonical" href="{escape(site_url + here)}" />\n'
-                '<meta name="robots" content="noindex" />\n'
-            )
-            if 'name="robots"' in html:
-                head = head.replace('<meta name="robots" content="noindex" />\n', "")
+            here = relative if (out / relative).exists() else "index.html"
+            links = [("Current edition", "../" * depth + here, False)]
+            links += _edition_links(out, dates, relative, depth, date)
+            html = _CANONICAL.sub("", page.read_text(encoding="utf-8"))
+            head = f'<link rel="canonical" href="{escape(site_url + here)}" />\n'
+            if 'name="robots"' not in html:
+                head += '<meta name="robots" content="noindex" />\n'
             html = html.replace("</head>", head + "</head>", 1)
+            banner = banner_html(date, "../" * depth + here, same_page=here == relative)
+            html = _insert_after_main(html, banner + switcher_html(links))
             page.write_text(html, encoding="utf-8")
-            banner = banner_html(date, _up(depth) + here, same_page=here == relative)
-            _insert_after_main(page, banner + switcher_html(links))
         for extra in ("sitemap.xml", "robots.txt"):  # one sitemap: the current site's
             (folder / extra).unlink(missing_ok=True)
 
 
-def _insert_after_main(page: Path, html_to_insert: str) -> None:
-    html = _BANNER.sub("", _SWITCHER.sub("", page.read_text(encoding="utf-8")))
+def _insert_after_main(html: str, insert: str) -> str:
+    """*html* without its banner and switcher, then with *insert* (if any) after ``<article>``."""
+    html = _BANNER.sub("", _SWITCHER.sub("", html))
     found = _MAIN.search(html) or re.search(r"<body[^>]*>", html)
-    if found is None or not html_to_insert:
-        page.write_text(html, encoding="utf-8")
-        return
-    at = found.end()
-    page.write_text(html[:at] + "\n" + html_to_insert + html[at:], encoding="utf-8")
+    return f"{html[: found.end()]}\n{insert}{html[found.end() :]}" if found and insert else html
 
 
 def build_editions(

@@ -3,15 +3,10 @@
 ``python -m living_review.tools.pdf --html DIR --cff CITATION.cff --out FILE.pdf`` reads
 ``DIR/index.html``, written by ``sphinx-build -b singlehtml`` (every page in one, in the order
 of the table of contents), and typesets it with the site's own print stylesheet
-(``print.css``, linked with ``media="print"``) and :data:`PDF_CSS`:
-
-* a title page with the edition's date, version, DOI (or "DOI pending") and how to cite it,
-  from ``CITATION.cff`` as ``living_review.sphinxext.cite_this`` reads it, the
-  not-medical-advice notice and the original article's credit;
-* the home page next, with the medical notice and the warning signs box near its top;
-* page numbers ("page 3 of 120") at the foot of every page;
-* the title, author and language in the PDF's metadata (from ``<title>``,
-  ``<meta name="author">`` and ``<html lang>``); the text stays text, so it can be selected.
+(``print.css``, linked with ``media="print"``) and :data:`PDF_CSS`: a title page (from
+``CITATION.cff`` as ``living_review.sphinxext.cite_this`` reads it), then the home page with
+the medical notice and the warning signs box near its top; page numbers on every page; the
+title, author and language in the PDF's metadata. The text stays text, so it can be selected.
 
 Links stay links: DOIs and free full texts are clickable, and ``print.css`` also prints their
 addresses. WeasyPrint needs pango from the system (``.ci/install-pdf`` installs it); nothing is
@@ -31,8 +26,6 @@ from pathlib import Path
 from living_review.problems import UnusableInput
 from living_review.sphinxext.cite_this import PENDING, Edition, formatted_citation, read_edition
 
-#: The file name of the PDF, beside the EPUB's (conf.py: epub_basename).
-PDF_NAME = "acupuncture-for-sciatica.pdf"
 MEDICAL_NOTICE = (
     "This review is not medical advice. Talk to a doctor or other qualified clinician about "
     "your own symptoms and treatment."
