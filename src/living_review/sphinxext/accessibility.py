@@ -37,14 +37,6 @@ if TYPE_CHECKING:
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-#: The heading level of a toctree caption: one under the page title (h1).
-CAPTION_LEVEL = 2
-
-
-def is_toctree_caption(node: nodes.Element) -> bool:
-    """True for the title node Sphinx makes from a toctree's ``:caption:``."""
-    return isinstance(node.parent, addnodes.compact_paragraph) and bool(node.parent.get("toctree"))
-
 
 class AccessibleHTMLMixin:
     """Translator methods that write valid ARIA for captions and citation lists."""
@@ -53,11 +45,15 @@ class AccessibleHTMLMixin:
     context: list[str]
 
     def visit_title(self, node: nodes.title) -> None:
-        """Toctree captions get an ``aria-level`` besides furo's ``role="heading"``."""
-        if not is_toctree_caption(node):
+        """Toctree captions get an ``aria-level`` besides furo's ``role="heading"``.
+
+        Level 2: one under the page title (h1).
+        """
+        parent = node.parent
+        if not (isinstance(parent, addnodes.compact_paragraph) and parent.get("toctree")):
             super().visit_title(node)  # type: ignore[misc]
             return
-        attributes = {"role": "heading", "aria-level": str(CAPTION_LEVEL)}
+        attributes = {"role": "heading", "aria-level": "2"}
         self.body.append(self.starttag(node, "p", "", CLASS="caption", **attributes))  # type: ignore[attr-defined]
         self.body.append('<span class="caption-text">')
         self.context.append("</span></p>\n")
@@ -69,15 +65,15 @@ class AccessibleHTMLMixin:
         self.body.append(self.starttag(node, "div", classes=[node.tagname], role="listitem"))  # type: ignore[attr-defined]
 
 
-def use_accessible_translator(app: Sphinx) -> None:
-    """Wrap the HTML-like builder's translator (html, dirhtml, singlehtml, epub) in the mixin."""
+def use_translator_mixin(app: Sphinx, mixin: type) -> None:
+    """Wrap the HTML-like builder's translator (html, dirhtml, singlehtml, epub) in *mixin*
+    (once: this composes with other extensions' wrappers)."""
     if app.builder.format != "html":
         return
     base = app.builder.get_translator_class()
-    if issubclass(base, AccessibleHTMLMixin):
-        return
-    accessible = type(f"Accessible{base.__name__}", (AccessibleHTMLMixin, base), {})
-    app.set_translator(app.builder.name, accessible, override=True)
+    if not issubclass(base, mixin):
+        wrapped = type(f"{mixin.__name__}{base.__name__}", (mixin, base), {})
+        app.set_translator(app.builder.name, wrapped, override=True)
 
 
 def add_templates(app: Sphinx, config: Config) -> None:
@@ -89,6 +85,6 @@ def add_templates(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the translator wrapper, the furo template overrides and the stylesheet."""
     app.connect("config-inited", add_templates)
-    app.connect("builder-inited", use_accessible_translator)
+    app.connect("builder-inited", lambda app: use_translator_mixin(app, AccessibleHTMLMixin))
     add_stylesheet(app, "accessibility.css")
     return extension_metadata()
