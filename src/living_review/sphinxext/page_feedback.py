@@ -54,7 +54,6 @@ FORMS = (
         "propose-evidence.yml", "page", "[Evidence]: ", "Suggest new evidence", "suggest-evidence"
     ),
 )
-EDIT_TEXT = "Edit this page"
 
 
 def page_address(base_url: str, target_uri: str) -> str:
@@ -95,7 +94,7 @@ def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
         options.get("source_directory", "docs/"),
         source,
     )
-    links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">{EDIT_TEXT}</a>')
+    links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">Edit this page</a>')
     return (
         '<div class="page-feedback">\n<p><span class="page-feedback-lead">'
         "Something wrong, missing or out of date?</span> " + " · ".join(links) + "</p>\n</div>\n"
@@ -108,22 +107,20 @@ class IssueFormRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         forms = {Path(form.template).stem: form for form in FORMS}
         form = forms.get(self.text.strip())
+        repository = self.config.page_feedback_repository
         if form is None:
-            known = ", ".join(sorted(forms))
-            message = self.inliner.reporter.error(
-                f"unknown issue form {self.text!r} (known: {known})", line=self.lineno
+            problem = f"unknown issue form {self.text!r} (known: {', '.join(sorted(forms))})"
+        elif not repository:
+            problem = "{issue-form} needs page_feedback_repository in conf.py"
+        else:
+            address = page_address(self.config.html_baseurl, f"{self.env.docname}.html")
+            url = issue_form_url(repository, form, address, "")
+            link = nodes.reference(
+                self.rawtext, form.link_text, refuri=url, classes=[form.css_class]
             )
-            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
-        config = self.config
-        if not config.page_feedback_repository:
-            message = self.inliner.reporter.error(
-                "{issue-form} needs page_feedback_repository in conf.py", line=self.lineno
-            )
-            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
-        address = page_address(config.html_baseurl, f"{self.env.docname}.html")
-        url = issue_form_url(config.page_feedback_repository, form, address, "")
-        link = nodes.reference(self.rawtext, form.link_text, refuri=url, classes=[form.css_class])
-        return [link], []
+            return [link], []
+        message = self.inliner.reporter.error(problem, line=self.lineno)
+        return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
 
 
 def add_feedback_links(
