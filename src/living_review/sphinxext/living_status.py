@@ -39,6 +39,7 @@ from sphinx.util.docutils import SphinxDirective
 from living_review.review_schedule import format_date, is_exempt
 from living_review.searches import (
     FILENAME,
+    Item,
     Search,
     SearchLog,
     check_cites,
@@ -69,17 +70,13 @@ class living_status_ref(nodes.inline):  # lower-case, like docutils nodes
 
 
 def log_of(env: BuildEnvironment) -> SearchLog:
-    log: SearchLog | None = getattr(env, LOG_ATTRIBUTE, None)
-    return log if log is not None else SearchLog(Path(FILENAME))
-
-
-def log_file(app: Sphinx) -> Path:
-    return Path(app.confdir, app.config.searches_file)
+    return getattr(env, LOG_ATTRIBUTE, None) or SearchLog(Path(FILENAME))
 
 
 def read_log(app: Sphinx) -> None:
     """Read searches.yaml at the start of every build and report its problem, if any."""
-    read_project_file(app, log_file(app), load_searches, SearchLog, LOG_ATTRIBUTE)
+    path = Path(app.confdir, app.config.searches_file)
+    read_project_file(app, path, load_searches, SearchLog, LOG_ATTRIBUTE)
 
 
 def check_log(app: Sphinx, env: BuildEnvironment) -> None:
@@ -88,24 +85,19 @@ def check_log(app: Sphinx, env: BuildEnvironment) -> None:
     if not log.usable:
         return
     domain: Any = env.get_domain("cite")
-    for problem in check_cites(log, set(domain.bibdata.data.entries)):
-        log_problem(problem)
-    for problem in check_pages(log, set(env.found_docs)):
+    cites = check_cites(log, set(domain.bibdata.data.entries))
+    for problem in [*cites, *check_pages(log, set(env.found_docs))]:
         log_problem(problem)
 
 
 # -- the living-status line under the review dates ----------------------------------------------
 
 
-def _part(text: str, cls: str) -> nodes.inline:
-    return nodes.inline(text, text, classes=[cls])
-
-
 def _link(text: str, anchor: str) -> living_status_ref:
     return living_status_ref(text, text, anchor=anchor)
 
 
-def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
+def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
     """The living status of *docname*; a page no update search covered says so."""
     last = log.last_update(docname)
     para = nodes.paragraph(classes=["living-status"])
@@ -121,20 +113,15 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
     searched += nodes.Text(f"Next search for new evidence due {format_date(due)} (")
     searched += _link("search log", f"search-{last.id}")
     searched += nodes.Text(")")
-    parts: list[nodes.Element] = [searched]
     count = len(log.awaiting)
     studies = "study" if count == 1 else "studies"
     awaiting = nodes.inline(classes=["living-status-awaiting"])
     awaiting += _link(f"{count} {studies} awaiting assessment", AWAITING_ID)
-    parts.append(awaiting)
+    para += [searched, nodes.Text(" · "), awaiting]
     unchanged = log.no_change(docname)
     if unchanged is not None:
         text = f"No change after the search of {format_date(unchanged.date)}"
-        parts.append(_part(text, "living-status-no-change"))
-    for index, part in enumerate(parts):
-        if index:
-            para += nodes.Text(" · ")
-        para += part
+        para += [nodes.Text(" · "), nodes.inline(text, text, classes=["living-status-no-change"])]
     return para
 
 
@@ -148,27 +135,21 @@ def show_living_status(app: Sphinx, doctree: nodes.document) -> None:
     env.note_dependency(str(log.path))
     if not log.usable:
         return
-    line = status_line(log, docname)
-    if line is None:
-        return
     dates = next(
         (node for node in doctree.findall(nodes.paragraph) if "review-dates" in node["classes"]),
         None,
     )
     if dates is None:  # bad review dates: already an error
         return
-    dates.parent.insert(dates.parent.index(dates) + 1, line)
+    dates.parent.insert(dates.parent.index(dates) + 1, status_line(log, docname))
 
 
 def link_status(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Each living-status link points at its anchor on the search log page."""
     page = app.config.search_log_page
     for ref in list(doctree.findall(living_status_ref)):
-        anchor = ref["anchor"]
-        if docname == page:
-            uri = f"#{anchor}"
-        else:
-            uri = f"{app.builder.get_relative_uri(docname, page)}#{anchor}"
+        here = "" if docname == page else app.builder.get_relative_uri(docname, page)
+        uri = f"{here}#{ref['anchor']}"
         ref.replace_self(nodes.reference("", "", *ref.children, refuri=uri, internal=True))
 
 
@@ -221,13 +202,15 @@ def _count(value: int | None) -> str:
 
 
 def _cell(text: str) -> str:
-    """One list-table cell: a single line of MyST."""
-    return " ".join(text.split())
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
+    """One list-table cell: *text* as a sentence, on a single line of MyST."""
+    text = " ".join(text.split())
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def _item(item: Item) -> str:
+    """A work left out or awaiting assessment: what it is, its identifier, why."""
+    ident = f", {item.identifier}" if item.identifier else ""
+    return f"{item.what}{ident}: {item.reason}"
 
 
 class SearchLogDirective(SphinxDirective):
@@ -248,40 +231,36 @@ class SearchLogDirective(SphinxDirective):
             f"**When the review stops being living.** {log.retirement}",
             "",
         ]
-        container = nodes.container(classes=["search-log"])
-        self.parse_into(container, lines)
+        container = self.parsed(lines, classes=["search-log"])
         for search in reversed(log.searches):  # newest first, as the changelog
-            entry = nodes.container(ids=[f"search-{search.id}"], classes=["search-log-entry"])
-            self.parse_into(entry, self.search_lines(search))
-            container += entry
-        lines = ["**Studies awaiting assessment.**"]
-        awaiting = log.awaiting
-        if awaiting:
-            lines.append(
-                "These works were found but are not cited, because their details could not be "
-                "confirmed:"
+            ids = [f"search-{search.id}"]
+            container += self.parsed(
+                self.search_lines(search), ids=ids, classes=["search-log-entry"]
             )
-            lines.append("")
-            for search, item in awaiting:
-                ident = f", {item.identifier}" if item.identifier else ""
-                lines.append(
-                    f"- {item.what}{ident}: {item.reason}. Found in the search of "
-                    f"{format_date(search.date)}."
-                )
-        else:
+        lines = ["**Studies awaiting assessment.**"]
+        if not log.awaiting:
             lines.append("None.")
-        entry = nodes.container(ids=[AWAITING_ID], classes=["search-log-awaiting"])
-        self.parse_into(entry, lines)
-        container += entry
+        else:
+            lines += [
+                "These works were found but are not cited, because their details could not be "
+                "confirmed:",
+                "",
+            ]
+            for search, item in log.awaiting:
+                lines.append(f"- {_item(item)}. Found in the search of {format_date(search.date)}.")
+        container += self.parsed(lines, ids=[AWAITING_ID], classes=["search-log-awaiting"])
         return [container]
 
-    def parse_into(self, node: nodes.Element, lines: list[str]) -> None:
+    def parsed(self, lines: list[str], **attributes: Any) -> nodes.container:
+        """A container with *attributes* holding *lines* parsed as MyST."""
+        node = nodes.container(**attributes)
         source, line = self.get_source_info()
         self.state.nested_parse(
             StringList(lines, source=source, items=[(source, line)] * len(lines)),
             self.content_offset,
             node,
         )
+        return node
 
     def search_lines(self, search: Search) -> list[str]:
         limits = "not recorded"
@@ -289,10 +268,9 @@ class SearchLogDirective(SphinxDirective):
             limits = f"{format_date(search.date_from)} to {format_date(search.date_to)}"
             if search.date_note:
                 limits += f"; {search.date_note}"
-        kind = "update search" if search.kind == "update" else "narrower check"
         rows = [
             ("Date", f"{format_date(search.date)} ({search.date_source})"),
-            ("Kind", kind),
+            ("Kind", "update search" if search.kind == "update" else "narrower check"),
             ("Where", "; ".join(search.where)),
             ("Search terms", search.query),
         ]
@@ -303,20 +281,9 @@ class SearchLogDirective(SphinxDirective):
         cite = f" {{cite:p}}`{','.join(search.included)}`" if search.included else ""
         rows.append(("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"))
         if search.excluded:
-            rows.append(
-                (
-                    "Left out",
-                    "; ".join(
-                        f"{item.what}"
-                        + (f", {item.identifier}" if item.identifier else "")
-                        + f": {item.reason}"
-                        for item in search.excluded
-                    ),
-                )
-            )
+            rows.append(("Left out", "; ".join(_item(item) for item in search.excluded)))
         if search.awaiting:
-            count = len(search.awaiting)
-            rows.append(("Awaiting assessment", f"{count}, listed below the tables"))
+            rows.append(("Awaiting assessment", f"{len(search.awaiting)}, listed below the tables"))
         if search.not_covered:
             rows.append(("Not covered", "; ".join(search.not_covered)))
         lines = [
@@ -326,7 +293,7 @@ class SearchLogDirective(SphinxDirective):
             "",
         ]
         for label, value in rows:
-            lines += [f"* - {label}", f"  - {_cell(_sentence(value))}"]
+            lines += [f"* - {label}", f"  - {_cell(value)}"]
         lines += [
             "```",
             "",
