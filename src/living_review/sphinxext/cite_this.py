@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 #: Where the site puts the citation files, from its root.
 CITE_DIR = "cite"
 PENDING = "DOI pending"
+#: Build-environment attribute: (the citation file, its edition or None if none or unusable).
+CITATION_ATTRIBUTE = "living_review_cite_this"
 #: The 2020 article, credited in every format (CITATION.cff's ``references``).
 SOURCE_NOTE = "Based on an article by Dr. Juliana Bruner, DPT (Dorsal Health, 2020)."
 
@@ -171,18 +173,16 @@ def ris(edition: Edition) -> str:
     return "".join(f"{tag}  - {value}".rstrip() + "\r\n" for tag, value in lines)
 
 
-def edition_of(app: Sphinx) -> Edition | None:
-    """The edition of this build (None if ``cite_this_file`` is empty)."""
-    path = app.config.cite_this_file
-    if not path:
-        return None
-    try:
-        return read_edition(Path(app.confdir, path))
-    except UnusableInput as error:
-        if not getattr(app, "_cite_this_reported", False):  # once, not on every page
-            app._cite_this_reported = True  # type: ignore[attr-defined]
+def read_citation_file(app: Sphinx) -> None:
+    """Read ``cite_this_file`` once a build: a problem in it is one error, not one per page."""
+    path = Path(app.confdir, app.config.cite_this_file)
+    edition = None
+    if app.config.cite_this_file:
+        try:
+            edition = read_edition(path)
+        except UnusableInput as error:
             logger.error("cite-this: %s", error.reason, location=f"{error.path}:{error.line}")
-        return None
+    setattr(app.env, CITATION_ATTRIBUTE, (path, edition))
 
 
 def footer_html(app: Sphinx, pagename: str, edition: Edition) -> str:
@@ -212,7 +212,7 @@ def add_footer(
     """End every web page built from a source with the "Cite this edition" line."""
     if not is_html_site(app.builder) or pagename not in app.env.found_docs:
         return
-    edition = edition_of(app)
+    _, edition = getattr(app.env, CITATION_ATTRIBUTE)
     if edition is None or "body" not in context:
         return
     context["body"] += footer_html(app, pagename, edition)
@@ -222,7 +222,7 @@ def write_files(app: Sphinx, exception: Exception | None) -> None:
     """Write the BibTeX and RIS files into the site."""
     if exception is not None or not is_html_site(app.builder):
         return
-    edition = edition_of(app)
+    _, edition = getattr(app.env, CITATION_ATTRIBUTE)
     if edition is None:
         return
     folder = Path(app.outdir, CITE_DIR)
@@ -237,12 +237,10 @@ class CiteThisDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        path = self.config.cite_this_file
-        if not path:
+        if not self.config.cite_this_file:
             raise self.error("{cite-this} needs cite_this_file (CITATION.cff) in conf.py")
-        cff = Path(self.env.app.confdir, path)
+        cff, edition = getattr(self.env, CITATION_ATTRIBUTE)
         self.env.note_dependency(str(cff))
-        edition = edition_of(self.env.app)
         if edition is None:  # reported once, at CITATION.cff
             return []
         container = nodes.container(classes=["cite-this-full"])
@@ -267,10 +265,6 @@ class CiteThisDirective(SphinxDirective):
             container += nodes.rubric("", caption)
             container += nodes.literal_block(text, text, language=language)
         return [container]
-
-
-def _yes_no(flag: bool) -> str:
-    return "yes" if flag else "no"
 
 
 class EditionListDirective(SphinxDirective):
@@ -298,8 +292,7 @@ class EditionListDirective(SphinxDirective):
             para += nodes.strong("", f"Edition of {when.day} {when:%B %Y}")
             version = f" (version {record['version']})" if record.get("version") else ""
             summary = f": {record['summary']}" if record.get("summary") else ""
-            para += nodes.Text(f"{version}{summary}. ")
-            para += nodes.Text("DOI: ")
+            para += nodes.Text(f"{version}{summary}. DOI: ")
             if record.get("doi"):
                 para += nodes.reference("", record["doi"], refuri=doi_url(record["doi"]))
             else:
@@ -308,8 +301,8 @@ class EditionListDirective(SphinxDirective):
                 flags = "Conclusions and certainty changed: not applicable (first edition). "
             else:
                 flags = (
-                    f"Conclusions changed: {_yes_no(record['conclusions_changed'])}. "
-                    f"Certainty changed: {_yes_no(record['certainty_changed'])}. "
+                    f"Conclusions changed: {'yes' if record['conclusions_changed'] else 'no'}. "
+                    f"Certainty changed: {'yes' if record['certainty_changed'] else 'no'}. "
                 )
             para += nodes.Text(f". {flags}")
             para += nodes.reference(
@@ -331,6 +324,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("cite_this_editions", "", "env", types=frozenset({str}))
     app.add_directive("cite-this", CiteThisDirective)
     app.add_directive("edition-list", EditionListDirective)
+    app.connect("builder-inited", read_citation_file)
     # After page_feedback (priority 500): the citation is the last line of the page.
     app.connect("html-page-context", add_footer, priority=600)
     app.connect("build-finished", write_files)
