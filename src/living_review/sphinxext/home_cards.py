@@ -50,9 +50,7 @@ def drop_unused_design_assets(
     if not is_html_site(app.builder):
         return
     used = design_classes(doctree) if doctree is not None else set()
-    unused = set()
-    if not used:
-        unused |= {DESIGN_STYLESHEET, OWN_STYLESHEET}
+    unused = set() if used else {DESIGN_STYLESHEET, OWN_STYLESHEET}
     if not any(name.startswith("sd-tab") for name in used):
         unused.add(TABS_SCRIPT)
     for key in ("css_files", "script_files"):

@@ -19,10 +19,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-STYLESHEET = "print.css"
-
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Ship the stylesheet and link it for print."""
-    add_stylesheet(app, STYLESHEET, media="print")
+    add_stylesheet(app, "print.css", media="print")
     return extension_metadata()

@@ -132,16 +132,12 @@ def reread_when_the_day_changes(
     return sorted(env.found_docs - removed)
 
 
-def check_config(app: Sphinx, config: Config) -> None:
-    """Fail early, with a clear message, on a bad ``review_today``."""
-    today(config)
-
-
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the config values, the page hook and the stylesheet."""
     app.add_config_value("review_dates_exempt", list(DEFAULT_EXEMPT), "env", types=[list, tuple])
     app.add_config_value("review_today", None, "env", types=[date, str, type(None)])
-    app.connect("config-inited", check_config)
+    # Fail early, with a clear message, on a bad review_today.
+    app.connect("config-inited", lambda app, config: today(config))
     app.connect("doctree-read", show_review_dates)
     app.connect("env-get-outdated", reread_when_the_day_changes)
     add_stylesheet(app, "review-dates.css")

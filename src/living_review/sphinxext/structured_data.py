@@ -31,12 +31,6 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-ABOUT = {"@type": "MedicalCondition", "name": "Sciatica"}
-AUDIENCE = [
-    {"@type": "Patient"},
-    {"@type": "MedicalAudience", "audienceType": "Clinician"},
-]
-
 
 def medical_web_page(
     app: Sphinx, pagename: str, title: str, doctree: nodes.document
@@ -52,8 +46,11 @@ def medical_web_page(
         "url": base and base.rstrip("/") + "/" + app.builder.get_target_uri(pagename),
         "inLanguage": app.config.language or "en",
         "lastReviewed": reviewed and reviewed.isoformat(),
-        "about": ABOUT,
-        "audience": AUDIENCE,
+        "about": {"@type": "MedicalCondition", "name": "Sciatica"},
+        "audience": [
+            {"@type": "Patient"},
+            {"@type": "MedicalAudience", "audienceType": "Clinician"},
+        ],
         "isPartOf": {"@type": "WebSite", "name": app.config.project, "url": base},
     }
     data["isPartOf"] = {key: value for key, value in data["isPartOf"].items() if value is not None}
