@@ -78,28 +78,22 @@ def read_edition(path: str | Path) -> Edition:
     """The edition described by a CITATION.cff file (:class:`UnusableInput` if it has none)."""
     path = Path(path)
     try:
-        cff = yaml.safe_load(read_utf8(path))
+        cff = yaml.safe_load(read_utf8(path)) or {}
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         raise UnusableInput(path, f"not valid YAML: {error.problem}", line=line) from None
-    missing = [
-        key for key in ("title", "authors", "version", "date-released") if key not in (cff or {})
-    ]
+    missing = [key for key in ("title", "authors", "version", "date-released") if key not in cff]
     if missing:
         raise UnusableInput(path, f"no {', '.join(missing)}: the edition cannot be cited")
     authors = [
         a.get("name") or " ".join(filter(None, (a.get("given-names"), a.get("family-names"))))
         for a in cff["authors"]
     ]
-    concept = next(
-        (
-            i["value"]
-            for i in cff.get("identifiers", [])
-            if i.get("type") == "doi"
-            and str(i.get("description", "")).lower().startswith("concept")
-        ),
-        "",
-    )
+    concepts = [
+        i["value"]
+        for i in cff.get("identifiers", [])
+        if i.get("type") == "doi" and str(i.get("description", "")).lower().startswith("concept")
+    ]
     released = cff["date-released"]
     if not isinstance(released, dt.date):
         released = dt.date.fromisoformat(str(released))
@@ -110,13 +104,18 @@ def read_edition(path: str | Path) -> Edition:
         date=released,
         url=cff.get("url", ""),
         doi=str(cff.get("doi", "") or ""),
-        concept_doi=concept,
+        concept_doi=concepts[0] if concepts else "",
     )
 
 
 def doi_url(doi: str) -> str:
     """The resolver address of a DOI."""
     return f"https://doi.org/{doi}"
+
+
+def doi_node(doi: str | None) -> nodes.Node:
+    """A link to *doi*, or "DOI pending" without one."""
+    return nodes.reference("", doi, refuri=doi_url(doi)) if doi else nodes.Text(PENDING)
 
 
 def formatted_citation(edition: Edition) -> str:
@@ -210,20 +209,17 @@ def add_footer(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """End every web page built from a source with the "Cite this edition" line."""
-    if not is_html_site(app.builder) or pagename not in app.env.found_docs:
-        return
     _, edition = getattr(app.env, CITATION_ATTRIBUTE)
-    if edition is None or "body" not in context:
+    if edition is None or not is_html_site(app.builder) or pagename not in app.env.found_docs:
         return
-    context["body"] += footer_html(app, pagename, edition)
+    if "body" in context:
+        context["body"] += footer_html(app, pagename, edition)
 
 
 def write_files(app: Sphinx, exception: Exception | None) -> None:
     """Write the BibTeX and RIS files into the site."""
-    if exception is not None or not is_html_site(app.builder):
-        return
     _, edition = getattr(app.env, CITATION_ATTRIBUTE)
-    if edition is None:
+    if exception is not None or not is_html_site(app.builder) or edition is None:
         return
     folder = Path(app.outdir, CITE_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,12 +246,7 @@ class CiteThisDirective(SphinxDirective):
             ("DOI of this edition: ", edition.doi),
             ("DOI of the review, which always leads to its latest edition: ", edition.concept_doi),
         ):
-            item = nodes.paragraph("", label)
-            if doi:
-                item += nodes.reference("", doi, refuri=doi_url(doi))
-            else:
-                item += nodes.Text(PENDING)
-            dois += nodes.list_item("", item)
+            dois += nodes.list_item("", nodes.paragraph("", label, doi_node(doi)))
         container += dois
         records = (
             ("BibTeX", bibtex(edition), "bibtex"),
@@ -293,10 +284,7 @@ class EditionListDirective(SphinxDirective):
             version = f" (version {record['version']})" if record.get("version") else ""
             summary = f": {record['summary']}" if record.get("summary") else ""
             para += nodes.Text(f"{version}{summary}. DOI: ")
-            if record.get("doi"):
-                para += nodes.reference("", record["doi"], refuri=doi_url(record["doi"]))
-            else:
-                para += nodes.Text(PENDING)
+            para += doi_node(record.get("doi"))
             if record is listing[0]:  # the oldest: nothing before it to compare with
                 flags = "Conclusions and certainty changed: not applicable (first edition). "
             else:
