@@ -71,8 +71,7 @@ def issue_form_url(repository: str, form: IssueForm, address: str, title: str) -
 
 def edit_url(repository: str, branch: str, directory: str, source: str) -> str:
     """GitHub's editor for *source* (a path relative to the sources' folder)."""
-    folder = directory.strip("/")
-    path = f"{folder}/{source}" if folder else source
+    path = f"{directory.strip('/')}/{source}".lstrip("/")
     return f"{repository.rstrip('/')}/edit/{branch}/{path}"
 
 
@@ -88,12 +87,8 @@ def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
         f'href="{escape(issue_form_url(repository, form, address, title))}">{form.link_text}</a>'
         for form in FORMS
     ]
-    edit = edit_url(
-        repository,
-        options.get("source_branch", "main"),
-        options.get("source_directory", "docs/"),
-        source,
-    )
+    branch = options.get("source_branch", "main")
+    edit = edit_url(repository, branch, options.get("source_directory", "docs/"), source)
     links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">Edit this page</a>')
     return (
         '<div class="page-feedback">\n<p><span class="page-feedback-lead">'
@@ -127,15 +122,11 @@ def add_feedback_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """End every web page that has a source with the feedback links."""
-    if (
-        not app.config.page_feedback_repository
-        or not is_html_site(app.builder)
-        or pagename not in app.env.found_docs
-        or "body" not in context
-    ):
+    if not app.config.page_feedback_repository or not is_html_site(app.builder):
         return
-    title = app.env.titles[pagename].astext() if pagename in app.env.titles else pagename
-    context["body"] += feedback_html(app, pagename, title)
+    if pagename in app.env.found_docs and "body" in context:
+        title = app.env.titles[pagename].astext() if pagename in app.env.titles else pagename
+        context["body"] += feedback_html(app, pagename, title)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -1,20 +1,12 @@
 """schema.org ``MedicalWebPage`` JSON-LD on every content page, for search engines.
 
 Each content page (every page with a source, except those exempt from review dates, see
-``review_dates_exempt``) gets, in its ``<head>``::
-
-    <script type="application/ld+json">{"@context": "https://schema.org",
-      "@type": "MedicalWebPage", "name": ..., "description": ..., "url": ...,
-      "inLanguage": "en", "lastReviewed": "2026-11-26",
-      "about": {"@type": "MedicalCondition", "name": "Sciatica"},
-      "audience": [{"@type": "Patient"}, {"@type": "MedicalAudience", "audienceType": "Clinician"}],
-      "isPartOf": {"@type": "WebSite", "name": ..., "url": ...}}</script>
-
-``description`` is the page's front-matter description (:mod:`.descriptions`);
-``lastReviewed`` is its ``last_reviewed`` date, read with the review-date rules
-(:func:`living_review.review_schedule.parse_date`), and left out when the page has none.
-``url`` is the canonical address (``html_baseurl``). Everything comes from the page and the
-configuration, so the output is the same in serial, parallel and incremental builds.
+``review_dates_exempt``) gets a ``<script type="application/ld+json">`` in its ``<head>``
+(:func:`medical_web_page`): its ``description`` is the page's front-matter description
+(:mod:`.descriptions`); ``lastReviewed`` is its ``last_reviewed`` date, read with the
+review-date rules (:func:`living_review.review_schedule.parse_date`); ``url`` is the canonical
+address (``html_baseurl``). Everything comes from the page and the configuration, so the
+output is the same in serial, parallel and incremental builds.
 """
 
 from __future__ import annotations
