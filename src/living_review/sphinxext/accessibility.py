@@ -15,9 +15,6 @@ Each fix answers a finding of axe-core in a real browser (``nox -s browser``):
   no level-1 heading (``page-has-heading-one``). The templates in ``templates/`` label them.
 * furo keeps the announcement (the medical notice) on one line and scrolls it sideways on
   a phone, hiding most of it (``scrollable-region-focusable``); the stylesheet lets it wrap.
-
-The translator fix is a mixin applied to whatever translator the HTML builder would use, so
-it composes with other extensions that set their own.
 """
 
 from __future__ import annotations
@@ -45,10 +42,7 @@ class AccessibleHTMLMixin:
     context: list[str]
 
     def visit_title(self, node: nodes.title) -> None:
-        """Toctree captions get an ``aria-level`` besides furo's ``role="heading"``.
-
-        Level 2: one under the page title (h1).
-        """
+        """Toctree captions: furo's ``role="heading"`` and ``aria-level="2"``, one under the h1."""
         parent = node.parent
         if not (isinstance(parent, addnodes.compact_paragraph) and parent.get("toctree")):
             super().visit_title(node)  # type: ignore[misc]

@@ -28,16 +28,6 @@ TABS_SCRIPT = "design-tabs.js"
 OWN_STYLESHEET = "home-cards.css"
 
 
-def design_classes(doctree: nodes.Node) -> set[str]:
-    """Every sphinx-design class (``sd-...``) used in *doctree*."""
-    return {
-        name
-        for node in doctree.findall(nodes.Element)
-        for name in node.get("classes", [])
-        if name.startswith("sd-")
-    }
-
-
 def asset_name(asset: Any) -> str:
     """The file name of a css_files / script_files entry (an object or, in old Sphinx, a str)."""
     return str(getattr(asset, "filename", asset)).split("?", 1)[0].rsplit("/", 1)[-1]
@@ -49,7 +39,8 @@ def drop_unused_design_assets(
     """Leave sphinx-design's stylesheet and script off pages that do not use them."""
     if not is_html_site(app.builder):
         return
-    used = design_classes(doctree) if doctree is not None else set()
+    elements = doctree.findall(nodes.Element) if doctree is not None else ()
+    used = {name for node in elements for name in node["classes"] if name.startswith("sd-")}
     unused = set() if used else {DESIGN_STYLESHEET, OWN_STYLESHEET}
     if not any(name.startswith("sd-tab") for name in used):
         unused.add(TABS_SCRIPT)

@@ -3,25 +3,21 @@
 Both come from ``searches.yaml`` (:mod:`living_review.searches`):
 
 - ``{search-log}`` (a directive, no content): the planned interval between searches, when the
-  review stops being living, then one table per search (date, where, search terms, date limits,
-  what it added, left out and did not cover) with the flow of its counts (found, screened,
-  included; "not recorded" where the records hold no count), and the list of studies awaiting
-  assessment (``#search-log-awaiting``).
+  review stops being living, one table per search with the flow of its counts ("not recorded"
+  where the records hold none), and the list of studies awaiting assessment.
 - Under the review dates of every content page (the pages :mod:`.review_dates` dates): when
-  the evidence for the page was last searched (the latest ``update`` search that covered it),
-  when the next search is due (that date plus the planned interval), how many studies await
-  assessment (linked to the list), and "No change after the search of <date>" when the latest
-  search that covered the page records that it found nothing that changes it (``no_change``).
-  Narrower checks in between are in the log, not on the line: it must stay short enough for the
-  home page's bottom line to start on a phone's first screen.
+  the next search is due (the latest ``update`` search that covered the page plus the planned
+  interval), how many studies await assessment (linked to the list), and "No change after the
+  search of <date>" when the latest search that covered the page records that it found nothing
+  that changes it (``no_change``). Narrower checks in between are in the log, not on the line:
+  it must stay short enough for the home page's bottom line to start on a phone's first screen.
 
 Every page is read again when ``searches.yaml`` changes (a Sphinx dependency). A problem in the
 file is one build error at its line; so is an included key references.bib lacks, or a page
 the site does not have.
 
 Configuration (docs/conf.py): ``searches_file`` (default ``searches.yaml``, relative to
-conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, default
-``methods``).
+conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, default ``methods``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """The offline copy: an EPUB of the whole review, served by the web site, linked from a page.
 
-``nox -s epub`` builds the EPUB with Sphinx's ``epub`` builder into ``docs/_build/epub/`` and
-builds the web site, whose HTML build copies it to ``_downloads/<epub_basename>.epub``
-(:func:`site_path`): any HTML build finished after an EPUB build does, whatever the order.
-The file it copies is ``offline_copy_epub`` (relative to conf.py), by default where the EPUB
-builder writes with ``-b epub`` into ``_build/epub``: ``_build/epub/<epub_basename>.epub``.
+``nox -s epub`` builds the EPUB into ``docs/_build/epub/``, then the web site, whose HTML build
+copies the file at ``offline_copy_epub`` (relative to conf.py; by default where ``-b epub``
+into ``_build/epub`` writes it) to :func:`site_path`: any HTML build finished after an EPUB
+build does, whatever the order.
 
 Pages link to it with a role::
 
@@ -13,8 +12,8 @@ Pages link to it with a role::
 In the web site the link is relative to the page, and only there when an EPUB has been built.
 Without one (``nox -s docs`` alone) the paragraph holding the role is left out: a page never
 promises a download it cannot give, as plain text or as a dead link. The pages using the role
-are rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the published
-copy (``html_baseurl``).
+are rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the
+published copy (``html_baseurl``).
 """
 
 from __future__ import annotations
