@@ -46,7 +46,8 @@ def site_path(config: Config) -> str:
 
 
 #: Build-environment attributes: pages using the role (each -> True), whether an EPUB was there.
-PAGES_ATTRIBUTE = "living_review_offline_copy_pages"
+#: (Named apart from the set an older version kept, so an environment pickled then still loads.)
+PAGES_ATTRIBUTE = "living_review_offline_copy_link_pages"
 STATE_ATTRIBUTE = "living_review_offline_copy_built"
 
 
@@ -133,4 +134,4 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-updated", rewrite_when_built_state_changes)
     keep_per_page(app, PAGES_ATTRIBUTE)
     app.connect("build-finished", copy_into_site)
-    return extension_metadata(env_version=1)
+    return extension_metadata()
