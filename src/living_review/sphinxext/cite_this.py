@@ -74,9 +74,8 @@ class Edition:
         return f"acupuncture-sciatica-{self.date.isoformat()}"
 
 
-def read_edition(path: str | Path) -> Edition:
+def read_edition(path: Path) -> Edition:
     """The edition described by a CITATION.cff file (:class:`UnusableInput` if it has none)."""
-    path = Path(path)
     try:
         cff = yaml.safe_load(read_utf8(path)) or {}
     except yaml.MarkedYAMLError as error:
@@ -248,11 +247,10 @@ class CiteThisDirective(SphinxDirective):
         ):
             dois += nodes.list_item("", nodes.paragraph("", label, doi_node(doi)))
         container += dois
-        records = (
+        for caption, text, language in (
             ("BibTeX", bibtex(edition), "bibtex"),
             ("RIS", ris(edition).replace("\r\n", "\n"), "text"),
-        )
-        for caption, text, language in records:
+        ):
             container += nodes.rubric("", caption)
             container += nodes.literal_block(text, text, language=language)
         return [container]

@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 #: sphinx-sitemap versions (major.minor) whose queue of links :func:`complete_sitemap` refills.
 KNOWN_SITEMAP_VERSIONS = ("2.6", "2.7", "2.8", "2.9")
 
-NOINDEX = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
-
 
 def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
     """Write robots.txt (allow everything, name the sitemap) into a successful web-site build."""
@@ -80,7 +78,8 @@ def mark_non_content(
     # search.html has its own noindex (Sphinx template)
     if pagename not in ("genindex", notfound) or not is_html_site(app.builder):
         return
-    context["metatags"] = context.get("metatags", "") + NOINDEX
+    noindex = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
+    context["metatags"] = context.get("metatags", "") + noindex
     if pagename == notfound:
         context["pageurl"] = None  # served at every missing address: no canonical link
 

@@ -110,9 +110,8 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
     searched += _link("search log", f"search-{last.id}")
     searched += nodes.Text(")")
     count = len(log.awaiting)
-    studies = "study" if count == 1 else "studies"
-    awaiting = nodes.inline(classes=["living-status-awaiting"])
-    awaiting += _link(f"{count} {studies} awaiting assessment", AWAITING_ID)
+    text = f"{count} {'study' if count == 1 else 'studies'} awaiting assessment"
+    awaiting = nodes.inline("", "", _link(text, AWAITING_ID), classes=["living-status-awaiting"])
     para += [searched, nodes.Text(" · "), awaiting]
     unchanged = log.no_change(docname)
     if unchanged is not None:
@@ -131,13 +130,10 @@ def show_living_status(app: Sphinx, doctree: nodes.document) -> None:
     env.note_dependency(str(log.path))
     if not log.usable:
         return
-    dates = next(
-        (node for node in doctree.findall(nodes.paragraph) if "review-dates" in node["classes"]),
-        None,
-    )
-    if dates is None:  # bad review dates: already an error
-        return
-    dates.parent.insert(dates.parent.index(dates) + 1, status_line(log, docname))
+    for dates in doctree.findall(nodes.paragraph):  # none if the review dates are bad (an error)
+        if "review-dates" in dates["classes"]:
+            dates.parent.insert(dates.parent.index(dates) + 1, status_line(log, docname))
+            return
 
 
 def link_status(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -77,15 +77,6 @@ def overdue_notice(dates: ReviewDates) -> nodes.admonition:
     return notice
 
 
-def insert_under_title(doctree: nodes.document, new: list[nodes.Element]) -> None:
-    """Put *new* right after the page title (or at the top if the page has no title)."""
-    section = next(iter(doctree.findall(nodes.section)), None)
-    if section is not None and section.children and isinstance(section[0], nodes.title):
-        section[1:1] = new
-    else:
-        doctree[0:0] = new
-
-
 def today(config: Config) -> date:
     """The date overdue is judged against (``review_today``, default the build date)."""
     try:
@@ -117,7 +108,12 @@ def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
     new: list[nodes.Element] = [dates_line(dates)]
     if dates.is_overdue(today(app.config)):
         new.append(overdue_notice(dates))
-    insert_under_title(doctree, new)
+    # Right after the page title, or at the top if the page has no title.
+    section = doctree.next_node(nodes.section)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section[1:1] = new
+    else:
+        doctree[0:0] = new
 
 
 def reread_when_the_day_changes(
