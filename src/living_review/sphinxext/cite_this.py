@@ -13,9 +13,6 @@ version and date; a maintainer adds the DOIs. Until a DOI is minted every format
   and the BibTeX and RIS records in full.
 * ``{edition-list}`` lists the earlier editions ``nox -s editions`` built (``editions.json``,
   ``cite_this_editions``), each with its DOI, its flags and links to it, its PDF and EPUB.
-
-The formats are built by plain functions (:func:`formatted_citation`, :func:`bibtex`,
-:func:`ris`) that ``tests/test_cite_this.py`` parses back.
 """
 
 from __future__ import annotations

@@ -153,11 +153,9 @@ _FINDINGS = re.compile(r'(<div data-claim-id="([^"]+)">.*?)(</dl></div>)', re.DO
 def claim_dates(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Add "Evidence last searched" to the "What the source says" of every claim on the page.
+    """Add "Sources last checked" (:meth:`.SearchLog.claim_searched`) to every claim's findings.
 
-    The claims extension writes those findings into the page body (a ``<template>``); this
-    runs after it. The date is derived from the search log
-    (:meth:`~living_review.searches.SearchLog.claim_searched`).
+    The claims extension writes them ("What the source says") into the page body before this.
     """
     body = context.get("body", "")
     if doctree is None or not is_html_site(app.builder) or "data-claim-id=" not in body:

@@ -6,14 +6,11 @@ title; once ``review_today`` is past ``next_review``, a "Due for review" admonit
 Missing or malformed dates, or a due date before the review date, are build errors naming the
 file, the line, the key and the bad value.
 
-Configuration (docs/conf.py):
-
-``review_dates_exempt``
-    Docnames (or glob patterns) that need no dates; default ``["references", "changelog"]``.
-    Generated pages (genindex, search, 404) have no source and are never checked.
-``review_today``
-    The date overdue is judged against (``date`` or ``"YYYY-MM-DD"``). Default None: the build
-    date, from ``SOURCE_DATE_EPOCH`` if set, else the real date.
+Configuration (docs/conf.py): ``review_dates_exempt``, the docnames (or glob patterns) that
+need no dates, default ``["references", "changelog"]`` (generated pages such as genindex, search
+and 404 have no source and are never checked); ``review_today``, the date overdue is judged
+against (``date`` or ``"YYYY-MM-DD"``), default None: the build date, from ``SOURCE_DATE_EPOCH``
+if set, else the real date.
 """
 
 from __future__ import annotations

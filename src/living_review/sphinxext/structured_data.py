@@ -49,14 +49,6 @@ def medical_web_page(
     return {key: value for key, value in data.items() if value is not None}
 
 
-def script_tag(data: dict[str, Any]) -> str:
-    """``<script type="application/ld+json">`` holding *data*, safe inside HTML."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # "</" would end the script element early; "<\/" is the same string to a JSON parser.
-    text = text.replace("</", "<\\/")
-    return f'<script type="application/ld+json">{text}</script>\n'
-
-
 def add_json_ld(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -66,7 +58,10 @@ def add_json_ld(
     if is_exempt(pagename, getattr(app.config, "review_dates_exempt", DEFAULT_EXEMPT)):
         return
     data = medical_web_page(app, pagename, app.env.titles[pagename].astext(), doctree)
-    context["metatags"] = context.get("metatags", "") + script_tag(data)
+    # "</" would end the script element early; "<\/" is the same string to a JSON parser.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    tag = f'<script type="application/ld+json">{text}</script>\n'
+    context["metatags"] = context.get("metatags", "") + tag
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
