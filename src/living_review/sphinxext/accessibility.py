@@ -6,10 +6,9 @@ Each fix answers a finding of axe-core in a real browser (``nox -s browser``):
   ``aria-level``, which axe reports as ``aria-required-attr`` (critical) on every page. The
   translator gives them ``aria-level="2"``: they head the navigation and the home page's
   lists of pages, one level under the page title.
-* docutils writes the citation list as ``<div role="list">`` around entries with the
-  deprecated DPub role ``doc-biblioentry``, which is not a list item
-  (``aria-required-children``, critical, on the References page). Entries become
-  ``role="listitem"``.
+* docutils writes the citation list as ``<div role="list">`` around entries with the deprecated
+  DPub role ``doc-biblioentry``, which is not a list item (``aria-required-children``,
+  critical, on the References page). Entries become ``role="listitem"``.
 * furo's page layout has three unlabelled ``<aside>`` landmarks (``landmark-unique``) and puts
   the "view / edit this page" links outside every landmark (``region``); its search page has
   no level-1 heading (``page-has-heading-one``). The templates in ``templates/`` label them.

@@ -22,10 +22,8 @@ if TYPE_CHECKING:
 
 def write_bundle(app: Sphinx, exception: Exception | None) -> None:
     """Write claims.fhir.json from claims.json (nothing if there is no claims.json)."""
-    if exception is not None or not is_html_site(app.builder):
-        return
     source = Path(app.outdir, "claims.json")
-    if not source.is_file():
+    if exception is not None or not is_html_site(app.builder) or not source.is_file():
         return
     bundle = fhir_bundle(json.loads(source.read_text(encoding="utf-8")))
     text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"

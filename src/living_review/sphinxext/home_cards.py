@@ -1,10 +1,10 @@
 """A way in for each reader: the home page's entry-point cards (sphinx-design's grid).
 
-The home page opens with three cards, "I have sciatica", "I treat sciatica" and "I want to help
-keep this current", written in docs/index.md as a sphinx-design ``grid`` of ``grid-item-card``
-directives in a container with the class ``entry-points``. This extension loads sphinx-design
-and adds ``static/home-cards.css``, which keeps the cards compact on a phone, so that the
-bottom line below them still starts on the first screen (412 x 823, checked in the tests).
+The home page opens with three cards ("I have sciatica", "I treat sciatica", "I want to help
+keep this current"), a sphinx-design ``grid`` in a container with the class ``entry-points``.
+This extension loads sphinx-design and adds ``static/home-cards.css``, which keeps the cards
+compact on a phone, so that the bottom line below them still starts on the first screen
+(412 x 823, checked in the tests).
 
 sphinx-design links its stylesheet (8 kB compressed) and its tabs script from every page. Only
 pages that use one of its components keep them (the tabs script only where there are tabs),

@@ -122,12 +122,11 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
 
 def show_living_status(app: Sphinx, doctree: nodes.document) -> None:
     """Put the living-status line right under the page's review dates."""
-    env = app.env
-    docname = env.docname
+    docname = app.env.docname
     if is_exempt(docname, app.config.review_dates_exempt):
         return
-    log = log_of(env)
-    env.note_dependency(str(log.path))
+    log = log_of(app.env)
+    app.env.note_dependency(str(log.path))
     if not log.usable:
         return
     for dates in doctree.findall(nodes.paragraph):  # none if the review dates are bad (an error)

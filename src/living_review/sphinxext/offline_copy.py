@@ -102,9 +102,7 @@ def rewrite_when_built_state_changes(app: Sphinx, env: BuildEnvironment) -> list
         return []
     built, before = epub_built(app), getattr(env, STATE_ATTRIBUTE, None)
     setattr(env, STATE_ATTRIBUTE, built)
-    if before is None or before == built:
-        return []
-    return sorted(per_page(env, PAGES_ATTRIBUTE))
+    return [] if before in (None, built) else sorted(per_page(env, PAGES_ATTRIBUTE))
 
 
 def copy_into_site(app: Sphinx, exception: Exception | None) -> None:

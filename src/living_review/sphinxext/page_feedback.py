@@ -6,8 +6,7 @@ Each page built from a source file ends with three links:
   (``.github/ISSUE_TEMPLATE/report-error.yml`` and ``propose-evidence.yml``) with the form's
   ``page`` field filled in with the page's address, and a title naming the page, through
   GitHub's issue-form URL parameters (``?template=<file>&<field id>=<value>&title=...``);
-* **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil
-  button does, for those who can edit.
+* **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil does.
 
 The role ``{issue-form}`propose-evidence``` (or ``report-error``) puts the same link in a
 page's text, e.g. on the home page's "I want to help keep this current" card.
@@ -15,7 +14,7 @@ page's text, e.g. on the home page's "I want to help keep this current" card.
 Configuration (docs/conf.py): ``page_feedback_repository``, the repository's web address
 (``REPOSITORY_URL``); without it no links are added. The branch and the folder of the sources
 come from furo's ``source_branch`` and ``source_directory`` theme options (default ``main``
-and ``docs/``). The page's address is ``html_baseurl`` plus the page's file name.
+and ``docs/``).
 """
 
 from __future__ import annotations

@@ -84,11 +84,10 @@ def today(config: Config) -> date:
 
 def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
     """Validate this page's dates, show them under the title and add the overdue notice."""
-    env = app.env
-    docname = env.docname
+    docname = app.env.docname
     if is_exempt(docname, app.config.review_dates_exempt):
         return
-    path = Path(env.doc2path(docname))
+    path = Path(app.env.doc2path(docname))
     try:
         text = read_text(path)  # as MyST read it (a byte-order mark dropped)
         dates = validate(parse_front_matter(text, path), path)
@@ -120,9 +119,7 @@ def reread_when_the_day_changes(
     judged = today(app.config)
     previous = getattr(env, "review_dates_today", None)
     env.review_dates_today = judged  # type: ignore[attr-defined]
-    if previous is None or previous == judged:
-        return []
-    return sorted(env.found_docs - removed)
+    return [] if previous in (None, judged) else sorted(env.found_docs - removed)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
