@@ -41,11 +41,10 @@ def use_description_for_opengraph(
 ) -> None:
     """Hand the front-matter description to sphinxext-opengraph as ``og:description``."""
     description = page_description(doctree) if doctree is not None else None
-    if description is None:
-        return
-    # sphinxext-opengraph takes per-page overrides from context["meta"], which is the page's
-    # entry in env.metadata: copy it rather than change the environment.
-    context["meta"] = {**(context.get("meta") or {}), "og:description": description}
+    if description is not None:
+        # sphinxext-opengraph takes per-page overrides from context["meta"], which is the page's
+        # entry in env.metadata: copy it rather than change the environment.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": description}
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

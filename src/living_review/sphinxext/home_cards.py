@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-DESIGN_STYLESHEET = "sphinx-design.min.css"
-TABS_SCRIPT = "design-tabs.js"
 OWN_STYLESHEET = "home-cards.css"
 
 
@@ -41,9 +39,9 @@ def drop_unused_design_assets(
         return
     elements = doctree.findall(nodes.Element) if doctree is not None else ()
     used = {name for node in elements for name in node["classes"] if name.startswith("sd-")}
-    unused = set() if used else {DESIGN_STYLESHEET, OWN_STYLESHEET}
+    unused = set() if used else {"sphinx-design.min.css", OWN_STYLESHEET}
     if not any(name.startswith("sd-tab") for name in used):
-        unused.add(TABS_SCRIPT)
+        unused.add("design-tabs.js")
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = [a for a in context[key] if asset_name(a) not in unused]

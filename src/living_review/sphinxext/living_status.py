@@ -257,24 +257,21 @@ class SearchLogDirective(SphinxDirective):
             limits = f"{format_date(search.date_from)} to {format_date(search.date_to)}"
             if search.date_note:
                 limits += f"; {search.date_note}"
+        included = len(search.included)
+        cite = f" {{cite:p}}`{','.join(search.included)}`" if search.included else ""
+        awaiting = f"{len(search.awaiting)}, listed below the tables" if search.awaiting else ""
         rows = [
             ("Date", f"{format_date(search.date)} ({search.date_source})"),
             ("Kind", "update search" if search.kind == "update" else "narrower check"),
             ("Where", "; ".join(search.where)),
             ("Search terms", search.query),
+            ("How", search.approach),
+            ("Publication dates", limits),
+            ("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"),
+            ("Left out", "; ".join(_item(item) for item in search.excluded)),
+            ("Awaiting assessment", awaiting),
+            ("Not covered", "; ".join(search.not_covered)),
         ]
-        if search.approach:
-            rows.append(("How", search.approach))
-        rows.append(("Publication dates", limits))
-        included = len(search.included)
-        cite = f" {{cite:p}}`{','.join(search.included)}`" if search.included else ""
-        rows.append(("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"))
-        if search.excluded:
-            rows.append(("Left out", "; ".join(_item(item) for item in search.excluded)))
-        if search.awaiting:
-            rows.append(("Awaiting assessment", f"{len(search.awaiting)}, listed below the tables"))
-        if search.not_covered:
-            rows.append(("Not covered", "; ".join(search.not_covered)))
         lines = [
             f"```{{list-table}} {search.title}",
             ":stub-columns: 1",
@@ -282,7 +279,8 @@ class SearchLogDirective(SphinxDirective):
             "",
         ]
         for label, value in rows:
-            lines += [f"* - {label}", f"  - {_cell(value)}"]
+            if value:  # rows a search may have nothing for are left out (the schema: no empty text)
+                lines += [f"* - {label}", f"  - {_cell(value)}"]
         lines += [
             "```",
             "",

@@ -30,10 +30,6 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-REFLOW_CLASS = "reflow"
-#: Tables this wide reflow in wider boxes too (the stylesheet: 60em, not 40em).
-WIDE_CLASS = "reflow-wide"
-WIDE_COLUMNS = 6
 #: The entry-node attribute holding the label; the translator writes it as ``data-label``.
 LABEL_ATTRIBUTE = "reflow_label"
 
@@ -82,10 +78,9 @@ def mark_reflow_tables(app: Sphinx, doctree: nodes.document, docname: str) -> No
             if any(labels):
                 label_cells(tgroup, labels)
                 columns = max(columns, len(labels))
-        if not columns:
-            continue
-        classes = [REFLOW_CLASS] + ([WIDE_CLASS] if columns >= WIDE_COLUMNS else [])
-        table["classes"] += [name for name in classes if name not in table["classes"]]
+        if columns:  # six or more reflow in wider boxes too (the stylesheet: 60em, not 40em)
+            classes = ["reflow"] + (["reflow-wide"] if columns >= 6 else [])
+            table["classes"] += [name for name in classes if name not in table["classes"]]
 
 
 class LabelledCellsMixin:
