@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from sphinx.config import Config
     from sphinx.util.typing import ExtensionMetadata
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-
 
 class AccessibleHTMLMixin:
     """Translator methods that write valid ARIA for captions and citation lists."""
@@ -71,8 +69,9 @@ def use_translator_mixin(app: Sphinx, mixin: type) -> None:
 
 def add_templates(app: Sphinx, config: Config) -> None:
     """Make the furo template overrides available (before the theme loads)."""
-    if str(TEMPLATES_DIR) not in config.templates_path:
-        config.templates_path.append(str(TEMPLATES_DIR))
+    templates = str(Path(__file__).parent / "templates")
+    if templates not in config.templates_path:
+        config.templates_path.append(templates)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

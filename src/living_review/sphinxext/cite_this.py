@@ -183,18 +183,15 @@ def read_citation_file(app: Sphinx) -> None:
 def footer_html(app: Sphinx, pagename: str, edition: Edition) -> str:
     """The "Cite this edition" line that ends a page."""
     here = app.builder.get_target_uri(pagename)
-
-    def link(target: str) -> str:
-        return escape(relative_uri(here, target))
-
+    files = escape(relative_uri(here, f"{CITE_DIR}/{edition.key}"))  # + .bib, + .ris
     links = [
-        f'<a href="{link(f"{CITE_DIR}/{edition.key}.bib")}" download>BibTeX</a>',
-        f'<a href="{link(f"{CITE_DIR}/{edition.key}.ris")}" download>RIS</a>',
+        f'<a href="{files}.bib" download>BibTeX</a>',
+        f'<a href="{files}.ris" download>RIS</a>',
     ]
     page = app.config.cite_this_page
     if page and page in app.env.found_docs:
-        target = app.builder.get_target_uri(page)
-        links.append(f'<a href="{link(target)}#cite-this-edition">Editions and DOIs</a>')
+        target = escape(relative_uri(here, app.builder.get_target_uri(page)))
+        links.append(f'<a href="{target}#cite-this-edition">Editions and DOIs</a>')
     return (
         '<div class="cite-this">\n<p><span class="cite-this-lead">Cite this edition:</span> '
         f"{escape(formatted_citation(edition))} " + " · ".join(links) + "</p>\n</div>\n"
