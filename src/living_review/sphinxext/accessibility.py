@@ -57,12 +57,11 @@ class AccessibleHTMLMixin:
 
 
 def use_translator_mixin(app: Sphinx, mixin: type) -> None:
-    """Wrap the HTML-like builder's translator (html, dirhtml, singlehtml, epub) in *mixin*
-    (once: this composes with other extensions' wrappers)."""
+    """Wrap the HTML-like builder's translator (html, dirhtml, singlehtml, epub) in *mixin*."""
     if app.builder.format != "html":
         return
     base = app.builder.get_translator_class()
-    if not issubclass(base, mixin):
+    if not issubclass(base, mixin):  # whatever translator is set: the wrappers compose
         wrapped = type(f"{mixin.__name__}{base.__name__}", (mixin, base), {})
         app.set_translator(app.builder.name, wrapped, override=True)
 

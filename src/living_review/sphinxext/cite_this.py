@@ -9,8 +9,7 @@ version and date; a maintainer adds the DOIs. Until a DOI is minted every format
 
 * Every page of the web site ends with a "Cite this edition" line: the formatted citation and
   links to the BibTeX and RIS files, written to ``cite/<file stem>.bib`` and ``.ris``.
-* ``{cite-this}`` (a directive, on the editions page) shows the formatted citation, the DOIs
-  and the BibTeX and RIS records in full.
+* ``{cite-this}`` (on the editions page) shows the citation, the DOIs, the BibTeX and the RIS.
 * ``{edition-list}`` lists the earlier editions ``nox -s editions`` built (``editions.json``,
   ``cite_this_editions``), each with its DOI, its flags and links to it, its PDF and EPUB.
 """

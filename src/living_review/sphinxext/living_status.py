@@ -89,17 +89,13 @@ def check_log(app: Sphinx, env: BuildEnvironment) -> None:
 # -- the living-status line under the review dates ----------------------------------------------
 
 
-def _link(text: str, anchor: str) -> living_status_ref:
-    return living_status_ref(text, text, anchor=anchor)
-
-
 def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
     """The living status of *docname*; a page no update search covered says so."""
     last = log.last_update(docname)
     para = nodes.paragraph(classes=["living-status"])
     if last is None:  # its sources are those found for the 2020 article, nothing newer
         para += nodes.Text("No search for newer evidence has covered this page yet (")
-        para += _link("search log", f"search-{log.searches[-1].id}")
+        para += living_status_ref("", "search log", anchor=f"search-{log.searches[-1].id}")
         para += nodes.Text(")")
         return para
     # The date searched to is in the review dates just above; this line says what comes next.
@@ -107,11 +103,12 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
     assert due is not None
     searched = nodes.inline(classes=["living-status-due"])
     searched += nodes.Text(f"Next search for new evidence due {format_date(due)} (")
-    searched += _link("search log", f"search-{last.id}")
+    searched += living_status_ref("", "search log", anchor=f"search-{last.id}")
     searched += nodes.Text(")")
     count = len(log.awaiting)
     text = f"{count} {'study' if count == 1 else 'studies'} awaiting assessment"
-    awaiting = nodes.inline("", "", _link(text, AWAITING_ID), classes=["living-status-awaiting"])
+    link = living_status_ref("", text, anchor=AWAITING_ID)
+    awaiting = nodes.inline("", "", link, classes=["living-status-awaiting"])
     para += [searched, nodes.Text(" · "), awaiting]
     unchanged = log.no_change(docname)
     if unchanged is not None:

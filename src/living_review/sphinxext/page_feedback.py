@@ -12,9 +12,8 @@ The role ``{issue-form}`propose-evidence``` (or ``report-error``) puts the same 
 page's text, e.g. on the home page's "I want to help keep this current" card.
 
 Configuration (docs/conf.py): ``page_feedback_repository``, the repository's web address
-(``REPOSITORY_URL``); without it no links are added. The branch and the folder of the sources
-come from furo's ``source_branch`` and ``source_directory`` theme options (default ``main``
-and ``docs/``).
+(``REPOSITORY_URL``); without it no links are added. The sources' branch and folder come from
+furo's ``source_branch`` and ``source_directory`` theme options (default ``main``, ``docs/``).
 """
 
 from __future__ import annotations
@@ -76,10 +75,9 @@ def edit_url(repository: str, branch: str, directory: str, source: str) -> str:
 
 def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
     """The links for one page, as HTML."""
-    config = app.config
-    repository = config.page_feedback_repository
-    options = config.html_theme_options or {}
-    address = page_address(config.html_baseurl, app.builder.get_target_uri(pagename))
+    repository = app.config.page_feedback_repository
+    options = app.config.html_theme_options or {}
+    address = page_address(app.config.html_baseurl, app.builder.get_target_uri(pagename))
     source = Path(app.env.doc2path(pagename)).relative_to(app.srcdir).as_posix()
     links = [
         f'<a class="{form.css_class}" '

@@ -47,14 +47,13 @@ logger = logging.getLogger(__name__)
 
 def dates_line(dates: ReviewDates) -> nodes.paragraph:
     """``Last reviewed … · Next review due … · Evidence searched to …`` as a paragraph."""
-    parts = [
+    para = nodes.paragraph(classes=["review-dates"])
+    for cls, label, day in (
         ("review-dates-last", "Last reviewed", dates.last_reviewed),
         ("review-dates-next", "Next review due", dates.next_review),
         ("review-dates-searched", "Evidence searched to", dates.evidence_searched),
-    ]
-    para = nodes.paragraph(classes=["review-dates"])
-    for index, (cls, label, day) in enumerate(parts):
-        if index:
+    ):
+        if para.children:
             para += nodes.Text(" · ")
         text = f"{label} {format_date(day)}"
         para += nodes.inline(text, text, classes=[cls])
