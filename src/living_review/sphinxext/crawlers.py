@@ -13,9 +13,8 @@
 * **robots.txt** is generated (not copied from ``html_extra_path``) because it must name the
   sitemap by its absolute URL, which follows ``html_baseurl``. Crawlers only read it at the root
   of a host, so it takes effect where the site is served from the root of its domain.
-* **Pages that are not content** (the 404 page, search, the general index) get
-  ``<meta name="robots" content="noindex">``; the 404 page, served at any missing address,
-  gets no canonical link.
+* **Pages that are not content** (the 404 page, search, the general index) get ``noindex``;
+  the 404 page, served at any missing address, gets no canonical link.
 """
 
 from __future__ import annotations
@@ -73,9 +72,8 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
 def mark_non_content(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Ask search engines not to index the 404, search and index pages."""
+    """Ask search engines not to index the 404 and index pages (search.html has its own)."""
     notfound = getattr(app.config, "notfound_pagename", "404")
-    # search.html has its own noindex (Sphinx template)
     if pagename not in ("genindex", notfound) or not is_html_site(app.builder):
         return
     noindex = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
