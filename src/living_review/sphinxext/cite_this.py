@@ -9,13 +9,9 @@ version and date; a maintainer adds the DOIs. Until a DOI is minted every format
 
 * Every page of the web site ends with a "Cite this edition" line: the formatted citation and
   links to the BibTeX and RIS files, written to ``cite/<file stem>.bib`` and ``.ris``.
-* ``{cite-this}`` (a directive, on the editions page) shows the formatted citation, the DOIs
-  and the BibTeX and RIS records in full.
+* ``{cite-this}`` (on the editions page) shows the citation, the DOIs, the BibTeX and the RIS.
 * ``{edition-list}`` lists the earlier editions ``nox -s editions`` built (``editions.json``,
   ``cite_this_editions``), each with its DOI, its flags and links to it, its PDF and EPUB.
-
-The formats are built by plain functions (:func:`formatted_citation`, :func:`bibtex`,
-:func:`ris`) that ``tests/test_cite_this.py`` parses back.
 """
 
 from __future__ import annotations
@@ -45,6 +41,8 @@ logger = logging.getLogger(__name__)
 #: Where the site puts the citation files, from its root.
 CITE_DIR = "cite"
 PENDING = "DOI pending"
+#: Build-environment attribute: (the citation file, its edition or None if none or unusable).
+CITATION_ATTRIBUTE = "living_review_cite_this"
 #: The 2020 article, credited in every format (CITATION.cff's ``references``).
 SOURCE_NOTE = "Based on an article by Dr. Juliana Bruner, DPT (Dorsal Health, 2020)."
 
@@ -72,32 +70,25 @@ class Edition:
         return f"acupuncture-sciatica-{self.date.isoformat()}"
 
 
-def read_edition(path: str | Path) -> Edition:
+def read_edition(path: Path) -> Edition:
     """The edition described by a CITATION.cff file (:class:`UnusableInput` if it has none)."""
-    path = Path(path)
     try:
-        cff = yaml.safe_load(read_utf8(path))
+        cff = yaml.safe_load(read_utf8(path)) or {}
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         raise UnusableInput(path, f"not valid YAML: {error.problem}", line=line) from None
-    missing = [
-        key for key in ("title", "authors", "version", "date-released") if key not in (cff or {})
-    ]
+    missing = [key for key in ("title", "authors", "version", "date-released") if key not in cff]
     if missing:
         raise UnusableInput(path, f"no {', '.join(missing)}: the edition cannot be cited")
     authors = [
         a.get("name") or " ".join(filter(None, (a.get("given-names"), a.get("family-names"))))
         for a in cff["authors"]
     ]
-    concept = next(
-        (
-            i["value"]
-            for i in cff.get("identifiers", [])
-            if i.get("type") == "doi"
-            and str(i.get("description", "")).lower().startswith("concept")
-        ),
-        "",
-    )
+    concepts = [
+        i["value"]
+        for i in cff.get("identifiers", [])
+        if i.get("type") == "doi" and str(i.get("description", "")).lower().startswith("concept")
+    ]
     released = cff["date-released"]
     if not isinstance(released, dt.date):
         released = dt.date.fromisoformat(str(released))
@@ -108,13 +99,18 @@ def read_edition(path: str | Path) -> Edition:
         date=released,
         url=cff.get("url", ""),
         doi=str(cff.get("doi", "") or ""),
-        concept_doi=concept,
+        concept_doi=concepts[0] if concepts else "",
     )
 
 
 def doi_url(doi: str) -> str:
     """The resolver address of a DOI."""
     return f"https://doi.org/{doi}"
+
+
+def doi_node(doi: str | None) -> nodes.Node:
+    """A link to *doi*, or "DOI pending" without one."""
+    return nodes.reference("", doi, refuri=doi_url(doi)) if doi else nodes.Text(PENDING)
 
 
 def formatted_citation(edition: Edition) -> str:
@@ -171,35 +167,30 @@ def ris(edition: Edition) -> str:
     return "".join(f"{tag}  - {value}".rstrip() + "\r\n" for tag, value in lines)
 
 
-def edition_of(app: Sphinx) -> Edition | None:
-    """The edition of this build (None if ``cite_this_file`` is empty)."""
-    path = app.config.cite_this_file
-    if not path:
-        return None
-    try:
-        return read_edition(Path(app.confdir, path))
-    except UnusableInput as error:
-        if not getattr(app, "_cite_this_reported", False):  # once, not on every page
-            app._cite_this_reported = True  # type: ignore[attr-defined]
+def read_citation_file(app: Sphinx) -> None:
+    """Read ``cite_this_file`` once a build: a problem in it is one error, not one per page."""
+    path = Path(app.confdir, app.config.cite_this_file)
+    edition = None
+    if app.config.cite_this_file:
+        try:
+            edition = read_edition(path)
+        except UnusableInput as error:
             logger.error("cite-this: %s", error.reason, location=f"{error.path}:{error.line}")
-        return None
+    setattr(app.env, CITATION_ATTRIBUTE, (path, edition))
 
 
 def footer_html(app: Sphinx, pagename: str, edition: Edition) -> str:
     """The "Cite this edition" line that ends a page."""
     here = app.builder.get_target_uri(pagename)
-
-    def link(target: str) -> str:
-        return escape(relative_uri(here, target))
-
+    files = escape(relative_uri(here, f"{CITE_DIR}/{edition.key}"))  # + .bib, + .ris
     links = [
-        f'<a href="{link(f"{CITE_DIR}/{edition.key}.bib")}" download>BibTeX</a>',
-        f'<a href="{link(f"{CITE_DIR}/{edition.key}.ris")}" download>RIS</a>',
+        f'<a href="{files}.bib" download>BibTeX</a>',
+        f'<a href="{files}.ris" download>RIS</a>',
     ]
     page = app.config.cite_this_page
     if page and page in app.env.found_docs:
-        target = app.builder.get_target_uri(page)
-        links.append(f'<a href="{link(target)}#cite-this-edition">Editions and DOIs</a>')
+        target = escape(relative_uri(here, app.builder.get_target_uri(page)))
+        links.append(f'<a href="{target}#cite-this-edition">Editions and DOIs</a>')
     return (
         '<div class="cite-this">\n<p><span class="cite-this-lead">Cite this edition:</span> '
         f"{escape(formatted_citation(edition))} " + " · ".join(links) + "</p>\n</div>\n"
@@ -210,20 +201,17 @@ def add_footer(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """End every web page built from a source with the "Cite this edition" line."""
-    if not is_html_site(app.builder) or pagename not in app.env.found_docs:
+    _, edition = getattr(app.env, CITATION_ATTRIBUTE)
+    if edition is None or not is_html_site(app.builder) or pagename not in app.env.found_docs:
         return
-    edition = edition_of(app)
-    if edition is None or "body" not in context:
-        return
-    context["body"] += footer_html(app, pagename, edition)
+    if "body" in context:
+        context["body"] += footer_html(app, pagename, edition)
 
 
 def write_files(app: Sphinx, exception: Exception | None) -> None:
     """Write the BibTeX and RIS files into the site."""
-    if exception is not None or not is_html_site(app.builder):
-        return
-    edition = edition_of(app)
-    if edition is None:
+    _, edition = getattr(app.env, CITATION_ATTRIBUTE)
+    if exception is not None or not is_html_site(app.builder) or edition is None:
         return
     folder = Path(app.outdir, CITE_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,12 +225,10 @@ class CiteThisDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        path = self.config.cite_this_file
-        if not path:
+        if not self.config.cite_this_file:
             raise self.error("{cite-this} needs cite_this_file (CITATION.cff) in conf.py")
-        cff = Path(self.env.app.confdir, path)
+        cff, edition = getattr(self.env, CITATION_ATTRIBUTE)
         self.env.note_dependency(str(cff))
-        edition = edition_of(self.env.app)
         if edition is None:  # reported once, at CITATION.cff
             return []
         container = nodes.container(classes=["cite-this-full"])
@@ -252,25 +238,15 @@ class CiteThisDirective(SphinxDirective):
             ("DOI of this edition: ", edition.doi),
             ("DOI of the review, which always leads to its latest edition: ", edition.concept_doi),
         ):
-            item = nodes.paragraph("", label)
-            if doi:
-                item += nodes.reference("", doi, refuri=doi_url(doi))
-            else:
-                item += nodes.Text(PENDING)
-            dois += nodes.list_item("", item)
+            dois += nodes.list_item("", nodes.paragraph("", label, doi_node(doi)))
         container += dois
-        records = (
+        for caption, text, language in (
             ("BibTeX", bibtex(edition), "bibtex"),
             ("RIS", ris(edition).replace("\r\n", "\n"), "text"),
-        )
-        for caption, text, language in records:
+        ):
             container += nodes.rubric("", caption)
             container += nodes.literal_block(text, text, language=language)
         return [container]
-
-
-def _yes_no(flag: bool) -> str:
-    return "yes" if flag else "no"
 
 
 class EditionListDirective(SphinxDirective):
@@ -298,18 +274,14 @@ class EditionListDirective(SphinxDirective):
             para += nodes.strong("", f"Edition of {when.day} {when:%B %Y}")
             version = f" (version {record['version']})" if record.get("version") else ""
             summary = f": {record['summary']}" if record.get("summary") else ""
-            para += nodes.Text(f"{version}{summary}. ")
-            para += nodes.Text("DOI: ")
-            if record.get("doi"):
-                para += nodes.reference("", record["doi"], refuri=doi_url(record["doi"]))
-            else:
-                para += nodes.Text(PENDING)
+            para += nodes.Text(f"{version}{summary}. DOI: ")
+            para += doi_node(record.get("doi"))
             if record is listing[0]:  # the oldest: nothing before it to compare with
                 flags = "Conclusions and certainty changed: not applicable (first edition). "
             else:
                 flags = (
-                    f"Conclusions changed: {_yes_no(record['conclusions_changed'])}. "
-                    f"Certainty changed: {_yes_no(record['certainty_changed'])}. "
+                    f"Conclusions changed: {'yes' if record['conclusions_changed'] else 'no'}. "
+                    f"Certainty changed: {'yes' if record['certainty_changed'] else 'no'}. "
                 )
             para += nodes.Text(f". {flags}")
             para += nodes.reference(
@@ -331,6 +303,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("cite_this_editions", "", "env", types=frozenset({str}))
     app.add_directive("cite-this", CiteThisDirective)
     app.add_directive("edition-list", EditionListDirective)
+    app.connect("builder-inited", read_citation_file)
     # After page_feedback (priority 500): the citation is the last line of the page.
     app.connect("html-page-context", add_footer, priority=600)
     app.connect("build-finished", write_files)

@@ -19,19 +19,15 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-SOURCE, TARGET = "claims.json", "claims.fhir.json"
-
 
 def write_bundle(app: Sphinx, exception: Exception | None) -> None:
     """Write claims.fhir.json from claims.json (nothing if there is no claims.json)."""
-    if exception is not None or not is_html_site(app.builder):
-        return
-    source = Path(app.outdir, SOURCE)
-    if not source.is_file():
+    source = Path(app.outdir, "claims.json")
+    if exception is not None or not is_html_site(app.builder) or not source.is_file():
         return
     bundle = fhir_bundle(json.loads(source.read_text(encoding="utf-8")))
     text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
-    Path(app.outdir, TARGET).write_text(text, encoding="utf-8")
+    Path(app.outdir, "claims.fhir.json").write_text(text, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -13,14 +13,12 @@
 * **robots.txt** is generated (not copied from ``html_extra_path``) because it must name the
   sitemap by its absolute URL, which follows ``html_baseurl``. Crawlers only read it at the root
   of a host, so it takes effect where the site is served from the root of its domain.
-* **Pages that are not content** (the 404 page, search, the general index) get
-  ``<meta name="robots" content="noindex">``; the 404 page, served at any missing address,
-  gets no canonical link.
+* **Pages that are not content** (the 404 page, search, the general index) get ``noindex``;
+  the 404 page, served at any missing address, gets no canonical link.
 """
 
 from __future__ import annotations
 
-import queue
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +29,6 @@ from sphinx.util import logging
 from living_review.sphinxext import extension_metadata, is_html_site
 
 if TYPE_CHECKING:
-    from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
@@ -40,22 +37,14 @@ logger = logging.getLogger(__name__)
 #: sphinx-sitemap versions (major.minor) whose queue of links :func:`complete_sitemap` refills.
 KNOWN_SITEMAP_VERSIONS = ("2.6", "2.7", "2.8", "2.9")
 
-NOINDEX = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
-
-#: Generated pages not worth a search result (the 404 page comes from its config).
-NOT_CONTENT = ("genindex",)  # search.html has its own noindex (Sphinx template)
-
-
-def robots_txt(base_url: str, sitemap_filename: str) -> str:
-    """The text of robots.txt: allow everything and say where the sitemap is."""
-    return f"User-agent: *\nAllow: /\n\nSitemap: {base_url.rstrip('/')}/{sitemap_filename}\n"
-
 
 def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
-    """Write robots.txt into the output directory of a successful web-site build."""
-    if exception is not None or not is_html_site(app.builder) or not app.config.html_baseurl:
+    """Write robots.txt (allow everything, name the sitemap) into a successful web-site build."""
+    base = app.config.html_baseurl
+    if exception is not None or not is_html_site(app.builder) or not base:
         return
-    text = robots_txt(app.config.html_baseurl, app.config.sitemap_filename)
+    sitemap = f"{base.rstrip('/')}/{app.config.sitemap_filename}"
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap}\n"
     (Path(app.outdir) / "robots.txt").write_text(text, encoding="utf-8")
 
 
@@ -67,11 +56,8 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or links is None:
         return
     seen: dict[str, str | None] = {}  # link -> lastmod, from the pages written this time
-    while True:
-        try:
-            link, last_updated = links.get_nowait()
-        except queue.Empty:
-            break
+    while not links.empty():
+        link, last_updated = links.get_nowait()
         seen[link] = last_updated
     if not is_html_site(app.builder):
         return  # an EPUB has no sitemap: with the queue empty, sphinx-sitemap writes none
@@ -84,17 +70,14 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
 
 
 def mark_non_content(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Ask search engines not to index the 404, search and index pages."""
+    """Ask search engines not to index the 404 and index pages (search.html has its own)."""
     notfound = getattr(app.config, "notfound_pagename", "404")
-    if pagename not in (*NOT_CONTENT, notfound) or not is_html_site(app.builder):
+    if pagename not in ("genindex", notfound) or not is_html_site(app.builder):
         return
-    context["metatags"] = context.get("metatags", "") + NOINDEX
+    noindex = '<meta name="robots" content="noindex" />\n'  # self-closed: valid XHTML too
+    context["metatags"] = context.get("metatags", "") + noindex
     if pagename == notfound:
         context["pageurl"] = None  # served at every missing address: no canonical link
 

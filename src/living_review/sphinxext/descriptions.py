@@ -28,10 +28,8 @@ if TYPE_CHECKING:
     from sphinx.util.typing import ExtensionMetadata
 
 
-def page_description(doctree: nodes.document | None) -> str | None:
+def page_description(doctree: nodes.document) -> str | None:
     """The page's ``<meta name="description">`` text from its front matter, if it has one."""
-    if doctree is None:
-        return None
     for meta in doctree.findall(nodes.meta):
         if meta.get("name") == "description" and meta.get("content", "").strip():
             return " ".join(meta["content"].split())
@@ -39,25 +37,17 @@ def page_description(doctree: nodes.document | None) -> str | None:
 
 
 def use_description_for_opengraph(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """Hand the front-matter description to sphinxext-opengraph as ``og:description``."""
-    description = page_description(doctree)
-    if description is None:
-        return
-    # sphinxext-opengraph takes per-page overrides from context["meta"], which is the page's
-    # entry in env.metadata: copy it rather than change the environment.
-    context["meta"] = {**(context.get("meta") or {}), "og:description": description}
+    description = page_description(doctree) if doctree is not None else None
+    if description is not None:
+        # sphinxext-opengraph takes per-page overrides from context["meta"], which is the page's
+        # entry in env.metadata: copy it rather than change the environment.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": description}
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Run before sphinxext-opengraph's html-page-context handler (priority 500).
-
-    ``conf.py`` loads sphinxext-opengraph itself; without it the description is unused.
-    """
+    """Run before the handler of sphinxext-opengraph (priority 500), which ``conf.py`` loads."""
     app.connect("html-page-context", use_description_for_opengraph, priority=450)
     return extension_metadata()

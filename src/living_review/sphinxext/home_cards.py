@@ -1,10 +1,10 @@
 """A way in for each reader: the home page's entry-point cards (sphinx-design's grid).
 
-The home page opens with three cards, "I have sciatica", "I treat sciatica" and "I want to help
-keep this current", written in docs/index.md as a sphinx-design ``grid`` of ``grid-item-card``
-directives in a container with the class ``entry-points``. This extension loads sphinx-design
-and adds ``static/home-cards.css``, which keeps the cards compact on a phone, so that the
-bottom line below them still starts on the first screen (412 x 823, checked in the tests).
+The home page opens with three cards ("I have sciatica", "I treat sciatica", "I want to help
+keep this current"), a sphinx-design ``grid`` in a container with the class ``entry-points``.
+This extension loads sphinx-design and adds ``static/home-cards.css``, which keeps the cards
+compact on a phone, so that the bottom line below them still starts on the first screen
+(412 x 823, checked in the tests).
 
 sphinx-design links its stylesheet (8 kB compressed) and its tabs script from every page. Only
 pages that use one of its components keep them (the tabs script only where there are tabs),
@@ -23,19 +23,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-DESIGN_STYLESHEET = "sphinx-design.min.css"
-TABS_SCRIPT = "design-tabs.js"
 OWN_STYLESHEET = "home-cards.css"
-
-
-def design_classes(doctree: nodes.Node) -> set[str]:
-    """Every sphinx-design class (``sd-...``) used in *doctree*."""
-    return {
-        name
-        for node in doctree.findall(nodes.Element)
-        for name in node.get("classes", [])
-        if name.startswith("sd-")
-    }
 
 
 def asset_name(asset: Any) -> str:
@@ -49,12 +37,11 @@ def drop_unused_design_assets(
     """Leave sphinx-design's stylesheet and script off pages that do not use them."""
     if not is_html_site(app.builder):
         return
-    used = design_classes(doctree) if doctree is not None else set()
-    unused = set()
-    if not used:
-        unused |= {DESIGN_STYLESHEET, OWN_STYLESHEET}
+    elements = doctree.findall(nodes.Element) if doctree is not None else ()
+    used = {name for node in elements for name in node["classes"] if name.startswith("sd-")}
+    unused = set() if used else {"sphinx-design.min.css", OWN_STYLESHEET}
     if not any(name.startswith("sd-tab") for name in used):
-        unused.add(TABS_SCRIPT)
+        unused.add("design-tabs.js")
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = [a for a in context[key] if asset_name(a) not in unused]

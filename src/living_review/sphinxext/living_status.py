@@ -3,25 +3,21 @@
 Both come from ``searches.yaml`` (:mod:`living_review.searches`):
 
 - ``{search-log}`` (a directive, no content): the planned interval between searches, when the
-  review stops being living, then one table per search (date, where, search terms, date limits,
-  what it added, left out and did not cover) with the flow of its counts (found, screened,
-  included; "not recorded" where the records hold no count), and the list of studies awaiting
-  assessment (``#search-log-awaiting``).
+  review stops being living, one table per search with the flow of its counts ("not recorded"
+  where the records hold none), and the list of studies awaiting assessment.
 - Under the review dates of every content page (the pages :mod:`.review_dates` dates): when
-  the evidence for the page was last searched (the latest ``update`` search that covered it),
-  when the next search is due (that date plus the planned interval), how many studies await
-  assessment (linked to the list), and "No change after the search of <date>" when the latest
-  search that covered the page records that it found nothing that changes it (``no_change``).
-  Narrower checks in between are in the log, not on the line: it must stay short enough for the
-  home page's bottom line to start on a phone's first screen.
+  the next search is due (the latest ``update`` search that covered the page plus the planned
+  interval), how many studies await assessment (linked to the list), and "No change after the
+  search of <date>" when the latest search that covered the page records that it found nothing
+  that changes it (``no_change``). Narrower checks in between are in the log, not on the line:
+  it must stay short enough for the home page's bottom line to start on a phone's first screen.
 
 Every page is read again when ``searches.yaml`` changes (a Sphinx dependency). A problem in the
 file is one build error at its line; so is an included key references.bib lacks, or a page
 the site does not have.
 
 Configuration (docs/conf.py): ``searches_file`` (default ``searches.yaml``, relative to
-conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, default
-``methods``).
+conf.py's folder) and ``search_log_page`` (the page with ``{search-log}``, default ``methods``).
 """
 
 from __future__ import annotations
@@ -39,6 +35,7 @@ from sphinx.util.docutils import SphinxDirective
 from living_review.review_schedule import format_date, is_exempt
 from living_review.searches import (
     FILENAME,
+    Item,
     Search,
     SearchLog,
     check_cites,
@@ -69,17 +66,13 @@ class living_status_ref(nodes.inline):  # lower-case, like docutils nodes
 
 
 def log_of(env: BuildEnvironment) -> SearchLog:
-    log: SearchLog | None = getattr(env, LOG_ATTRIBUTE, None)
-    return log if log is not None else SearchLog(Path(FILENAME))
-
-
-def log_file(app: Sphinx) -> Path:
-    return Path(app.confdir, app.config.searches_file)
+    return getattr(env, LOG_ATTRIBUTE, None) or SearchLog(Path(FILENAME))
 
 
 def read_log(app: Sphinx) -> None:
     """Read searches.yaml at the start of every build and report its problem, if any."""
-    read_project_file(app, log_file(app), load_searches, SearchLog, LOG_ATTRIBUTE)
+    path = Path(app.confdir, app.config.searches_file)
+    read_project_file(app, path, load_searches, SearchLog, LOG_ATTRIBUTE)
 
 
 def check_log(app: Sphinx, env: BuildEnvironment) -> None:
@@ -88,30 +81,21 @@ def check_log(app: Sphinx, env: BuildEnvironment) -> None:
     if not log.usable:
         return
     domain: Any = env.get_domain("cite")
-    for problem in check_cites(log, set(domain.bibdata.data.entries)):
-        log_problem(problem)
-    for problem in check_pages(log, set(env.found_docs)):
+    cites = check_cites(log, set(domain.bibdata.data.entries))
+    for problem in [*cites, *check_pages(log, set(env.found_docs))]:
         log_problem(problem)
 
 
 # -- the living-status line under the review dates ----------------------------------------------
 
 
-def _part(text: str, cls: str) -> nodes.inline:
-    return nodes.inline(text, text, classes=[cls])
-
-
-def _link(text: str, anchor: str) -> living_status_ref:
-    return living_status_ref(text, text, anchor=anchor)
-
-
-def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
+def status_line(log: SearchLog, docname: str) -> nodes.paragraph:
     """The living status of *docname*; a page no update search covered says so."""
     last = log.last_update(docname)
     para = nodes.paragraph(classes=["living-status"])
     if last is None:  # its sources are those found for the 2020 article, nothing newer
         para += nodes.Text("No search for newer evidence has covered this page yet (")
-        para += _link("search log", f"search-{log.searches[-1].id}")
+        para += living_status_ref("", "search log", anchor=f"search-{log.searches[-1].id}")
         para += nodes.Text(")")
         return para
     # The date searched to is in the review dates just above; this line says what comes next.
@@ -119,56 +103,41 @@ def status_line(log: SearchLog, docname: str) -> nodes.paragraph | None:
     assert due is not None
     searched = nodes.inline(classes=["living-status-due"])
     searched += nodes.Text(f"Next search for new evidence due {format_date(due)} (")
-    searched += _link("search log", f"search-{last.id}")
+    searched += living_status_ref("", "search log", anchor=f"search-{last.id}")
     searched += nodes.Text(")")
-    parts: list[nodes.Element] = [searched]
     count = len(log.awaiting)
-    studies = "study" if count == 1 else "studies"
-    awaiting = nodes.inline(classes=["living-status-awaiting"])
-    awaiting += _link(f"{count} {studies} awaiting assessment", AWAITING_ID)
-    parts.append(awaiting)
+    text = f"{count} {'study' if count == 1 else 'studies'} awaiting assessment"
+    link = living_status_ref("", text, anchor=AWAITING_ID)
+    awaiting = nodes.inline("", "", link, classes=["living-status-awaiting"])
+    para += [searched, nodes.Text(" · "), awaiting]
     unchanged = log.no_change(docname)
     if unchanged is not None:
         text = f"No change after the search of {format_date(unchanged.date)}"
-        parts.append(_part(text, "living-status-no-change"))
-    for index, part in enumerate(parts):
-        if index:
-            para += nodes.Text(" · ")
-        para += part
+        para += [nodes.Text(" · "), nodes.inline(text, text, classes=["living-status-no-change"])]
     return para
 
 
 def show_living_status(app: Sphinx, doctree: nodes.document) -> None:
     """Put the living-status line right under the page's review dates."""
-    env = app.env
-    docname = env.docname
+    docname = app.env.docname
     if is_exempt(docname, app.config.review_dates_exempt):
         return
-    log = log_of(env)
-    env.note_dependency(str(log.path))
+    log = log_of(app.env)
+    app.env.note_dependency(str(log.path))
     if not log.usable:
         return
-    line = status_line(log, docname)
-    if line is None:
-        return
-    dates = next(
-        (node for node in doctree.findall(nodes.paragraph) if "review-dates" in node["classes"]),
-        None,
-    )
-    if dates is None:  # bad review dates: already an error
-        return
-    dates.parent.insert(dates.parent.index(dates) + 1, line)
+    for dates in doctree.findall(nodes.paragraph):  # none if the review dates are bad (an error)
+        if "review-dates" in dates["classes"]:
+            dates.parent.insert(dates.parent.index(dates) + 1, status_line(log, docname))
+            return
 
 
 def link_status(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Each living-status link points at its anchor on the search log page."""
     page = app.config.search_log_page
     for ref in list(doctree.findall(living_status_ref)):
-        anchor = ref["anchor"]
-        if docname == page:
-            uri = f"#{anchor}"
-        else:
-            uri = f"{app.builder.get_relative_uri(docname, page)}#{anchor}"
+        here = "" if docname == page else app.builder.get_relative_uri(docname, page)
+        uri = f"{here}#{ref['anchor']}"
         ref.replace_self(nodes.reference("", "", *ref.children, refuri=uri, internal=True))
 
 
@@ -180,11 +149,9 @@ _FINDINGS = re.compile(r'(<div data-claim-id="([^"]+)">.*?)(</dl></div>)', re.DO
 def claim_dates(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Add "Evidence last searched" to the "What the source says" of every claim on the page.
+    """Add "Sources last checked" (:meth:`.SearchLog.claim_searched`) to every claim's findings.
 
-    The claims extension writes those findings into the page body (a ``<template>``); this
-    runs after it. The date is derived from the search log
-    (:meth:`~living_review.searches.SearchLog.claim_searched`).
+    The claims extension writes them ("What the source says") into the page body before this.
     """
     body = context.get("body", "")
     if doctree is None or not is_html_site(app.builder) or "data-claim-id=" not in body:
@@ -221,13 +188,15 @@ def _count(value: int | None) -> str:
 
 
 def _cell(text: str) -> str:
-    """One list-table cell: a single line of MyST."""
-    return " ".join(text.split())
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
+    """One list-table cell: *text* as a sentence, on a single line of MyST."""
+    text = " ".join(text.split())
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def _item(item: Item) -> str:
+    """A work left out or awaiting assessment: what it is, its identifier, why."""
+    ident = f", {item.identifier}" if item.identifier else ""
+    return f"{item.what}{ident}: {item.reason}"
 
 
 class SearchLogDirective(SphinxDirective):
@@ -248,40 +217,36 @@ class SearchLogDirective(SphinxDirective):
             f"**When the review stops being living.** {log.retirement}",
             "",
         ]
-        container = nodes.container(classes=["search-log"])
-        self.parse_into(container, lines)
+        container = self.parsed(lines, classes=["search-log"])
         for search in reversed(log.searches):  # newest first, as the changelog
-            entry = nodes.container(ids=[f"search-{search.id}"], classes=["search-log-entry"])
-            self.parse_into(entry, self.search_lines(search))
-            container += entry
-        lines = ["**Studies awaiting assessment.**"]
-        awaiting = log.awaiting
-        if awaiting:
-            lines.append(
-                "These works were found but are not cited, because their details could not be "
-                "confirmed:"
+            ids = [f"search-{search.id}"]
+            container += self.parsed(
+                self.search_lines(search), ids=ids, classes=["search-log-entry"]
             )
-            lines.append("")
-            for search, item in awaiting:
-                ident = f", {item.identifier}" if item.identifier else ""
-                lines.append(
-                    f"- {item.what}{ident}: {item.reason}. Found in the search of "
-                    f"{format_date(search.date)}."
-                )
-        else:
+        lines = ["**Studies awaiting assessment.**"]
+        if not log.awaiting:
             lines.append("None.")
-        entry = nodes.container(ids=[AWAITING_ID], classes=["search-log-awaiting"])
-        self.parse_into(entry, lines)
-        container += entry
+        else:
+            lines += [
+                "These works were found but are not cited, because their details could not be "
+                "confirmed:",
+                "",
+            ]
+            for search, item in log.awaiting:
+                lines.append(f"- {_item(item)}. Found in the search of {format_date(search.date)}.")
+        container += self.parsed(lines, ids=[AWAITING_ID], classes=["search-log-awaiting"])
         return [container]
 
-    def parse_into(self, node: nodes.Element, lines: list[str]) -> None:
+    def parsed(self, lines: list[str], **attributes: Any) -> nodes.container:
+        """A container with *attributes* holding *lines* parsed as MyST."""
+        node = nodes.container(**attributes)
         source, line = self.get_source_info()
         self.state.nested_parse(
             StringList(lines, source=source, items=[(source, line)] * len(lines)),
             self.content_offset,
             node,
         )
+        return node
 
     def search_lines(self, search: Search) -> list[str]:
         limits = "not recorded"
@@ -289,36 +254,21 @@ class SearchLogDirective(SphinxDirective):
             limits = f"{format_date(search.date_from)} to {format_date(search.date_to)}"
             if search.date_note:
                 limits += f"; {search.date_note}"
-        kind = "update search" if search.kind == "update" else "narrower check"
-        rows = [
-            ("Date", f"{format_date(search.date)} ({search.date_source})"),
-            ("Kind", kind),
-            ("Where", "; ".join(search.where)),
-            ("Search terms", search.query),
-        ]
-        if search.approach:
-            rows.append(("How", search.approach))
-        rows.append(("Publication dates", limits))
         included = len(search.included)
         cite = f" {{cite:p}}`{','.join(search.included)}`" if search.included else ""
-        rows.append(("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"))
-        if search.excluded:
-            rows.append(
-                (
-                    "Left out",
-                    "; ".join(
-                        f"{item.what}"
-                        + (f", {item.identifier}" if item.identifier else "")
-                        + f": {item.reason}"
-                        for item in search.excluded
-                    ),
-                )
-            )
-        if search.awaiting:
-            count = len(search.awaiting)
-            rows.append(("Awaiting assessment", f"{count}, listed below the tables"))
-        if search.not_covered:
-            rows.append(("Not covered", "; ".join(search.not_covered)))
+        awaiting = f"{len(search.awaiting)}, listed below the tables" if search.awaiting else ""
+        rows = [
+            ("Date", f"{format_date(search.date)} ({search.date_source})"),
+            ("Kind", "update search" if search.kind == "update" else "narrower check"),
+            ("Where", "; ".join(search.where)),
+            ("Search terms", search.query),
+            ("How", search.approach),
+            ("Publication dates", limits),
+            ("Added", f"{included} {'work' if included == 1 else 'works'}{cite}"),
+            ("Left out", "; ".join(_item(item) for item in search.excluded)),
+            ("Awaiting assessment", awaiting),
+            ("Not covered", "; ".join(search.not_covered)),
+        ]
         lines = [
             f"```{{list-table}} {search.title}",
             ":stub-columns: 1",
@@ -326,7 +276,8 @@ class SearchLogDirective(SphinxDirective):
             "",
         ]
         for label, value in rows:
-            lines += [f"* - {label}", f"  - {_cell(_sentence(value))}"]
+            if value:  # rows a search may have nothing for are left out (the schema: no empty text)
+                lines += [f"* - {label}", f"  - {_cell(value)}"]
         lines += [
             "```",
             "",

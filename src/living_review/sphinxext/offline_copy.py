@@ -1,10 +1,9 @@
 """The offline copy: an EPUB of the whole review, served by the web site, linked from a page.
 
-``nox -s epub`` builds the EPUB with Sphinx's ``epub`` builder into ``docs/_build/epub/`` and
-builds the web site, whose HTML build copies it to ``_downloads/<epub_basename>.epub``
-(:func:`site_path`): any HTML build finished after an EPUB build does, whatever the order.
-The file it copies is ``offline_copy_epub`` (relative to conf.py), by default where the EPUB
-builder writes with ``-b epub`` into ``_build/epub``: ``_build/epub/<epub_basename>.epub``.
+``nox -s epub`` builds the EPUB into ``docs/_build/epub/``, then the web site, whose HTML build
+copies the file at ``offline_copy_epub`` (relative to conf.py; by default where ``-b epub``
+into ``_build/epub`` writes it) to :func:`site_path`: any HTML build finished after an EPUB
+build does, whatever the order.
 
 Pages link to it with a role::
 
@@ -13,8 +12,8 @@ Pages link to it with a role::
 In the web site the link is relative to the page, and only there when an EPUB has been built.
 Without one (``nox -s docs`` alone) the paragraph holding the role is left out: a page never
 promises a download it cannot give, as plain text or as a dead link. The pages using the role
-are rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the published
-copy (``html_baseurl``).
+are rewritten when an EPUB appears or disappears. Inside the EPUB the link points at the
+published copy (``html_baseurl``).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
-from living_review.sphinxext import extension_metadata, is_html_site
+from living_review.sphinxext import extension_metadata, is_html_site, keep_per_page, per_page
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -46,16 +45,10 @@ def site_path(config: Config) -> str:
     return f"_downloads/{config.epub_basename}.epub"
 
 
-#: Build-environment attributes: the pages using the role, and whether an EPUB was there.
-PAGES_ATTRIBUTE = "living_review_offline_copy_pages"
+#: Build-environment attributes: pages using the role (each -> True), whether an EPUB was there.
+#: (Named apart from the set an older version kept, so an environment pickled then still loads.)
+PAGES_ATTRIBUTE = "living_review_offline_copy_link_pages"
 STATE_ATTRIBUTE = "living_review_offline_copy_built"
-
-
-def pages_with_links(env: BuildEnvironment) -> set[str]:
-    """The pages that use ``{epub-download}`` (kept in the build environment)."""
-    if not hasattr(env, PAGES_ATTRIBUTE):
-        setattr(env, PAGES_ATTRIBUTE, set())
-    return getattr(env, PAGES_ATTRIBUTE)
 
 
 class EpubDownloadRole(SphinxRole):
@@ -64,7 +57,7 @@ class EpubDownloadRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         text = self.text.strip() or "Download the EPUB"
         node = nodes.reference(self.rawtext, text, refuri=site_path(self.config), classes=[CLASS])
-        pages_with_links(self.env).add(self.env.docname)
+        per_page(self.env, PAGES_ATTRIBUTE)[self.env.docname] = True
         return [node], []
 
 
@@ -109,21 +102,7 @@ def rewrite_when_built_state_changes(app: Sphinx, env: BuildEnvironment) -> list
         return []
     built, before = epub_built(app), getattr(env, STATE_ATTRIBUTE, None)
     setattr(env, STATE_ATTRIBUTE, built)
-    if before is None or before == built:
-        return []
-    return sorted(pages_with_links(env))
-
-
-def purge_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    """Forget a page before it is re-read or removed."""
-    pages_with_links(env).discard(docname)
-
-
-def merge_pages(
-    app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
-) -> None:
-    """Take the pages read by a parallel reader."""
-    pages_with_links(env).update(pages_with_links(other) & docnames)
+    return [] if before in (None, built) else sorted(per_page(env, PAGES_ATTRIBUTE))
 
 
 def copy_into_site(app: Sphinx, exception: Exception | None) -> None:
@@ -151,7 +130,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_role("epub-download", EpubDownloadRole())
     app.connect("doctree-resolved", resolve_links)
     app.connect("env-updated", rewrite_when_built_state_changes)
-    app.connect("env-purge-doc", purge_page)
-    app.connect("env-merge-info", merge_pages)
+    keep_per_page(app, PAGES_ATTRIBUTE)
     app.connect("build-finished", copy_into_site)
     return extension_metadata()

@@ -6,16 +6,14 @@ Each page built from a source file ends with three links:
   (``.github/ISSUE_TEMPLATE/report-error.yml`` and ``propose-evidence.yml``) with the form's
   ``page`` field filled in with the page's address, and a title naming the page, through
   GitHub's issue-form URL parameters (``?template=<file>&<field id>=<value>&title=...``);
-* **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil
-  button does, for those who can edit.
+* **Edit this page** opens the page's source file in GitHub's editor, as furo's pencil does.
 
 The role ``{issue-form}`propose-evidence``` (or ``report-error``) puts the same link in a
 page's text, e.g. on the home page's "I want to help keep this current" card.
 
 Configuration (docs/conf.py): ``page_feedback_repository``, the repository's web address
-(``REPOSITORY_URL``); without it no links are added. The branch and the folder of the sources
-come from furo's ``source_branch`` and ``source_directory`` theme options (default ``main``
-and ``docs/``). The page's address is ``html_baseurl`` plus the page's file name.
+(``REPOSITORY_URL``); without it no links are added. The sources' branch and folder come from
+furo's ``source_branch`` and ``source_directory`` theme options (default ``main``, ``docs/``).
 """
 
 from __future__ import annotations
@@ -54,7 +52,6 @@ FORMS = (
         "propose-evidence.yml", "page", "[Evidence]: ", "Suggest new evidence", "suggest-evidence"
     ),
 )
-EDIT_TEXT = "Edit this page"
 
 
 def page_address(base_url: str, target_uri: str) -> str:
@@ -72,30 +69,24 @@ def issue_form_url(repository: str, form: IssueForm, address: str, title: str) -
 
 def edit_url(repository: str, branch: str, directory: str, source: str) -> str:
     """GitHub's editor for *source* (a path relative to the sources' folder)."""
-    folder = directory.strip("/")
-    path = f"{folder}/{source}" if folder else source
+    path = f"{directory.strip('/')}/{source}".lstrip("/")
     return f"{repository.rstrip('/')}/edit/{branch}/{path}"
 
 
 def feedback_html(app: Sphinx, pagename: str, title: str) -> str:
     """The links for one page, as HTML."""
-    config = app.config
-    repository = config.page_feedback_repository
-    options = config.html_theme_options or {}
-    address = page_address(config.html_baseurl, app.builder.get_target_uri(pagename))
+    repository = app.config.page_feedback_repository
+    options = app.config.html_theme_options or {}
+    address = page_address(app.config.html_baseurl, app.builder.get_target_uri(pagename))
     source = Path(app.env.doc2path(pagename)).relative_to(app.srcdir).as_posix()
     links = [
         f'<a class="{form.css_class}" '
         f'href="{escape(issue_form_url(repository, form, address, title))}">{form.link_text}</a>'
         for form in FORMS
     ]
-    edit = edit_url(
-        repository,
-        options.get("source_branch", "main"),
-        options.get("source_directory", "docs/"),
-        source,
-    )
-    links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">{EDIT_TEXT}</a>')
+    branch = options.get("source_branch", "main")
+    edit = edit_url(repository, branch, options.get("source_directory", "docs/"), source)
+    links.append(f'<a class="edit-page" rel="edit" href="{escape(edit)}">Edit this page</a>')
     return (
         '<div class="page-feedback">\n<p><span class="page-feedback-lead">'
         "Something wrong, missing or out of date?</span> " + " · ".join(links) + "</p>\n</div>\n"
@@ -108,37 +99,31 @@ class IssueFormRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         forms = {Path(form.template).stem: form for form in FORMS}
         form = forms.get(self.text.strip())
+        repository = self.config.page_feedback_repository
         if form is None:
-            known = ", ".join(sorted(forms))
-            message = self.inliner.reporter.error(
-                f"unknown issue form {self.text!r} (known: {known})", line=self.lineno
+            problem = f"unknown issue form {self.text!r} (known: {', '.join(sorted(forms))})"
+        elif not repository:
+            problem = "{issue-form} needs page_feedback_repository in conf.py"
+        else:
+            address = page_address(self.config.html_baseurl, f"{self.env.docname}.html")
+            url = issue_form_url(repository, form, address, "")
+            link = nodes.reference(
+                self.rawtext, form.link_text, refuri=url, classes=[form.css_class]
             )
-            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
-        config = self.config
-        if not config.page_feedback_repository:
-            message = self.inliner.reporter.error(
-                "{issue-form} needs page_feedback_repository in conf.py", line=self.lineno
-            )
-            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
-        address = page_address(config.html_baseurl, f"{self.env.docname}.html")
-        url = issue_form_url(config.page_feedback_repository, form, address, "")
-        link = nodes.reference(self.rawtext, form.link_text, refuri=url, classes=[form.css_class])
-        return [link], []
+            return [link], []
+        message = self.inliner.reporter.error(problem, line=self.lineno)
+        return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [message]
 
 
 def add_feedback_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """End every web page that has a source with the feedback links."""
-    if (
-        not app.config.page_feedback_repository
-        or not is_html_site(app.builder)
-        or pagename not in app.env.found_docs
-        or "body" not in context
-    ):
+    if not app.config.page_feedback_repository or not is_html_site(app.builder):
         return
-    title = app.env.titles[pagename].astext() if pagename in app.env.titles else pagename
-    context["body"] += feedback_html(app, pagename, title)
+    if pagename in app.env.found_docs and "body" in context:
+        title = app.env.titles[pagename].astext() if pagename in app.env.titles else pagename
+        context["body"] += feedback_html(app, pagename, title)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -2,11 +2,9 @@
 
 ``static/print.css``, linked with ``media="print"`` (so a browser never waits for it before
 painting the screen), makes a printed page, or a PDF saved from the browser, hold the article
-alone: no sidebars, header, floating buttons, popovers or feedback links; the medical notice
-kept as a bordered line of text instead of a banner; of the footer, the copyright and the
-date of the last change; each section of a page on a new sheet;
-and the address of every DOI and free full-text link printed after it, so a reference can be
-followed from paper. ``tests/test_print.py`` prints a page to PDF in headless Chromium.
+alone, each section on a new sheet, with the address of every DOI and free full-text link
+printed after it so a reference can be followed from paper (the stylesheet's comments say what
+goes and what stays). ``tests/test_print.py`` prints a page to PDF in headless Chromium.
 """
 
 from __future__ import annotations
@@ -19,10 +17,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-STYLESHEET = "print.css"
-
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Ship the stylesheet and link it for print."""
-    add_stylesheet(app, STYLESHEET, media="print")
+    add_stylesheet(app, "print.css", media="print")
     return extension_metadata()

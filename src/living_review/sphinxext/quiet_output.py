@@ -37,8 +37,7 @@ def import_opengraph_quietly() -> None:
     """Import sphinxext-opengraph with its matplotlib notice captured (see the module docstring)."""
     if OPENGRAPH in sys.modules:
         return
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured):
+    with contextlib.redirect_stdout(io.StringIO()) as captured:
         importlib.import_module(OPENGRAPH)
     rest = [line for line in captured.getvalue().splitlines() if line.strip() != OPENGRAPH_NOTICE]
     if rest:

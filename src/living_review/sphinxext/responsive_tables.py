@@ -24,15 +24,12 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from living_review.sphinxext import add_stylesheet, extension_metadata
+from living_review.sphinxext.accessibility import use_translator_mixin
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-REFLOW_CLASS = "reflow"
-#: Tables this wide reflow in wider boxes too (the stylesheet: 60em, not 40em).
-WIDE_CLASS = "reflow-wide"
-WIDE_COLUMNS = 6
 #: The entry-node attribute holding the label; the translator writes it as ``data-label``.
 LABEL_ATTRIBUTE = "reflow_label"
 
@@ -75,19 +72,15 @@ def mark_reflow_tables(app: Sphinx, doctree: nodes.document, docname: str) -> No
     if app.builder.format != "html":
         return
     for table in doctree.findall(nodes.table):
-        tgroups = [child for child in table.children if isinstance(child, nodes.tgroup)]
-        labelled = False
-        columns = 0
-        for tgroup in tgroups:
-            labels = column_labels(tgroup)
+        columns = 0  # of the widest labelled tgroup; 0: none has a header row
+        for tgroup in table.children:
+            labels = column_labels(tgroup) if isinstance(tgroup, nodes.tgroup) else []
             if any(labels):
                 label_cells(tgroup, labels)
-                labelled = True
                 columns = max(columns, len(labels))
-        if not labelled:
-            continue
-        classes = [REFLOW_CLASS] + ([WIDE_CLASS] if columns >= WIDE_COLUMNS else [])
-        table["classes"] += [name for name in classes if name not in table["classes"]]
+        if columns:  # six or more reflow in wider boxes too (the stylesheet: 60em, not 40em)
+            classes = ["reflow"] + (["reflow-wide"] if columns >= 6 else [])
+            table["classes"] += [name for name in classes if name not in table["classes"]]
 
 
 class LabelledCellsMixin:
@@ -99,20 +92,9 @@ class LabelledCellsMixin:
         return super().starttag(node, tagname, *args, **attributes)  # type: ignore[misc]
 
 
-def use_labelled_cells_translator(app: Sphinx) -> None:
-    """Wrap the HTML-like builder's translator (composes with other extensions' wrappers)."""
-    if app.builder.format != "html":
-        return
-    base = app.builder.get_translator_class()
-    if issubclass(base, LabelledCellsMixin):
-        return
-    labelled = type(f"LabelledCells{base.__name__}", (LabelledCellsMixin, base), {})
-    app.set_translator(app.builder.name, labelled, override=True)
-
-
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the table marking, the translator wrapper and the stylesheet."""
     app.connect("doctree-resolved", mark_reflow_tables)
-    app.connect("builder-inited", use_labelled_cells_translator)
+    app.connect("builder-inited", lambda app: use_translator_mixin(app, LabelledCellsMixin))
     add_stylesheet(app, "responsive-tables.css")
     return extension_metadata()

@@ -6,14 +6,11 @@ title; once ``review_today`` is past ``next_review``, a "Due for review" admonit
 Missing or malformed dates, or a due date before the review date, are build errors naming the
 file, the line, the key and the bad value.
 
-Configuration (docs/conf.py):
-
-``review_dates_exempt``
-    Docnames (or glob patterns) that need no dates; default ``["references", "changelog"]``.
-    Generated pages (genindex, search, 404) have no source and are never checked.
-``review_today``
-    The date overdue is judged against (``date`` or ``"YYYY-MM-DD"``). Default None: the build
-    date, from ``SOURCE_DATE_EPOCH`` if set, else the real date.
+Configuration (docs/conf.py): ``review_dates_exempt``, the docnames (or glob patterns) that
+need no dates, default ``["references", "changelog"]`` (generated pages such as genindex, search
+and 404 have no source and are never checked); ``review_today``, the date overdue is judged
+against (``date`` or ``"YYYY-MM-DD"``), default None: the build date, from ``SOURCE_DATE_EPOCH``
+if set, else the real date.
 """
 
 from __future__ import annotations
@@ -50,14 +47,13 @@ logger = logging.getLogger(__name__)
 
 def dates_line(dates: ReviewDates) -> nodes.paragraph:
     """``Last reviewed … · Next review due … · Evidence searched to …`` as a paragraph."""
-    parts = [
+    para = nodes.paragraph(classes=["review-dates"])
+    for cls, label, day in (
         ("review-dates-last", "Last reviewed", dates.last_reviewed),
         ("review-dates-next", "Next review due", dates.next_review),
         ("review-dates-searched", "Evidence searched to", dates.evidence_searched),
-    ]
-    para = nodes.paragraph(classes=["review-dates"])
-    for index, (cls, label, day) in enumerate(parts):
-        if index:
+    ):
+        if para.children:
             para += nodes.Text(" · ")
         text = f"{label} {format_date(day)}"
         para += nodes.inline(text, text, classes=[cls])
@@ -77,15 +73,6 @@ def overdue_notice(dates: ReviewDates) -> nodes.admonition:
     return notice
 
 
-def insert_under_title(doctree: nodes.document, new: list[nodes.Element]) -> None:
-    """Put *new* right after the page title (or at the top if the page has no title)."""
-    section = next(iter(doctree.findall(nodes.section)), None)
-    if section is not None and section.children and isinstance(section[0], nodes.title):
-        section[1:1] = new
-    else:
-        doctree[0:0] = new
-
-
 def today(config: Config) -> date:
     """The date overdue is judged against (``review_today``, default the build date)."""
     try:
@@ -96,11 +83,10 @@ def today(config: Config) -> date:
 
 def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
     """Validate this page's dates, show them under the title and add the overdue notice."""
-    env = app.env
-    docname = env.docname
+    docname = app.env.docname
     if is_exempt(docname, app.config.review_dates_exempt):
         return
-    path = Path(env.doc2path(docname))
+    path = Path(app.env.doc2path(docname))
     try:
         text = read_text(path)  # as MyST read it (a byte-order mark dropped)
         dates = validate(parse_front_matter(text, path), path)
@@ -117,7 +103,12 @@ def show_review_dates(app: Sphinx, doctree: nodes.document) -> None:
     new: list[nodes.Element] = [dates_line(dates)]
     if dates.is_overdue(today(app.config)):
         new.append(overdue_notice(dates))
-    insert_under_title(doctree, new)
+    # Right after the page title, or at the top if the page has no title.
+    section = doctree.next_node(nodes.section)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section[1:1] = new
+    else:
+        doctree[0:0] = new
 
 
 def reread_when_the_day_changes(
@@ -127,21 +118,15 @@ def reread_when_the_day_changes(
     judged = today(app.config)
     previous = getattr(env, "review_dates_today", None)
     env.review_dates_today = judged  # type: ignore[attr-defined]
-    if previous is None or previous == judged:
-        return []
-    return sorted(env.found_docs - removed)
-
-
-def check_config(app: Sphinx, config: Config) -> None:
-    """Fail early, with a clear message, on a bad ``review_today``."""
-    today(config)
+    return [] if previous in (None, judged) else sorted(env.found_docs - removed)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the config values, the page hook and the stylesheet."""
     app.add_config_value("review_dates_exempt", list(DEFAULT_EXEMPT), "env", types=[list, tuple])
     app.add_config_value("review_today", None, "env", types=[date, str, type(None)])
-    app.connect("config-inited", check_config)
+    # Fail early, with a clear message, on a bad review_today.
+    app.connect("config-inited", lambda app, config: today(config))
     app.connect("doctree-read", show_review_dates)
     app.connect("env-get-outdated", reread_when_the_day_changes)
     add_stylesheet(app, "review-dates.css")

@@ -1,20 +1,12 @@
 """schema.org ``MedicalWebPage`` JSON-LD on every content page, for search engines.
 
 Each content page (every page with a source, except those exempt from review dates, see
-``review_dates_exempt``) gets, in its ``<head>``::
-
-    <script type="application/ld+json">{"@context": "https://schema.org",
-      "@type": "MedicalWebPage", "name": ..., "description": ..., "url": ...,
-      "inLanguage": "en", "lastReviewed": "2026-11-26",
-      "about": {"@type": "MedicalCondition", "name": "Sciatica"},
-      "audience": [{"@type": "Patient"}, {"@type": "MedicalAudience", "audienceType": "Clinician"}],
-      "isPartOf": {"@type": "WebSite", "name": ..., "url": ...}}</script>
-
-``description`` is the page's front-matter description (:mod:`.descriptions`);
-``lastReviewed`` is its ``last_reviewed`` date, read with the review-date rules
-(:func:`living_review.review_schedule.parse_date`), and left out when the page has none.
-``url`` is the canonical address (``html_baseurl``). Everything comes from the page and the
-configuration, so the output is the same in serial, parallel and incremental builds.
+``review_dates_exempt``) gets a ``<script type="application/ld+json">`` in its ``<head>``
+(:func:`medical_web_page`): its ``description`` is the page's front-matter description
+(:mod:`.descriptions`); ``lastReviewed`` is its ``last_reviewed`` date, read with the
+review-date rules (:func:`living_review.review_schedule.parse_date`); ``url`` is the canonical
+address (``html_baseurl``). Everything comes from the page and the configuration, so the
+output is the same in serial, parallel and incremental builds.
 """
 
 from __future__ import annotations
@@ -31,79 +23,45 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-ABOUT = {"@type": "MedicalCondition", "name": "Sciatica"}
-AUDIENCE = [
-    {"@type": "Patient"},
-    {"@type": "MedicalAudience", "audienceType": "Clinician"},
-]
-
-
-def page_url(app: Sphinx, pagename: str) -> str | None:
-    """The canonical address of a page, or None when ``html_baseurl`` is not set."""
-    base = app.config.html_baseurl
-    if not base:
-        return None
-    return base.rstrip("/") + "/" + app.builder.get_target_uri(pagename)
-
 
 def medical_web_page(
     app: Sphinx, pagename: str, title: str, doctree: nodes.document
 ) -> dict[str, Any]:
-    """The JSON-LD object describing one content page."""
+    """The JSON-LD object describing one content page (entries without a value left out)."""
+    base = app.config.html_baseurl or None
+    reviewed = parse_date(app.env.metadata.get(pagename, {}).get("last_reviewed"))
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "name": title,
+        "description": page_description(doctree),
+        "url": base and base.rstrip("/") + "/" + app.builder.get_target_uri(pagename),
+        "inLanguage": app.config.language or "en",
+        "lastReviewed": reviewed and reviewed.isoformat(),
+        "about": {"@type": "MedicalCondition", "name": "Sciatica"},
+        "audience": [
+            {"@type": "Patient"},
+            {"@type": "MedicalAudience", "audienceType": "Clinician"},
+        ],
+        "isPartOf": {"@type": "WebSite", "name": app.config.project, "url": base},
     }
-    description = page_description(doctree)
-    if description:
-        data["description"] = description
-    url = page_url(app, pagename)
-    if url:
-        data["url"] = url
-    data["inLanguage"] = app.config.language or "en"
-    reviewed = parse_date(app.env.metadata.get(pagename, {}).get("last_reviewed"))
-    if reviewed is not None:
-        data["lastReviewed"] = reviewed.isoformat()
-    data["about"] = ABOUT
-    data["audience"] = AUDIENCE
-    website: dict[str, Any] = {"@type": "WebSite", "name": app.config.project}
-    if app.config.html_baseurl:
-        website["url"] = app.config.html_baseurl
-    data["isPartOf"] = website
-    return data
-
-
-def script_tag(data: dict[str, Any]) -> str:
-    """``<script type="application/ld+json">`` holding *data*, safe inside HTML."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # "</" would end the script element early; "<\/" is the same string to a JSON parser.
-    text = text.replace("</", "<\\/")
-    return f'<script type="application/ld+json">{text}</script>\n'
-
-
-def is_content_page(app: Sphinx, pagename: str, doctree: nodes.document | None) -> bool:
-    """True for pages written from a source file that need review dates."""
-    if doctree is None or pagename not in app.env.found_docs:
-        return False  # generated pages: 404, search, genindex
-    exempt = getattr(app.config, "review_dates_exempt", DEFAULT_EXEMPT)
-    return not is_exempt(pagename, exempt)
+    data["isPartOf"] = {key: value for key, value in data["isPartOf"].items() if value is not None}
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def add_json_ld(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Add the page's JSON-LD to the tags the theme puts in ``<head>``."""
-    if not is_html_site(app.builder):
-        return  # the web site only, not the EPUB
-    if doctree is None or not is_content_page(app, pagename, doctree):
+    """Add the page's JSON-LD to the tags the theme puts in ``<head>`` (web site, not EPUB)."""
+    if not is_html_site(app.builder) or doctree is None or pagename not in app.env.found_docs:
+        return  # also generated pages: 404, search, genindex
+    if is_exempt(pagename, getattr(app.config, "review_dates_exempt", DEFAULT_EXEMPT)):
         return
     data = medical_web_page(app, pagename, app.env.titles[pagename].astext(), doctree)
-    context["metatags"] = context.get("metatags", "") + script_tag(data)
+    # "</" would end the script element early; "<\/" is the same string to a JSON parser.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    tag = f'<script type="application/ld+json">{text}</script>\n'
+    context["metatags"] = context.get("metatags", "") + tag
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
