@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docutils import nodes
 from sphinx.util import logging
 
 from living_review import __version__
@@ -68,6 +69,36 @@ def per_page(env: BuildEnvironment, attribute: str) -> dict[str, Any]:
         setattr(env, attribute, {})
     found: dict[str, Any] = getattr(env, attribute)
     return found
+
+
+def first_citations(env: BuildEnvironment) -> dict[str, Any]:
+    """Key -> sphinxcontrib-bibtex's first citation of it (its number, formatted entry ...)."""
+    domain: Any = env.get_domain("cite")
+    first: dict[str, Any] = {}
+    for citation in domain.citations:
+        first.setdefault(citation.key, citation)
+    return first
+
+
+def table_row(cells: Iterable[str | nodes.Element]) -> nodes.row:
+    """A table row, one entry per cell; a string becomes a paragraph."""
+    row = nodes.row()
+    for cell in cells:
+        row += nodes.entry("", nodes.paragraph(cell, cell) if isinstance(cell, str) else cell)
+    return row
+
+
+def make_table(
+    table: nodes.table, widths: Iterable[int], header: Iterable[str], rows: Iterable[nodes.row]
+) -> nodes.table:
+    """Give *table* columns of relative *widths*, a *header* row and body *rows*."""
+    widths = list(widths)
+    group = nodes.tgroup(cols=len(widths))
+    group += [nodes.colspec(colwidth=width) for width in widths]
+    group += nodes.thead("", table_row(header))
+    group += nodes.tbody("", *rows)
+    table += group
+    return table
 
 
 def keep_per_page(app: Sphinx, *attributes: str) -> None:

@@ -26,7 +26,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
-from living_review.sphinxext import add_stylesheet, extension_metadata
+from living_review.sphinxext import add_stylesheet, extension_metadata, make_table, table_row
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -99,8 +99,6 @@ LEVELS: dict[str, CertaintyLevel] = {
     )
 }
 
-ALLOWED = ", ".join(LEVELS)
-
 #: Changes whenever the wording table does, so incremental builds re-read every page
 #: (badges and the legend are made while reading) instead of keeping the old wording.
 ENV_VERSION = zlib.crc32(repr(sorted(LEVELS.items())).encode("utf-8"))
@@ -113,11 +111,6 @@ class certainty_badge(nodes.Inline, nodes.Element):  # lower-case, like docutils
 def badge_classes(level: CertaintyLevel) -> list[str]:
     """The HTML classes of a badge: ``certainty certainty-<level>``."""
     return ["certainty", level.anchor]
-
-
-def badge_title(level: CertaintyLevel) -> str:
-    """Tooltip text for a badge."""
-    return f"{level.label}: {level.meaning} See the certainty legend."
 
 
 class CertaintyRole(SphinxRole):
@@ -144,12 +137,11 @@ class CertaintyRole(SphinxRole):
             logger.error(
                 "unknown certainty level %r; allowed levels: %s",
                 key,
-                ALLOWED,
+                ", ".join(LEVELS),
                 location=self.get_location(),
                 type="certainty",
             )
-            problem = nodes.problematic(self.rawtext, self.rawtext)
-            return [problem], []
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
         badge = certainty_badge(self.rawtext, level=level.key)
         badge += nodes.Text(level.label)
         self.set_source_info(badge)
@@ -159,40 +151,24 @@ class CertaintyRole(SphinxRole):
 class CertaintyLegend(SphinxDirective):
     """``{certainty-legend}`` — the table of levels, one anchored row per level."""
 
-    has_content = False
-    required_arguments = 0
-    optional_arguments = 0
-
     def run(self) -> list[nodes.Node]:
-        table = nodes.table(classes=["certainty-legend"])
-        group = nodes.tgroup(cols=3)
-        table += group
-        for width in (20, 45, 35):
-            group += nodes.colspec(colwidth=width)
-        head = nodes.thead()
-        group += head
-        head += self._row(["Certainty", "What it means", "How we word it"])
-        body = nodes.tbody()
-        group += body
+        rows = []
         for level in LEVELS.values():
             badge = nodes.inline(level.label, level.label, classes=badge_classes(level))
             wording = nodes.paragraph()
             wording += nodes.Text(f"{level.wording} For example: ")
             wording += nodes.emphasis(level.example, level.example)
-            row = self._row([nodes.paragraph("", "", badge), level.meaning, wording])
+            row = table_row([nodes.paragraph("", "", badge), level.meaning, wording])
             row["ids"].append(level.anchor)
-            body += row
+            rows.append(row)
+        table = make_table(
+            nodes.table(classes=["certainty-legend"]),
+            (20, 45, 35),
+            ["Certainty", "What it means", "How we word it"],
+            rows,
+        )
         self.set_source_info(table)
         return [table]
-
-    @staticmethod
-    def _row(cells: list[str | nodes.Element]) -> nodes.row:
-        row = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += nodes.paragraph(cell, cell) if isinstance(cell, str) else cell
-            row += entry
-        return row
 
 
 def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -216,8 +192,9 @@ def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             )
             badge.replace_self(nodes.inline("", "", *badge.children, classes=badge_classes(level)))
             continue
+        title = f"{level.label}: {level.meaning} See the certainty legend."
         ref = make_refnode(
-            app.builder, docname, target[0], level.anchor, list(badge.children), badge_title(level)
+            app.builder, docname, target[0], level.anchor, list(badge.children), title
         )
         ref["classes"] += badge_classes(level)
         badge.replace_self(ref)

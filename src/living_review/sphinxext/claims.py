@@ -43,9 +43,11 @@ from living_review.problems import UnusableInput
 from living_review.sphinxext import (
     add_stylesheet,
     extension_metadata,
+    first_citations,
     is_html_site,
     keep_per_page,
     log_problem,
+    per_page,
 )
 from living_review.sphinxext.certainty import LEVELS, certainty_badge
 
@@ -83,8 +85,8 @@ def depart_claim_badges_html(translator: Any, node: claim_badges) -> None:
 
 def ledger_of(env: BuildEnvironment) -> Ledger:
     """This build's ledger (empty if the extension has not read one)."""
-    ledger: Ledger | None = getattr(env, LEDGER_ATTRIBUTE, None)
-    return ledger if ledger is not None else Ledger(Path(FILENAME))
+    ledger: Ledger = getattr(env, LEDGER_ATTRIBUTE, None) or Ledger(Path(FILENAME))
+    return ledger
 
 
 def badges_for(claim: Claim) -> claim_badges:
@@ -104,14 +106,12 @@ def badges_for(claim: Claim) -> claim_badges:
 def note_use(env: BuildEnvironment, claim_id: str, line: int) -> None:
     """Record that the page being read uses *claim_id* at *line*: a ``{claim}`` role, or a
     summary-of-findings table or evidence chart that shows the record."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE)
-    uses.setdefault(env.docname, []).append((claim_id, line))
+    per_page(env, USES_ATTRIBUTE).setdefault(env.docname, []).append((claim_id, line))
 
 
 def note_shown(env: BuildEnvironment, claim_id: str) -> None:
     """Record that the page being read shows *claim_id* (its findings go into the page)."""
-    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE)
-    ids = shown.setdefault(env.docname, [])
+    ids = per_page(env, SHOWN_ATTRIBUTE).setdefault(env.docname, [])
     if claim_id not in ids:
         ids.append(claim_id)
 
@@ -139,22 +139,23 @@ class ClaimRole(SphinxRole):
         note_shown(self.env, claim.id)
         badges = badges_for(claim)
         self.set_source_info(badges)
-        citation, messages = self.citation(claim)
-        return [badges, nodes.Text(" "), *citation], messages
+        made, messages = citation(self.env, claim, self.lineno, self.inliner)
+        return [badges, nodes.Text(" "), *made], messages
 
-    def citation(self, claim: Claim) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        """What ``{cite:p}`keys``` gives: sphinxcontrib-bibtex's own role makes it."""
-        known = bib_keys(self.env)
-        keys = [key for key in claim.cite if key in known]  # else: claims-unknown-cite
-        if not keys:
-            return [], []
-        targets = ",".join(keys)
-        role = self.env.get_domain("cite").role("p")
-        assert role is not None  # sphinxcontrib-bibtex is set up before this extension
-        made, messages = role(
-            "cite:p", f"{{cite:p}}`{targets}`", targets, self.lineno, self.inliner, {}, []
-        )
-        return list(made), list(messages)
+
+def citation(
+    env: BuildEnvironment, claim: Claim, lineno: int, inliner: Any
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """What ``{cite:p}`keys``` gives for *claim*: sphinxcontrib-bibtex's own role makes it."""
+    known = bib_keys(env)
+    keys = [key for key in claim.cite if key in known]  # else: claims-unknown-cite
+    if not keys:
+        return [], []
+    targets = ",".join(keys)
+    role = env.get_domain("cite").role("p")
+    assert role is not None  # sphinxcontrib-bibtex is set up before this extension
+    made, messages = role("cite:p", f"{{cite:p}}`{targets}`", targets, lineno, inliner, {}, [])
+    return list(made), list(messages)
 
 
 def bib_keys(env: BuildEnvironment) -> set[str]:
@@ -181,10 +182,6 @@ def digest(path: Path) -> str:
 
 def read_ledger(app: Sphinx) -> None:
     """Read the ledger at the start of the build and report its problems."""
-    env = app.env
-    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
-        if not hasattr(env, attribute):
-            setattr(env, attribute, {})
     path = ledger_file(app)
     try:
         ledger = load_claims(path)
@@ -193,7 +190,7 @@ def read_ledger(app: Sphinx) -> None:
         if path.exists():
             ledger.complete = False  # no record can be judged missing, no table empty
             log_problem(error.problem)
-    setattr(env, LEDGER_ATTRIBUTE, ledger)
+    setattr(app.env, LEDGER_ATTRIBUTE, ledger)
     for problem in ledger.problems:
         log_problem(problem)
 
@@ -207,30 +204,27 @@ def outdated_by_ledger(
     # broken read survives into this one, whatever changed.
     read_broken = getattr(env, BROKEN_READ_ATTRIBUTE, False)
     setattr(env, BROKEN_READ_ATTRIBUTE, not ledger_of(env).complete)
-    if read_broken:
-        setattr(env, DIGEST_ATTRIBUTE, digest(ledger_file(app)))
-        return sorted(env.found_docs)
     new = digest(ledger_file(app))
-    if getattr(env, DIGEST_ATTRIBUTE, None) == new:
-        return []
+    unchanged = getattr(env, DIGEST_ATTRIBUTE, None) == new
     setattr(env, DIGEST_ATTRIBUTE, new)
-    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE, {})
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
-    pages = set(shown) | set(uses)
+    if read_broken:
+        return sorted(env.found_docs)
+    if unchanged:
+        return []
     # Something must be read for the consistency check (unused records, keys) to run again.
-    pages.add(app.config.root_doc)
+    pages = {*per_page(env, SHOWN_ATTRIBUTE), *per_page(env, USES_ATTRIBUTE), app.config.root_doc}
     return sorted(pages & env.found_docs)
 
 
 def used_ids(env: BuildEnvironment) -> set[str]:
     """Ids of the records some page uses: with ``{claim}``, in a table or in a chart."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    uses = per_page(env, USES_ATTRIBUTE)
     return {claim_id for page in uses.values() for claim_id, _line in page}
 
 
 def pages_using(env: BuildEnvironment, claim_id: str) -> list[str]:
     """The docnames that use *claim_id* (``{claim}``, a table or a chart), sorted."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    uses = per_page(env, USES_ATTRIBUTE)
     return sorted(doc for doc, page in uses.items() if any(c == claim_id for c, _ in page))
 
 
@@ -251,11 +245,7 @@ def check_ledger_against_site(app: Sphinx, env: BuildEnvironment) -> None:
 
 def citation_labels(env: BuildEnvironment) -> dict[str, str]:
     """Key -> its number on the site (``"3"``), for the works cited so far."""
-    domain: Any = env.get_domain("cite")
-    labels: dict[str, str] = {}
-    for citation in domain.citations:
-        labels.setdefault(citation.key, citation.formatted_entry.label)
-    return labels
+    return {key: cited.formatted_entry.label for key, cited in first_citations(env).items()}
 
 
 def levels_text(levels: tuple[str, ...]) -> str:
@@ -306,9 +296,9 @@ def add_findings(
     """Append the findings of the claims a web page shows to its body."""
     if doctree is None or not is_html_site(app.builder) or "body" not in context:
         return
-    shown: dict[str, list[str]] = getattr(app.env, SHOWN_ATTRIBUTE, {})
     ledger = ledger_of(app.env)
-    claims = [claim for claim_id in shown.get(pagename, []) if (claim := ledger.get(claim_id))]
+    shown = per_page(app.env, SHOWN_ATTRIBUTE).get(pagename, [])
+    claims = [claim for claim_id in shown if (claim := ledger.get(claim_id))]
     if not claims:
         return
     labels = citation_labels(app.env)
