@@ -18,7 +18,12 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
+from living_review.sphinxext import (
+    add_stylesheet,
+    extension_metadata,
+    first_citations,
+    is_html_site,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -40,20 +45,14 @@ def cited_keys(env: Any, docname: str) -> list[str]:
 
 def cited_works_template(env: Any, docname: str) -> str:
     """``<template id="cited-works">`` with the formatted entry of each work *docname* cites."""
-    domain: Any = env.get_domain("cite")
-    first_citation = {}
-    for citation in domain.citations:
-        first_citation.setdefault(citation.key, citation)
-    parts = []
-    for key in cited_keys(env, docname):
-        citation = first_citation.get(key)
-        if citation is None:
-            continue  # an unknown key: sphinxcontrib-bibtex warns about it
-        entry_html = citation.formatted_entry.text.render_as("html")
-        parts.append(f'<span data-cite-id="{escape(citation.citation_id)}">{entry_html}</span>')
-    if not parts:
-        return ""
-    return f'<template id="{TEMPLATE_ID}">' + "".join(parts) + "</template>\n"
+    first = first_citations(env)
+    parts = "".join(
+        f'<span data-cite-id="{escape(first[key].citation_id)}">'
+        f"{first[key].formatted_entry.text.render_as('html')}</span>"
+        for key in cited_keys(env, docname)
+        if key in first  # else: an unknown key, which sphinxcontrib-bibtex warns about
+    )
+    return f'<template id="{TEMPLATE_ID}">{parts}</template>\n' if parts else ""
 
 
 def add_cited_works(
@@ -62,9 +61,7 @@ def add_cited_works(
     """Append the page's cited works to its body (web pages that cite something only)."""
     if doctree is None or not is_html_site(app.builder) or "body" not in context:
         return
-    template = cited_works_template(app.env, pagename)
-    if template:
-        context["body"] += template
+    context["body"] += cited_works_template(app.env, pagename)
 
 
 def add_script(app: Sphinx) -> None:

@@ -45,7 +45,7 @@ from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
 from living_review.claims import Claim, ledger_schema, schema_path
-from living_review.sphinxext import extension_metadata, is_html_site
+from living_review.sphinxext import extension_metadata, first_citations, is_html_site
 from living_review.sphinxext.claims import ledger_of, pages_using
 
 if TYPE_CHECKING:
@@ -174,9 +174,7 @@ def site_url(app: Sphinx) -> str:
 def references(env: BuildEnvironment, claim: Claim) -> list[dict[str, Any]]:
     """Each work *claim* cites: its number, formatted reference and identifiers."""
     domain: Any = env.get_domain("cite")
-    first_citation = {}
-    for citation in domain.citations:
-        first_citation.setdefault(citation.key, citation)
+    first_citation = first_citations(env)
     found = []
     for key in claim.cite:
         entry = domain.bibdata.data.entries.get(key)
@@ -219,14 +217,13 @@ def exported_record(app: Sphinx, claim: Claim) -> dict[str, Any]:
 
 def export(app: Sphinx) -> dict[str, Any]:
     """``claims.json`` as data."""
-    ledger = ledger_of(app.env)
     return {
         "site": site_url(app),
         "title": app.config.project,
         "version": app.config.release or app.config.version,
         "build_date": build_date(),
         "license": LICENSE,
-        "claims": [exported_record(app, claim) for claim in ledger.claims],
+        "claims": [exported_record(app, claim) for claim in ledger_of(app.env).claims],
     }
 
 
@@ -246,10 +243,9 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
         ci = effect.get("ci_text") or ["", ""]
         refs = record["references"]
         row = {name: joined(record.get(name)) for name in CSV_COLUMNS}
-        row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale")}
+        row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale", "favours")}
         row |= {
             "value": joined(effect.get("value_text")),
-            "favours": joined(effect.get("favours")),
             "ci_low": joined(ci[0]),
             "ci_high": joined(ci[1]),
             "reference_numbers": joined([ref["number"] for ref in refs if ref["number"]]),
@@ -278,8 +274,7 @@ def write_export(app: Sphinx, exception: Exception | None) -> None:
     """At the end of a successful web build, write the three files at the site's root."""
     if exception is not None or not is_html_site(app.builder):
         return
-    ledger = ledger_of(app.env)
-    if not ledger.path.exists():
+    if not ledger_of(app.env).path.exists():
         return
     outdir = Path(app.outdir)
     data = export(app)
