@@ -19,7 +19,6 @@ holding a bibliography, so an incremental build rewrites them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docutils import nodes
@@ -51,11 +50,9 @@ class Place(NamedTuple):
 
 
 def in_table(node: nodes.Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, nodes.table):
+    while (node := node.parent) is not None:
+        if isinstance(node, nodes.table):
             return True
-        parent = parent.parent
     return False
 
 
@@ -70,20 +67,16 @@ def is_text_block(node: nodes.Node) -> bool:
     )
 
 
-def text_blocks(doctree: nodes.Node) -> Iterator[nodes.Element]:
-    """The page's paragraphs, and each body row of a table as one, in reading order."""
-    yield from doctree.findall(is_text_block)  # type: ignore[misc]
-
-
 def is_citation(node: nodes.Node) -> bool:
     """True for a not yet resolved ``{cite}`` role (sphinxcontrib-bibtex's ``cite`` domain)."""
     return isinstance(node, addnodes.pending_xref) and node.get("refdomain") == "cite"
 
 
 def citation_paragraphs(doctree: nodes.Node) -> dict[str, int]:
-    """Each citation's id -> the number (from 1) of the text block that holds it."""
+    """Each citation's id -> the number (from 1) of the text block that holds it: the page's
+    paragraphs, and each body row of a table as one, in reading order."""
     places: dict[str, int] = {}
-    for number, block in enumerate(text_blocks(doctree), start=1):
+    for number, block in enumerate(doctree.findall(is_text_block), start=1):
         for citation in block.findall(is_citation):
             for citation_id in citation["ids"][:1]:
                 places.setdefault(citation_id, number)

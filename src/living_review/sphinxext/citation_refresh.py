@@ -81,24 +81,18 @@ def pages_to_rewrite(
     new: tuple[CitationRecord, BibliographyRecord],
 ) -> set[str]:
     """Pages whose citations or bibliography render differently in *new* than in *old*."""
-    (old_citations, old_bibliographies), (new_citations, new_bibliographies) = old, new
-    changed_keys = {
-        key
-        for key in old_citations.keys() | new_citations.keys()
-        if old_citations.get(key) != new_citations.get(key)
-    }
+
+    def changed(was: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
+        return {name for name in was.keys() | now.keys() if was.get(name) != now.get(name)}
+
+    changed_keys = changed(old[0], new[0])
     domain: Any = env.get_domain("cite")
     pages = {
         ref.docname
         for ref in domain.citation_refs
         if any(target.key in changed_keys for target in ref.targets)
     }
-    pages |= {
-        page
-        for page in old_bibliographies.keys() | new_bibliographies.keys()
-        if old_bibliographies.get(page) != new_bibliographies.get(page)
-    }
-    return pages & env.found_docs
+    return (pages | changed(old[1], new[1])) & env.found_docs
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
