@@ -49,6 +49,18 @@ def is_html_site(builder: Builder) -> bool:
     return builder.format == "html" and not getattr(builder, "embedded", False)
 
 
+def add_to_web_pages(app: Sphinx, html: Callable[[BuildEnvironment, str], str]) -> None:
+    r"""Append *html*\ (env, page name) to the body of each page of the web site."""
+
+    def append(
+        app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+    ) -> None:
+        if doctree is not None and is_html_site(app.builder) and "body" in context:
+            context["body"] += html(app.env, pagename)
+
+    app.connect("html-page-context", append)
+
+
 def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
     """What each extension's ``setup()`` returns: the package's version, safe to read and write
     in parallel, and *env_version* if it keeps anything in the build environment."""
@@ -65,10 +77,7 @@ def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
 def per_page(env: BuildEnvironment, attribute: str) -> dict[str, Any]:
     """The environment's dict *attribute*, page -> what an extension recorded there (made empty
     the first time)."""
-    if not hasattr(env, attribute):
-        setattr(env, attribute, {})
-    found: dict[str, Any] = getattr(env, attribute)
-    return found
+    return vars(env).setdefault(attribute, {})  # type: ignore[no-any-return]
 
 
 def first_citations(env: BuildEnvironment) -> dict[str, Any]:

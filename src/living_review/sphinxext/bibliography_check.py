@@ -48,15 +48,11 @@ class BibliographyUnusable(SystemExit):
     """Ends the build after the problems have been logged: one line, no traceback."""
 
 
-def bib_paths(app: Sphinx) -> list[Path]:
-    """The configured bib files, resolved as sphinxcontrib-bibtex resolves them."""
-    return [(Path(app.confdir) / name).resolve() for name in app.config.bibtex_bibfiles or []]
-
-
 def check_bibliography(app: Sphinx) -> None:
     """Log every problem; stop the build if sphinxcontrib-bibtex could not go on."""
     fatal: list[Problem] = []
-    for path in bib_paths(app):
+    for name in app.config.bibtex_bibfiles or []:
+        path = (Path(app.confdir) / name).resolve()  # as sphinxcontrib-bibtex resolves it
         if not path.is_file():
             continue  # sphinxcontrib-bibtex says "could not open bibtex file" itself
         for problem in _problems(path, app.config.bibtex_default_style):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from living_review.sphinxext import (
     add_stylesheet,
+    add_to_web_pages,
     extension_metadata,
     first_citations,
     is_html_site,
@@ -55,15 +56,6 @@ def cited_works_template(env: Any, docname: str) -> str:
     return f'<template id="{TEMPLATE_ID}">{parts}</template>\n' if parts else ""
 
 
-def add_cited_works(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Append the page's cited works to its body (web pages that cite something only)."""
-    if doctree is None or not is_html_site(app.builder) or "body" not in context:
-        return
-    context["body"] += cited_works_template(app.env, pagename)
-
-
 def add_script(app: Sphinx) -> None:
     """Link the script from the web site's pages (an EPUB gets no script)."""
     if is_html_site(app.builder):
@@ -74,6 +66,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the page hook, the script and its stylesheet."""
     app.setup_extension("sphinxcontrib.bibtex")
     app.connect("builder-inited", add_script)
-    app.connect("html-page-context", add_cited_works)
+    add_to_web_pages(app, cited_works_template)
     add_stylesheet(app, "citation-popover.css")
     return extension_metadata()

@@ -42,9 +42,9 @@ from living_review.claims import (
 from living_review.problems import UnusableInput
 from living_review.sphinxext import (
     add_stylesheet,
+    add_to_web_pages,
     extension_metadata,
     first_citations,
-    is_html_site,
     keep_per_page,
     log_problem,
     per_page,
@@ -103,17 +103,15 @@ def badges_for(claim: Claim) -> claim_badges:
     return holder
 
 
-def note_use(env: BuildEnvironment, claim_id: str, line: int) -> None:
-    """Record that the page being read uses *claim_id* at *line*: a ``{claim}`` role, or a
-    summary-of-findings table or evidence chart that shows the record."""
+def note_use(env: BuildEnvironment, claim_id: str, line: int, *, shown: bool = True) -> None:
+    """Record that the page being read uses *claim_id* at *line* (a ``{claim}`` role, a table
+    or a chart: claims-unused, claims.json's pages) and, if *shown*, shows its badge, which
+    opens "What the source says" (so its findings go into the page)."""
     per_page(env, USES_ATTRIBUTE).setdefault(env.docname, []).append((claim_id, line))
-
-
-def note_shown(env: BuildEnvironment, claim_id: str) -> None:
-    """Record that the page being read shows *claim_id* (its findings go into the page)."""
-    ids = per_page(env, SHOWN_ATTRIBUTE).setdefault(env.docname, [])
-    if claim_id not in ids:
-        ids.append(claim_id)
+    if shown:
+        ids = per_page(env, SHOWN_ATTRIBUTE).setdefault(env.docname, [])
+        if claim_id not in ids:
+            ids.append(claim_id)
 
 
 class ClaimRole(SphinxRole):
@@ -136,7 +134,6 @@ class ClaimRole(SphinxRole):
                 )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         note_use(self.env, claim.id, self.lineno)
-        note_shown(self.env, claim.id)
         badges = badges_for(claim)
         self.set_source_info(badges)
         made, messages = citation(self.env, claim, self.lineno, self.inliner)
@@ -290,20 +287,16 @@ def findings_html(claim: Claim, labels: dict[str, str]) -> str:
     )
 
 
-def add_findings(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Append the findings of the claims a web page shows to its body."""
-    if doctree is None or not is_html_site(app.builder) or "body" not in context:
-        return
-    ledger = ledger_of(app.env)
-    shown = per_page(app.env, SHOWN_ATTRIBUTE).get(pagename, [])
+def findings_template(env: BuildEnvironment, pagename: str) -> str:
+    """The findings of the claims a web page shows, for its body ("" if it shows none)."""
+    ledger = ledger_of(env)
+    shown = per_page(env, SHOWN_ATTRIBUTE).get(pagename, [])
     claims = [claim for claim_id in shown if (claim := ledger.get(claim_id))]
     if not claims:
-        return
-    labels = citation_labels(app.env)
+        return ""
+    labels = citation_labels(env)
     parts = "".join(findings_html(claim, labels) for claim in claims)
-    context["body"] += f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
+    return f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
@@ -320,6 +313,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-get-outdated", outdated_by_ledger)
     keep_per_page(app, USES_ATTRIBUTE, SHOWN_ATTRIBUTE)
     app.connect("env-check-consistency", check_ledger_against_site)
-    app.connect("html-page-context", add_findings)
+    add_to_web_pages(app, findings_template)
     add_stylesheet(app, "claims.css")
     return extension_metadata(env_version=3)  # 3: time frames beside the badges

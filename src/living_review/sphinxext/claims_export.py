@@ -122,10 +122,7 @@ def export_schema(site_url: str) -> dict[str, Any]:
                 "nowhere else).",
             },
             "text": {"type": "string", "description": "The reference as the site prints it."},
-            "doi": identifier,
-            "pmid": identifier,
-            "pmcid": identifier,
-            "url": identifier,
+            **dict.fromkeys(IDENTIFIERS, identifier),
         },
     }
     defs["page"] = {
@@ -244,14 +241,13 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
         refs = record["references"]
         row = {name: joined(record.get(name)) for name in CSV_COLUMNS}
         row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale", "favours")}
+        row |= {name: joined([ref[name] for ref in refs if ref[name]]) for name in ("doi", "pmid")}
         row |= {
             "value": joined(effect.get("value_text")),
             "ci_low": joined(ci[0]),
             "ci_high": joined(ci[1]),
             "reference_numbers": joined([ref["number"] for ref in refs if ref["number"]]),
             "references": " | ".join(ref["text"] for ref in refs),
-            "doi": joined([ref["doi"] for ref in refs if ref["doi"]]),
-            "pmid": joined([ref["pmid"] for ref in refs if ref["pmid"]]),
             "pages": joined([page["url"] for page in record["pages"]]),
         }
         rows.append(row)

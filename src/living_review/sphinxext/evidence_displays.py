@@ -40,7 +40,6 @@ from living_review.sphinxext.claims import (
     citation,
     ledger_of,
     levels_text,
-    note_shown,
     note_use,
 )
 
@@ -151,8 +150,7 @@ class SummaryOfFindings(ClaimDirective):
         title_nodes, _messages = self.state.inline_text(caption, self.lineno)
         table += nodes.title(caption, "", *title_nodes)
         for claim in claims:
-            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
-            note_shown(self.env, claim.id)  # its badge opens "What the source says"
+            note_use(self.env, claim.id, self.lineno)
         rows = [table_row(self.cells(claim)) for claim in claims]
         make_table(table, (width for _, width in COLUMNS), (name for name, _ in COLUMNS), rows)
         self.set_source_info(table)
@@ -214,7 +212,7 @@ class EvidenceChart(ClaimDirective):
         if not claims:  # claims.yaml cannot be read: its one error says why
             return []
         for claim in claims:
-            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
+            note_use(self.env, claim.id, self.lineno, shown=False)  # a chart has no badges
         figure = nodes.figure(classes=["evidence-chart"])
         serial = self.env.new_serialno("evidence-chart")
         svg = forest_plot_svg(
