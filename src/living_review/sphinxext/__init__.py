@@ -36,10 +36,8 @@ def _add_static_dir(app: Sphinx, config: Config) -> None:
 
 
 def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
-    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it.
-
-    *attributes* go on the ``<link>``, e.g. ``media="print"``.
-    """
+    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it, with
+    *attributes* on the ``<link>`` (e.g. ``media="print"``)."""
     app.connect("config-inited", _add_static_dir)
     app.add_css_file(filename, **attributes)
 

@@ -1,18 +1,13 @@
 """GRADE certainty badges: the ``{certainty}`` role and the ``{certainty-legend}`` directive.
 
-Content uses ``{certainty}`moderate``` after a claim. The role renders an inline badge that
-links to the row for that level in the legend (the page labelled ``certainty``), so it works
-from any page and in every builder. The legend directive renders the same table the badges
-are built from, so the wording on the legend page and on the badges cannot drift apart.
+``{certainty}`moderate``` renders a badge linking to that level's row in the legend (the page
+labelled ``certainty``), from any page and in every builder; the legend is rendered from the
+same table (:data:`LEVELS`), so their wording cannot drift apart. An unknown level is a build
+error naming the file, the line and the allowed levels.
 
-An unknown level is a build error that names the file, the line and the allowed levels.
-
-On a site with a claim ledger, a content page's badges come from its records
-(``{claim}`id```, :mod:`living_review.sphinxext.claims`), and the bare role is for the legend:
-``certainty_role_pages`` lists the pages that may use it (e.g. ``["certainty"]``); with
-``certainty_role_restricted`` on, the role anywhere else is a build error
-(``certainty-role-outside-legend``, at the page and line). The default, ``None``, allows it
-everywhere.
+On a site with a claim ledger, badges come from the records (``{claim}``): with
+``certainty_role_restricted`` on, the bare role on a page not in ``certainty_role_pages`` is a
+build error (``certainty-role-outside-legend``); ``None``, the default, allows it everywhere.
 """
 
 from __future__ import annotations
@@ -172,11 +167,8 @@ class CertaintyLegend(SphinxDirective):
 
 
 def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Turn each badge into a link to its level's row on the page labelled ``certainty``.
-
-    Runs on ``doctree-resolved``, i.e. for every builder (html, epub, latex, text ...), with the
-    builder at hand to make the right kind of link from *docname*.
-    """
+    """Turn each badge into a link to its level's row on the page labelled ``certainty``; on
+    ``doctree-resolved``, so every builder (html, epub, latex ...) makes its own kind of link."""
     label = app.config.certainty_legend_label
     target = app.env.get_domain("std").labels.get(label)  # (docname, labelid, title)
     for badge in list(doctree.findall(certainty_badge)):

@@ -1,16 +1,11 @@
 """Citations you can tap: a popover with the formatted reference behind each citation number.
 
-Each web page that cites works gets, at the end of its body, an inert
-``<template id="cited-works">`` holding the formatted entry of every work it cites (the site's
-bibliography style: authors "et al.", title, journal, year, and the PubMed, DOI and free
-full-text links), keyed by the entry's anchor (``cite-<key>``). ``static/citation-popover.js``
-(about 2 kB compressed, no framework) opens it in a popover from the citation number on hover,
-focus or tap, and closes it on Escape, the close button, or a tap elsewhere; see that file.
-
-A ``<template>`` is not rendered, not in the accessibility tree and not in the search index;
-without JavaScript the number stays a link to the reference list. Only the web site's builders
-get it (not the EPUB, where a popover cannot work). Why not sphinx-tippy or sphinx-hoverxref:
-the README, "Citations you can tap".
+Each web page that cites works gets an inert ``<template id="cited-works">`` with the formatted
+entry of every work it cites, keyed by the entry's anchor (``cite-<key>``), which
+``static/citation-popover.js`` opens from the citation number (see that file). A ``<template>``
+is not rendered, not in the accessibility tree and not in the search index; without JavaScript
+the number stays a link to the reference list. The EPUB gets none: a popover cannot work there.
+Why not sphinx-tippy or sphinx-hoverxref: the README, "Citations you can tap".
 """
 
 from __future__ import annotations

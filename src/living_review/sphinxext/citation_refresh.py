@@ -55,17 +55,14 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     domain: Any = env.get_domain("cite")
     citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
-
-    def text(formatted_entry: Any) -> str:
-        """How *formatted_entry* renders, links included ("" for none, e.g. no tooltip)."""
-        return "" if formatted_entry is None else formatted_entry.text.render_as("html")
-
     for citation in domain.citations:
         page = citation.bibliography_key.docname
         label = citation.formatted_entry.label
-        entry_text = text(citation.formatted_entry)
+        entry_text = citation.formatted_entry.text.render_as("html")  # links included
+        tooltip = citation.tooltip_entry
+        tooltip_text = "" if tooltip is None else tooltip.text.render_as("html")
         citations[citation.key].append(
-            (page, citation.citation_id, label, entry_text, text(citation.tooltip_entry))
+            (page, citation.citation_id, label, entry_text, tooltip_text)
         )
         bibliographies[page].append((citation.key, label, entry_text))
     return (

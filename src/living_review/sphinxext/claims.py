@@ -1,21 +1,16 @@
 """Claims on the pages: the ``{claim}`` role, from the claim ledger (``claims.yaml``).
 
-``{claim}`tu2024-leg-pain``` after a sentence renders what ``{certainty}`level` {cite:p}`keys```
-rendered before, from the record in the ledger: the certainty badge(s) (the certainty
-extension's, linked to the legend) and the citation(s), made by sphinxcontrib-bibtex's own
-``cite:p`` role, so the numbering stays global, in order of first citation. The badges sit in
-``<span class="claim" data-claim="<id>">``; each web page carries, in an inert
-``<template id="claim-findings">``, "What the source says" for every claim it shows (the quote
-and where it is, the effect with its 95% CI, participants and studies, the source's own rating
-and ours), which ``static/citation-popover.js`` opens from the badge on hover, focus or tap, as
-it opens a reference from a citation number. Without JavaScript the badge links to the legend.
+``{claim}`tu2024-leg-pain``` renders the record's certainty badge(s) (linked to the legend) and
+its citation(s), made by sphinxcontrib-bibtex's own ``cite:p`` role, so the numbering stays
+global. Each web page carries, in an inert ``<template id="claim-findings">``, "What the source
+says" for every claim it shows, which ``static/citation-popover.js`` opens from the badge, as it
+opens a reference from a citation number; without JavaScript the badge links to the legend.
 
-The ledger is read once per build (:func:`living_review.claims.load_claims`, the loader the
-offline check uses too); every problem is a build error naming ``claims.yaml`` and the line.
-After reading the pages: a record no page uses (with ``{claim}``, or in a summary-of-findings
-table or an evidence chart, :mod:`living_review.sphinxext.evidence_displays`), and a ``cite``
-key missing from references.bib, are errors too; an unknown id is an error at the page's line.
-When ``claims.yaml`` changes, the pages that show claims are read again.
+The ledger is read once per build (:func:`living_review.claims.load_claims`, as the offline
+check does); its problems, a record no page uses (with ``{claim}``, in a summary-of-findings
+table or an evidence chart) and a ``cite`` key missing from references.bib are build errors, an
+unknown id is one at the page's line. When ``claims.yaml`` changes, the pages that show claims
+are read again.
 """
 
 from __future__ import annotations
@@ -213,12 +208,6 @@ def outdated_by_ledger(
     return sorted(pages & env.found_docs)
 
 
-def used_ids(env: BuildEnvironment) -> set[str]:
-    """Ids of the records some page uses: with ``{claim}``, in a table or in a chart."""
-    uses = per_page(env, USES_ATTRIBUTE)
-    return {claim_id for page in uses.values() for claim_id, _line in page}
-
-
 def pages_using(env: BuildEnvironment, claim_id: str) -> list[str]:
     """The docnames that use *claim_id* (``{claim}``, a table or a chart), sorted."""
     uses = per_page(env, USES_ATTRIBUTE)
@@ -232,17 +221,13 @@ def check_ledger_against_site(app: Sphinx, env: BuildEnvironment) -> None:
         return
     problems = check_cites(ledger, bib_keys(env))
     if app.config.claims_check_unused:
-        problems += check_usage(ledger, used_ids(env))
+        used = {claim_id for page in per_page(env, USES_ATTRIBUTE).values() for claim_id, _ in page}
+        problems += check_usage(ledger, used)
     for problem in problems:
         log_problem(problem)
 
 
 # -- "What the source says", for the popover ----------------------------------------------------
-
-
-def citation_labels(env: BuildEnvironment) -> dict[str, str]:
-    """Key -> its number on the site (``"3"``), for the works cited so far."""
-    return {key: cited.formatted_entry.label for key, cited in first_citations(env).items()}
 
 
 def levels_text(levels: tuple[str, ...]) -> str:
@@ -294,7 +279,7 @@ def findings_template(env: BuildEnvironment, pagename: str) -> str:
     claims = [claim for claim_id in shown if (claim := ledger.get(claim_id))]
     if not claims:
         return ""
-    labels = citation_labels(env)
+    labels = {key: cited.formatted_entry.label for key, cited in first_citations(env).items()}
     parts = "".join(findings_html(claim, labels) for claim in claims)
     return f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
 

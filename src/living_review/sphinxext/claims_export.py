@@ -1,38 +1,22 @@
 """The claim ledger for machines: ``claims.json``, its JSON Schema, and ``claims.csv``.
 
-When the web site is built, three files are written at its root (CC BY 4.0, as the content):
+Written at the web site's root (CC BY 4.0, as the content; MAINTAINERS.md describes them):
+``claims.json`` (every record of ``claims.yaml`` as written, with its references and pages),
+``claims.schema.json`` (made from the ledger's schema, so the two cannot drift apart),
+``claims-ledger.schema.json`` (the ledger's schema) and ``claims.csv`` (flat, UTF-8 with a
+byte-order mark, so that spreadsheet programs read the accents and signs right). Same sources,
+same bytes: keys keep the ledger's order, pages are sorted, and the build date is that of
+``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else today's (UTC).
 
-``claims.json``
-    Every record of ``claims.yaml`` as written (an effect's numbers also as the ledger writes them,
-    in ``value_text`` and ``ci_text``: ``"1.20"``, where the number reads 1.2), plus ``references``
-    (each cited work with its number on the site, the formatted reference as the reference list
-    prints it, and its DOI, PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages that use
-    the claim, with ``{claim}`` or in a summary-of-findings table or evidence chart, and their
-    addresses); around them the site's address, title and version, the licence, and the build date:
-    the date of ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else today's (UTC).
-``claims.schema.json``
-    The export's own JSON Schema (2020-12), made from the ledger's
-    (``living_review/schemas/claims.schema.json``): the same record definition with
-    ``references`` and ``pages`` added, so the two cannot drift apart. The ledger's schema itself
-    is published too, as ``claims-ledger.schema.json``.
-``claims.csv``
-    The same rows, flat, for spreadsheets: one column per field, lists joined with "; ", UTF-8
-    with a byte-order mark (so that spreadsheet programs read the accents and signs right).
-
-Same sources, same bytes: keys keep the ledger's order, pages are sorted, nothing depends on
-the clock when ``SOURCE_DATE_EPOCH`` is set.
-
-Pages link to them with a role, ``{claims-file}`claims.json```: in the web site the link is
-relative to the page (the files sit at the site's root); in another build, such as the EPUB,
-which does not carry them, it points at the published site (``html_baseurl``). A name that is
-not one of the four files is an error at the page's line.
+``{claims-file}`claims.json``` links to one of the four files: relative to the page in the web
+site; at the published site (``html_baseurl``) in another build, such as the EPUB, which does
+not carry them. Any other name is an error at the page's line.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
-import io
 import json
 import os
 from datetime import UTC, datetime
@@ -77,8 +61,7 @@ CSV_COLUMNS = (
 
 def export_schema(site_url: str) -> dict[str, Any]:
     """The export's schema: the ledger's record with ``references`` and ``pages`` added."""
-    ledger = ledger_schema()
-    defs = copy.deepcopy(ledger["$defs"])
+    defs = copy.deepcopy(ledger_schema()["$defs"])
     record = copy.deepcopy(defs["claim"])
     record["description"] = "A record of claims.yaml as written, with its references and pages."
     record["properties"]["references"] = {
@@ -254,14 +237,6 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def to_csv(data: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(csv_rows(data))
-    return buffer.getvalue()
-
-
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -277,7 +252,10 @@ def write_export(app: Sphinx, exception: Exception | None) -> None:
     (outdir / EXPORT).write_text(to_json(data), encoding="utf-8")
     (outdir / EXPORT_SCHEMA).write_text(to_json(export_schema(site_url(app))), encoding="utf-8")
     (outdir / LEDGER_SCHEMA).write_bytes(schema_path().read_bytes())
-    (outdir / EXPORT_CSV).write_text(to_csv(data), encoding="utf-8-sig", newline="")
+    with (outdir / EXPORT_CSV).open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(csv_rows(data))
 
 
 class ClaimsFileRole(SphinxRole):

@@ -1,21 +1,14 @@
 """Evidence at a glance, from the claim ledger: summary-of-findings tables and evidence charts.
 
-``{summary-of-findings}`` with ``:table: acupuncture-vs-sham`` (and an optional ``:caption:``)
-renders a Cochrane-style table of the records whose ``table`` names it, in ledger order: the
-outcome, the effect with its 95% CI (or the record's plain ``result`` where the source gives no
-number), participants (studies), the certainty badge(s) (which open "What the source says", as
-on the pages) and a comment: the source's own rating, our rationale where we differ, and the
-citation (sphinxcontrib-bibtex's ``cite:p``, numbered with the rest of the site). The table has a
-header row, so on a phone it reflows into labelled cards
+``{summary-of-findings}`` (``:table:``, optional ``:caption:``) renders a Cochrane-style table of
+the records whose ``table`` names it, in ledger order: outcome, effect (95% CI) or the plain
+``result``, participants (studies), the certainty badge(s) and a comment (the source's rating,
+our rationale, the citation). Its header row lets it reflow into labelled cards on a phone
 (:mod:`living_review.sphinxext.responsive_tables`).
 
-``{evidence-chart}`` with ``:scale: pain-0-100`` (records whose effect has that scale) or
-``:measure: RR`` (records with that measure), an optional ``:caption:``, and optional
-``:favours-left:`` / ``:favours-right:`` for the words under the axis, draws those records as a
-forest plot in static SVG made at build time (:mod:`living_review.forest_plot`): no script,
-a few kilobytes, ``currentColor`` throughout so it reads in light and dark mode, labelled by its
-``<title>`` and ``<desc>``; the caption names the measure and the scale. Ratios are drawn on a
-log scale with no effect at 1, differences with no effect at 0.
+``{evidence-chart}`` (``:scale:`` or ``:measure:``; the options: CONTRIBUTING.md) draws those
+records as a forest plot in static SVG made at build time (:mod:`living_review.forest_plot`):
+no script, ``currentColor`` so it reads in light and dark mode; ratios on a log scale.
 
 A table or chart with no record, an unknown table id, or a chart mixing measures is a build
 error at the directive's line.
@@ -57,12 +50,6 @@ COLUMNS = (
     ("Certainty", 14),
     ("Comment", 24),
 )
-
-
-def table_ids() -> list[str]:
-    """The summary-of-findings tables the ledger's schema allows."""
-    ids: list[str] = ledger_schema()["$defs"]["table"]["enum"]
-    return ids
 
 
 def effect_text(effect: Effect, *, unit: bool = True) -> str:
@@ -130,7 +117,7 @@ class SummaryOfFindings(ClaimDirective):
 
     def run(self) -> list[nodes.Node]:
         table_id = self.options.get("table", "").strip()
-        allowed = table_ids()
+        allowed = ledger_schema()["$defs"]["table"]["enum"]  # the tables the schema allows
         if table_id not in allowed:
             return self.error(
                 f"summary-of-findings: unknown table {table_id!r}; the tables: {', '.join(allowed)}"

@@ -1,17 +1,11 @@
 """The bibliography style for clinicians: pybtex's ``unsrt`` with short author lists and free text.
 
-``unsrt`` numbers works in order of first citation and prints every author; one review on this
-site has 28. This style, registered as the pybtex plugin ``living_review`` (the entry point in
-``pyproject.toml``, group ``pybtex.style.formatting``), changes two things:
-
-* at most :data:`MAX_AUTHORS` authors (and editors), then "et al.", as in the Vancouver style
-  medical journals use;
-* a "Free full text" link to PubMed Central where the entry has a ``pmcid``, after the PubMed
-  and DOI links.
-
-Everything else (order, titles, journals, the PubMed and DOI links) is ``unsrt``'s. The
-Sphinx extension in this module only checks, when the build starts, that the configured style
-can be found, so a missing install is one line, not a traceback.
+Registered as the pybtex plugin ``living_review`` (an entry point in ``pyproject.toml``), it
+changes two things of ``unsrt`` (which prints every author; one review on this site has 28): at
+most :data:`MAX_AUTHORS` authors (and editors), then "et al.", as in the Vancouver style; and a
+"Free full text" link to PubMed Central where the entry has a ``pmcid``. The Sphinx extension
+only checks, when the build starts, that the configured style can be found, so a missing
+install is one line, not a traceback.
 """
 
 from __future__ import annotations
