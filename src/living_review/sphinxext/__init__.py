@@ -1,9 +1,8 @@
 """The Sphinx extensions ``docs/conf.py`` loads, one concern per module, each with ``setup()``.
 
-What several of them share lives here: the stylesheets in ``static/`` and how an extension
-ships one, how it tells the web site's builders (html, dirhtml) from the EPUB's, what it keeps
-per page in the build environment, and what its ``setup()`` returns. Nothing
-in this package imports :mod:`living_review.tools`.
+What several of them share lives here: stylesheets, web pages, per-page records in the build
+environment, tables, citations, ``setup()``'s metadata. Nothing in this package imports
+:mod:`living_review.tools`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from living_review import __version__
 from living_review.problems import Problem, UnusableInput
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
@@ -96,13 +95,19 @@ def table_row(cells: Iterable[str | nodes.Element]) -> nodes.row:
 
 
 def make_table(
-    table: nodes.table, widths: Iterable[int], header: Iterable[str], rows: Iterable[nodes.row]
+    classes: list[str],
+    columns: Sequence[tuple[str, int]],
+    rows: Iterable[nodes.row],
+    title: nodes.title | None = None,
 ) -> nodes.table:
-    """Give *table* columns of relative *widths*, a *header* row and body *rows*."""
-    widths = list(widths)
-    group = nodes.tgroup(cols=len(widths))
-    group += [nodes.colspec(colwidth=width) for width in widths]
-    group += nodes.thead("", table_row(header))
+    """A table with an optional *title*, a header row naming the *columns* (name, relative
+    width) and the body *rows*."""
+    table = nodes.table(classes=classes)
+    if title is not None:
+        table += title
+    group = nodes.tgroup(cols=len(columns))
+    group += [nodes.colspec(colwidth=width) for _name, width in columns]
+    group += nodes.thead("", table_row(name for name, _width in columns))
     group += nodes.tbody("", *rows)
     table += group
     return table

@@ -156,12 +156,8 @@ class CertaintyLegend(SphinxDirective):
             row = table_row([nodes.paragraph("", "", badge), level.meaning, wording])
             row["ids"].append(level.anchor)
             rows.append(row)
-        table = make_table(
-            nodes.table(classes=["certainty-legend"]),
-            (20, 45, 35),
-            ["Certainty", "What it means", "How we word it"],
-            rows,
-        )
+        columns = (("Certainty", 20), ("What it means", 45), ("How we word it", 35))
+        table = make_table(["certainty-legend"], columns, rows)
         self.set_source_info(table)
         return [table]
 

@@ -30,8 +30,6 @@ RECORD_ATTRIBUTE = "living_review_backlink_record"
 #: Paragraphs with these classes are generated, not the page's text, and are not counted.
 UNCOUNTED_CLASSES = frozenset({"review-dates"})
 
-CITED_IN_CLASS = "cited-in"
-
 
 class Place(NamedTuple):
     """One citation of a work: the page, the citation's id and the paragraph it is in."""
@@ -128,7 +126,7 @@ def page_title(env: BuildEnvironment, docname: str) -> str:
 
 def cited_in(app: Sphinx, fromdoc: str, places: list[Place]) -> nodes.paragraph:
     """``Cited in: Page ¶3, ¶7 · Other page ¶1``, each link going to the citation."""
-    para = nodes.paragraph(classes=[CITED_IN_CLASS])
+    para = nodes.paragraph(classes=["cited-in"])
     para += nodes.Text("Cited in: ")
     pages: dict[str, dict[int, Place]] = {}  # page -> paragraph -> its first citation
     for place in places:

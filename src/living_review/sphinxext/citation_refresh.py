@@ -66,7 +66,6 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
         )
         bibliographies[page].append((citation.key, label, entry_text))
     return (
-        # Only compared, so a digest of each is kept (32 bytes).
         {key: stored_key(value) for key, value in citations.items()},
         {page: stored_key(value) for page, value in bibliographies.items()},
     )

@@ -61,7 +61,6 @@ SHOWN_ATTRIBUTE = "living_review_claims_shown"  # docname -> claim ids shown (ro
 BROKEN_READ_ATTRIBUTE = "living_review_claims_read_broken"  # the last read had no usable ledger
 
 TEMPLATE_ID = "claim-findings"
-CLAIM_CLASS = "claim"
 
 
 class claim_badges(nodes.inline):  # lower-case, like docutils nodes
@@ -69,9 +68,7 @@ class claim_badges(nodes.inline):  # lower-case, like docutils nodes
 
 
 def visit_claim_badges_html(translator: Any, node: claim_badges) -> None:
-    translator.body.append(
-        f'<span class="{CLAIM_CLASS}" data-claim="{escape(node["claim"], quote=True)}">'
-    )
+    translator.body.append(f'<span class="claim" data-claim="{escape(node["claim"], quote=True)}">')
 
 
 def depart_claim_badges_html(translator: Any, node: claim_badges) -> None:

@@ -279,14 +279,12 @@ class ClaimsFileRole(SphinxRole):
 def resolve_file_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Point each ``{claims-file}`` link at the file: relative to the page in the web site, at
     the published site elsewhere (the EPUB does not carry the files)."""
+    web = is_html_site(app.builder)
     for link in doctree.findall(nodes.reference):
-        if LINK_CLASS not in link["classes"]:
-            continue
-        name = link.astext()
-        if is_html_site(app.builder):
-            link["refuri"] = relative_uri(app.builder.get_target_uri(docname), name)
-        else:
-            link["refuri"] = site_url(app) + name
+        if LINK_CLASS in link["classes"]:
+            name = link.astext()
+            here = app.builder.get_target_uri(docname)
+            link["refuri"] = relative_uri(here, name) if web else site_url(app) + name
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

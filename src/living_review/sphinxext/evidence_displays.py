@@ -28,13 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 from living_review.claims import MEASURE_NAMES, Claim, Effect, format_number, ledger_schema
 from living_review.forest_plot import Row, forest_plot_svg
 from living_review.sphinxext import add_stylesheet, extension_metadata, make_table, table_row
-from living_review.sphinxext.claims import (
-    badges_for,
-    citation,
-    ledger_of,
-    levels_text,
-    note_use,
-)
+from living_review.sphinxext.claims import badges_for, citation, ledger_of, levels_text, note_use
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -109,7 +103,6 @@ class ClaimDirective(SphinxDirective):
 class SummaryOfFindings(ClaimDirective):
     """``{summary-of-findings}`` — a Cochrane-style table of the records of one table id."""
 
-    has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
         "table": directives.unchanged_required,
         "caption": directives.unchanged,
@@ -132,18 +125,16 @@ class SummaryOfFindings(ClaimDirective):
         self.env.note_dependency(str(ledger.path))
         if not claims:  # claims.yaml cannot be read: its one error says why
             return []
-        table = nodes.table(classes=["summary-of-findings"])
         caption = self.options.get("caption") or f"Summary of findings: {table_id}"
         title_nodes, _messages = self.state.inline_text(caption, self.lineno)
-        table += nodes.title(caption, "", *title_nodes)
-        for claim in claims:
-            note_use(self.env, claim.id, self.lineno)
         rows = [table_row(self.cells(claim)) for claim in claims]
-        make_table(table, (width for _, width in COLUMNS), (name for name, _ in COLUMNS), rows)
+        title = nodes.title(caption, "", *title_nodes)
+        table = make_table(["summary-of-findings"], COLUMNS, rows, title)
         self.set_source_info(table)
         return [table]
 
     def cells(self, claim: Claim) -> list[str | nodes.Element]:
+        note_use(self.env, claim.id, self.lineno)
         outcome = nodes.paragraph(claim.outcome, claim.outcome)
         if claim.effect is not None:
             effect = nodes.paragraph("", effect_text(claim.effect))
@@ -168,7 +159,6 @@ class SummaryOfFindings(ClaimDirective):
 class EvidenceChart(ClaimDirective):
     """``{evidence-chart}`` — a forest plot of the records sharing a scale (or a measure)."""
 
-    has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
         "scale": directives.unchanged,
         "measure": measure_option,
