@@ -137,8 +137,7 @@ class CertaintyRole(SphinxRole):
                 type="certainty",
             )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
-        badge = certainty_badge(self.rawtext, level=level.key)
-        badge += nodes.Text(level.label)
+        badge = certainty_badge(self.rawtext, nodes.Text(level.label), level=level.key)
         self.set_source_info(badge)
         return [badge], []
 

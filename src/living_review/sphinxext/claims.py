@@ -87,9 +87,7 @@ def badges_for(claim: Claim) -> claim_badges:
     for index, key in enumerate(claim.certainty):
         if index:
             holder += nodes.Text(" ")
-        badge = certainty_badge("", level=key)
-        badge += nodes.Text(LEVELS[key].label)
-        holder += badge
+        holder += certainty_badge("", nodes.Text(LEVELS[key].label), level=key)
     if claim.timeframe:  # "High certainty · first weeks": the level holds for this time only
         holder += nodes.inline("", f" · {claim.timeframe}", classes=["claim-timeframe"])
     return holder

@@ -271,9 +271,8 @@ class ClaimsFileRole(SphinxRole):
                 location=self.get_location(),
             )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
-        link = nodes.reference(self.rawtext, "", refuri=name, classes=[LINK_CLASS])
-        link += nodes.literal(name, name)
-        return [link], []
+        literal = nodes.literal(name, name)
+        return [nodes.reference(self.rawtext, "", literal, refuri=name, classes=[LINK_CLASS])], []
 
 
 def resolve_file_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -135,11 +135,6 @@ class SummaryOfFindings(ClaimDirective):
 
     def cells(self, claim: Claim) -> list[str | nodes.Element]:
         note_use(self.env, claim.id, self.lineno)
-        outcome = nodes.paragraph(claim.outcome, claim.outcome)
-        if claim.effect is not None:
-            effect = nodes.paragraph("", effect_text(claim.effect))
-        else:
-            effect = nodes.paragraph(claim.result, claim.result)
         certainty = nodes.paragraph("", "", badges_for(claim))
         if claim.source_rating:
             rating = f"The source rated it: {levels_text(claim.source_rating).lower()}."
@@ -152,8 +147,9 @@ class SummaryOfFindings(ClaimDirective):
         if cited:
             comment += nodes.Text(" ")
             comment += cited
+        effect = effect_text(claim.effect) if claim.effect is not None else claim.result
         people = claim.participants_and_studies or "Not reported"
-        return [outcome, effect, people, certainty, comment]
+        return [claim.outcome, effect, people, certainty, comment]
 
 
 class EvidenceChart(ClaimDirective):
