@@ -1,9 +1,8 @@
 """The Sphinx extensions ``docs/conf.py`` loads, one concern per module, each with ``setup()``.
 
-What several of them share lives here: the stylesheets in ``static/`` and how an extension
-ships one, how it tells the web site's builders (html, dirhtml) from the EPUB's, what it keeps
-per page in the build environment, and what its ``setup()`` returns. Nothing
-in this package imports :mod:`living_review.tools`.
+What several of them share lives here: stylesheets, web pages, per-page records in the build
+environment, tables, citations, ``setup()``'s metadata. Nothing in this package imports
+:mod:`living_review.tools`.
 """
 
 from __future__ import annotations
@@ -11,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docutils import nodes
 from sphinx.util import logging
 
 from living_review import __version__
 from living_review.problems import Problem, UnusableInput
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
@@ -35,10 +35,8 @@ def _add_static_dir(app: Sphinx, config: Config) -> None:
 
 
 def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
-    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it.
-
-    *attributes* go on the ``<link>``, e.g. ``media="print"``.
-    """
+    """Ship ``static/<filename>`` with HTML-like builds (html, dirhtml, epub) and link it, with
+    *attributes* on the ``<link>`` (e.g. ``media="print"``)."""
     app.connect("config-inited", _add_static_dir)
     app.add_css_file(filename, **attributes)
 
@@ -46,6 +44,18 @@ def add_stylesheet(app: Sphinx, filename: str, **attributes: str) -> None:
 def is_html_site(builder: Builder) -> bool:
     """True for builders that write the web site (html, dirhtml), not an EPUB or help file."""
     return builder.format == "html" and not getattr(builder, "embedded", False)
+
+
+def add_to_web_pages(app: Sphinx, html: Callable[[BuildEnvironment, str], str]) -> None:
+    r"""Append *html*\ (env, page name) to the body of each page of the web site."""
+
+    def append(
+        app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+    ) -> None:
+        if doctree is not None and is_html_site(app.builder) and "body" in context:
+            context["body"] += html(app.env, pagename)
+
+    app.connect("html-page-context", append)
 
 
 def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
@@ -64,10 +74,43 @@ def extension_metadata(env_version: int | None = None) -> ExtensionMetadata:
 def per_page(env: BuildEnvironment, attribute: str) -> dict[str, Any]:
     """The environment's dict *attribute*, page -> what an extension recorded there (made empty
     the first time)."""
-    if not hasattr(env, attribute):
-        setattr(env, attribute, {})
-    found: dict[str, Any] = getattr(env, attribute)
-    return found
+    return vars(env).setdefault(attribute, {})  # type: ignore[no-any-return]
+
+
+def first_citations(env: BuildEnvironment) -> dict[str, Any]:
+    """Key -> sphinxcontrib-bibtex's first citation of it (its number, formatted entry ...)."""
+    domain: Any = env.get_domain("cite")
+    first: dict[str, Any] = {}
+    for citation in domain.citations:
+        first.setdefault(citation.key, citation)
+    return first
+
+
+def table_row(cells: Iterable[str | nodes.Element]) -> nodes.row:
+    """A table row, one entry per cell; a string becomes a paragraph."""
+    row = nodes.row()
+    for cell in cells:
+        row += nodes.entry("", nodes.paragraph(cell, cell) if isinstance(cell, str) else cell)
+    return row
+
+
+def make_table(
+    classes: list[str],
+    columns: Sequence[tuple[str, int]],
+    rows: Iterable[nodes.row],
+    title: nodes.title | None = None,
+) -> nodes.table:
+    """A table with an optional *title*, a header row naming the *columns* (name, relative
+    width) and the body *rows*."""
+    table = nodes.table(classes=classes)
+    if title is not None:
+        table += title
+    group = nodes.tgroup(cols=len(columns))
+    group += [nodes.colspec(colwidth=width) for _name, width in columns]
+    group += nodes.thead("", table_row(name for name, _width in columns))
+    group += nodes.tbody("", *rows)
+    table += group
+    return table
 
 
 def keep_per_page(app: Sphinx, *attributes: str) -> None:

@@ -1,23 +1,17 @@
 """Read references.bib before sphinxcontrib-bibtex does, and refuse it, clearly, if it is unusable.
 
-sphinxcontrib-bibtex hands the ``bibtex_bibfiles`` to pybtex when the build starts. A syntax
+sphinxcontrib-bibtex hands the ``bibtex_bibfiles`` to pybtex when the build starts: a syntax
 error (a missing comma, an unbalanced brace), a byte that is not UTF-8, or an entry type the
 style cannot format (``@conference``) then ends the build in a traceback, with Sphinx asking
 for a bug report. This extension reads each file first, with the reader ``nox -s citations``
 uses (:mod:`living_review.bibfile`), so the build names the same problems, in the same words,
-at the same ``file:line``:
-
-- A file that cannot be read or does not parse, or holds an entry type the style cannot
-  format, is an error per problem, and the build stops there, before the traceback: with
-  ``SystemExit`` and a one-line reason, because Sphinx 9 prints a traceback and asks for a bug
-  report for any exception an extension raises, ``SphinxError`` included.
-- An entry the References page would show wrongly (:mod:`living_review.bib_rendering`: an
-  eprint holding a URL, ``author = {,}``, ``doi = {}``, ``null``, raw LaTeX) is a warning, so
-  the build goes on and ``-W`` fails it at the end, listing them all.
-
-``nox -s citations`` stays the authority on references.bib: its other rules (identifiers,
-https links, duplicates, uncited entries) are not repeated here. The file is read on every
-build (a few hundredths of a second for this site's).
+at the same ``file:line``. Each such problem is an error and the build stops there, with
+``SystemExit`` and a one-line reason, because Sphinx 9 prints a traceback and asks for a bug
+report for any exception an extension raises, ``SphinxError`` included. An entry the References
+page would show wrongly (:mod:`living_review.bib_rendering`) is a warning: the build goes on
+and ``-W`` fails it at the end, listing them all. ``nox -s citations`` stays the authority on
+references.bib: its other rules are not repeated here. The file is read on every build (a few
+hundredths of a second for this site's).
 """
 
 from __future__ import annotations
@@ -48,15 +42,11 @@ class BibliographyUnusable(SystemExit):
     """Ends the build after the problems have been logged: one line, no traceback."""
 
 
-def bib_paths(app: Sphinx) -> list[Path]:
-    """The configured bib files, resolved as sphinxcontrib-bibtex resolves them."""
-    return [(Path(app.confdir) / name).resolve() for name in app.config.bibtex_bibfiles or []]
-
-
 def check_bibliography(app: Sphinx) -> None:
     """Log every problem; stop the build if sphinxcontrib-bibtex could not go on."""
     fatal: list[Problem] = []
-    for path in bib_paths(app):
+    for name in app.config.bibtex_bibfiles or []:
+        path = (Path(app.confdir) / name).resolve()  # as sphinxcontrib-bibtex resolves it
         if not path.is_file():
             continue  # sphinxcontrib-bibtex says "could not open bibtex file" itself
         for problem in _problems(path, app.config.bibtex_default_style):

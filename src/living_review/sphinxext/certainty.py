@@ -1,18 +1,13 @@
 """GRADE certainty badges: the ``{certainty}`` role and the ``{certainty-legend}`` directive.
 
-Content uses ``{certainty}`moderate``` after a claim. The role renders an inline badge that
-links to the row for that level in the legend (the page labelled ``certainty``), so it works
-from any page and in every builder. The legend directive renders the same table the badges
-are built from, so the wording on the legend page and on the badges cannot drift apart.
+``{certainty}`moderate``` renders a badge linking to that level's row in the legend (the page
+labelled ``certainty``), from any page and in every builder; the legend is rendered from the
+same table (:data:`LEVELS`), so their wording cannot drift apart. An unknown level is a build
+error naming the file, the line and the allowed levels.
 
-An unknown level is a build error that names the file, the line and the allowed levels.
-
-On a site with a claim ledger, a content page's badges come from its records
-(``{claim}`id```, :mod:`living_review.sphinxext.claims`), and the bare role is for the legend:
-``certainty_role_pages`` lists the pages that may use it (e.g. ``["certainty"]``); with
-``certainty_role_restricted`` on, the role anywhere else is a build error
-(``certainty-role-outside-legend``, at the page and line). The default, ``None``, allows it
-everywhere.
+On a site with a claim ledger, badges come from the records (``{claim}``): with
+``certainty_role_restricted`` on, the bare role on a page not in ``certainty_role_pages`` is a
+build error (``certainty-role-outside-legend``); ``None``, the default, allows it everywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +21,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
-from living_review.sphinxext import add_stylesheet, extension_metadata
+from living_review.sphinxext import add_stylesheet, extension_metadata, make_table, table_row
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -99,8 +94,6 @@ LEVELS: dict[str, CertaintyLevel] = {
     )
 }
 
-ALLOWED = ", ".join(LEVELS)
-
 #: Changes whenever the wording table does, so incremental builds re-read every page
 #: (badges and the legend are made while reading) instead of keeping the old wording.
 ENV_VERSION = zlib.crc32(repr(sorted(LEVELS.items())).encode("utf-8"))
@@ -113,11 +106,6 @@ class certainty_badge(nodes.Inline, nodes.Element):  # lower-case, like docutils
 def badge_classes(level: CertaintyLevel) -> list[str]:
     """The HTML classes of a badge: ``certainty certainty-<level>``."""
     return ["certainty", level.anchor]
-
-
-def badge_title(level: CertaintyLevel) -> str:
-    """Tooltip text for a badge."""
-    return f"{level.label}: {level.meaning} See the certainty legend."
 
 
 class CertaintyRole(SphinxRole):
@@ -144,14 +132,12 @@ class CertaintyRole(SphinxRole):
             logger.error(
                 "unknown certainty level %r; allowed levels: %s",
                 key,
-                ALLOWED,
+                ", ".join(LEVELS),
                 location=self.get_location(),
                 type="certainty",
             )
-            problem = nodes.problematic(self.rawtext, self.rawtext)
-            return [problem], []
-        badge = certainty_badge(self.rawtext, level=level.key)
-        badge += nodes.Text(level.label)
+            return [nodes.problematic(self.rawtext, self.rawtext)], []
+        badge = certainty_badge(self.rawtext, nodes.Text(level.label), level=level.key)
         self.set_source_info(badge)
         return [badge], []
 
@@ -159,48 +145,25 @@ class CertaintyRole(SphinxRole):
 class CertaintyLegend(SphinxDirective):
     """``{certainty-legend}`` — the table of levels, one anchored row per level."""
 
-    has_content = False
-    required_arguments = 0
-    optional_arguments = 0
-
     def run(self) -> list[nodes.Node]:
-        table = nodes.table(classes=["certainty-legend"])
-        group = nodes.tgroup(cols=3)
-        table += group
-        for width in (20, 45, 35):
-            group += nodes.colspec(colwidth=width)
-        head = nodes.thead()
-        group += head
-        head += self._row(["Certainty", "What it means", "How we word it"])
-        body = nodes.tbody()
-        group += body
+        rows = []
         for level in LEVELS.values():
             badge = nodes.inline(level.label, level.label, classes=badge_classes(level))
             wording = nodes.paragraph()
             wording += nodes.Text(f"{level.wording} For example: ")
             wording += nodes.emphasis(level.example, level.example)
-            row = self._row([nodes.paragraph("", "", badge), level.meaning, wording])
+            row = table_row([nodes.paragraph("", "", badge), level.meaning, wording])
             row["ids"].append(level.anchor)
-            body += row
+            rows.append(row)
+        columns = (("Certainty", 20), ("What it means", 45), ("How we word it", 35))
+        table = make_table(["certainty-legend"], columns, rows)
         self.set_source_info(table)
         return [table]
 
-    @staticmethod
-    def _row(cells: list[str | nodes.Element]) -> nodes.row:
-        row = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += nodes.paragraph(cell, cell) if isinstance(cell, str) else cell
-            row += entry
-        return row
-
 
 def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Turn each badge into a link to its level's row on the page labelled ``certainty``.
-
-    Runs on ``doctree-resolved``, i.e. for every builder (html, epub, latex, text ...), with the
-    builder at hand to make the right kind of link from *docname*.
-    """
+    """Turn each badge into a link to its level's row on the page labelled ``certainty``; on
+    ``doctree-resolved``, so every builder (html, epub, latex ...) makes its own kind of link."""
     label = app.config.certainty_legend_label
     target = app.env.get_domain("std").labels.get(label)  # (docname, labelid, title)
     for badge in list(doctree.findall(certainty_badge)):
@@ -216,8 +179,9 @@ def resolve_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             )
             badge.replace_self(nodes.inline("", "", *badge.children, classes=badge_classes(level)))
             continue
+        title = f"{level.label}: {level.meaning} See the certainty legend."
         ref = make_refnode(
-            app.builder, docname, target[0], level.anchor, list(badge.children), badge_title(level)
+            app.builder, docname, target[0], level.anchor, list(badge.children), title
         )
         ref["classes"] += badge_classes(level)
         badge.replace_self(ref)

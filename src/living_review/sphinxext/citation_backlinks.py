@@ -1,25 +1,16 @@
 """Back-links from each reference-list entry to every sentence that cites it.
 
-After each entry of a ``{bibliography}`` the page gets a line such as
+After each entry of a ``{bibliography}``: "Cited in: Effectiveness ¶3, ¶7 · Safety ¶1", each
+link going to the citation itself (the ``[n]`` whose id sphinxcontrib-bibtex gives it). "¶N"
+counts the page's paragraphs in reading order, a table row as one (not the review dates line).
 
-    Cited in: Effectiveness ¶3, ¶7 · Safety ¶1
-
-Each link goes to the citation itself (the ``[n]`` at the end of the citing sentence, whose id
-sphinxcontrib-bibtex gives it), so a reader who followed a citation to the reference list can
-go back to where they were. "¶N" is the citing paragraph's place on its page, counting the
-page's paragraphs in reading order, a table row as one (the review dates line under the title
-is not counted). The stylesheet highlights the entry a citation led to (``:target``), and the
-citation a back-link led to.
-
-Where each citation sits is recorded when a page is read (parallel-safe: merged from worker
-processes); the back-links are added when the bibliography's page is written. When the
-record changes (a citation added, moved or removed), ``env-updated`` returns the pages
-holding a bibliography, so an incremental build rewrites them.
+Where each citation sits is recorded when a page is read (merged from parallel readers); the
+back-links are added when the bibliography's page is written. When they change, ``env-updated``
+returns the pages holding a bibliography, so an incremental build rewrites them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docutils import nodes
@@ -39,8 +30,6 @@ RECORD_ATTRIBUTE = "living_review_backlink_record"
 #: Paragraphs with these classes are generated, not the page's text, and are not counted.
 UNCOUNTED_CLASSES = frozenset({"review-dates"})
 
-CITED_IN_CLASS = "cited-in"
-
 
 class Place(NamedTuple):
     """One citation of a work: the page, the citation's id and the paragraph it is in."""
@@ -51,11 +40,9 @@ class Place(NamedTuple):
 
 
 def in_table(node: nodes.Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if isinstance(parent, nodes.table):
+    while (node := node.parent) is not None:
+        if isinstance(node, nodes.table):
             return True
-        parent = parent.parent
     return False
 
 
@@ -70,20 +57,16 @@ def is_text_block(node: nodes.Node) -> bool:
     )
 
 
-def text_blocks(doctree: nodes.Node) -> Iterator[nodes.Element]:
-    """The page's paragraphs, and each body row of a table as one, in reading order."""
-    yield from doctree.findall(is_text_block)  # type: ignore[misc]
-
-
 def is_citation(node: nodes.Node) -> bool:
     """True for a not yet resolved ``{cite}`` role (sphinxcontrib-bibtex's ``cite`` domain)."""
     return isinstance(node, addnodes.pending_xref) and node.get("refdomain") == "cite"
 
 
 def citation_paragraphs(doctree: nodes.Node) -> dict[str, int]:
-    """Each citation's id -> the number (from 1) of the text block that holds it."""
+    """Each citation's id -> the number (from 1) of the text block that holds it: the page's
+    paragraphs, and each body row of a table as one, in reading order."""
     places: dict[str, int] = {}
-    for number, block in enumerate(text_blocks(doctree), start=1):
+    for number, block in enumerate(doctree.findall(is_text_block), start=1):
         for citation in block.findall(is_citation):
             for citation_id in citation["ids"][:1]:
                 places.setdefault(citation_id, number)
@@ -143,19 +126,16 @@ def page_title(env: BuildEnvironment, docname: str) -> str:
 
 def cited_in(app: Sphinx, fromdoc: str, places: list[Place]) -> nodes.paragraph:
     """``Cited in: Page ¶3, ¶7 · Other page ¶1``, each link going to the citation."""
-    para = nodes.paragraph(classes=[CITED_IN_CLASS])
+    para = nodes.paragraph(classes=["cited-in"])
     para += nodes.Text("Cited in: ")
-    pages: dict[str, list[Place]] = {}
+    pages: dict[str, dict[int, Place]] = {}  # page -> paragraph -> its first citation
     for place in places:
-        pages.setdefault(place.docname, []).append(place)
-    for page_index, (docname, on_page) in enumerate(pages.items()):
+        pages.setdefault(place.docname, {}).setdefault(place.paragraph, place)
+    for page_index, (docname, first_in_paragraph) in enumerate(pages.items()):
         if page_index:
             para += nodes.Text(" · ")
         title = page_title(app.env, docname)
         uri = app.builder.get_relative_uri(fromdoc, docname)
-        first_in_paragraph: dict[int, Place] = {}
-        for place in on_page:
-            first_in_paragraph.setdefault(place.paragraph, place)
         for index, place in enumerate(first_in_paragraph.values()):
             if index:
                 para += nodes.Text(", ")

@@ -1,16 +1,11 @@
 """Citations you can tap: a popover with the formatted reference behind each citation number.
 
-Each web page that cites works gets, at the end of its body, an inert
-``<template id="cited-works">`` holding the formatted entry of every work it cites (the site's
-bibliography style: authors "et al.", title, journal, year, and the PubMed, DOI and free
-full-text links), keyed by the entry's anchor (``cite-<key>``). ``static/citation-popover.js``
-(about 2 kB compressed, no framework) opens it in a popover from the citation number on hover,
-focus or tap, and closes it on Escape, the close button, or a tap elsewhere; see that file.
-
-A ``<template>`` is not rendered, not in the accessibility tree and not in the search index;
-without JavaScript the number stays a link to the reference list. Only the web site's builders
-get it (not the EPUB, where a popover cannot work). Why not sphinx-tippy or sphinx-hoverxref:
-the README, "Citations you can tap".
+Each web page that cites works gets an inert ``<template id="cited-works">`` with the formatted
+entry of every work it cites, keyed by the entry's anchor (``cite-<key>``), which
+``static/citation-popover.js`` opens from the citation number (see that file). A ``<template>``
+is not rendered, not in the accessibility tree and not in the search index; without JavaScript
+the number stays a link to the reference list. The EPUB gets none: a popover cannot work there.
+Why not sphinx-tippy or sphinx-hoverxref: the README, "Citations you can tap".
 """
 
 from __future__ import annotations
@@ -18,7 +13,13 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from living_review.sphinxext import add_stylesheet, extension_metadata, is_html_site
+from living_review.sphinxext import (
+    add_stylesheet,
+    add_to_web_pages,
+    extension_metadata,
+    first_citations,
+    is_html_site,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -40,31 +41,14 @@ def cited_keys(env: Any, docname: str) -> list[str]:
 
 def cited_works_template(env: Any, docname: str) -> str:
     """``<template id="cited-works">`` with the formatted entry of each work *docname* cites."""
-    domain: Any = env.get_domain("cite")
-    first_citation = {}
-    for citation in domain.citations:
-        first_citation.setdefault(citation.key, citation)
-    parts = []
-    for key in cited_keys(env, docname):
-        citation = first_citation.get(key)
-        if citation is None:
-            continue  # an unknown key: sphinxcontrib-bibtex warns about it
-        entry_html = citation.formatted_entry.text.render_as("html")
-        parts.append(f'<span data-cite-id="{escape(citation.citation_id)}">{entry_html}</span>')
-    if not parts:
-        return ""
-    return f'<template id="{TEMPLATE_ID}">' + "".join(parts) + "</template>\n"
-
-
-def add_cited_works(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Append the page's cited works to its body (web pages that cite something only)."""
-    if doctree is None or not is_html_site(app.builder) or "body" not in context:
-        return
-    template = cited_works_template(app.env, pagename)
-    if template:
-        context["body"] += template
+    first = first_citations(env)
+    parts = "".join(
+        f'<span data-cite-id="{escape(first[key].citation_id)}">'
+        f"{first[key].formatted_entry.text.render_as('html')}</span>"
+        for key in cited_keys(env, docname)
+        if key in first  # else: an unknown key, which sphinxcontrib-bibtex warns about
+    )
+    return f'<template id="{TEMPLATE_ID}">{parts}</template>\n' if parts else ""
 
 
 def add_script(app: Sphinx) -> None:
@@ -77,6 +61,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the page hook, the script and its stylesheet."""
     app.setup_extension("sphinxcontrib.bibtex")
     app.connect("builder-inited", add_script)
-    app.connect("html-page-context", add_cited_works)
+    add_to_web_pages(app, cited_works_template)
     add_stylesheet(app, "citation-popover.css")
     return extension_metadata()

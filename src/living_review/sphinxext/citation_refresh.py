@@ -55,21 +55,17 @@ def record_citations(env: BuildEnvironment) -> tuple[CitationRecord, Bibliograph
     domain: Any = env.get_domain("cite")
     citations: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
     bibliographies: defaultdict[str, list[tuple[str, ...]]] = defaultdict(list)
-
-    def text(formatted_entry: Any) -> str:
-        """How *formatted_entry* renders, links included ("" for none, e.g. no tooltip)."""
-        return "" if formatted_entry is None else formatted_entry.text.render_as("html")
-
     for citation in domain.citations:
         page = citation.bibliography_key.docname
         label = citation.formatted_entry.label
-        entry_text = text(citation.formatted_entry)
+        entry_text = citation.formatted_entry.text.render_as("html")  # links included
+        tooltip = citation.tooltip_entry
+        tooltip_text = "" if tooltip is None else tooltip.text.render_as("html")
         citations[citation.key].append(
-            (page, citation.citation_id, label, entry_text, text(citation.tooltip_entry))
+            (page, citation.citation_id, label, entry_text, tooltip_text)
         )
         bibliographies[page].append((citation.key, label, entry_text))
     return (
-        # Only compared, so a digest of each is kept (32 bytes).
         {key: stored_key(value) for key, value in citations.items()},
         {page: stored_key(value) for page, value in bibliographies.items()},
     )
@@ -81,24 +77,18 @@ def pages_to_rewrite(
     new: tuple[CitationRecord, BibliographyRecord],
 ) -> set[str]:
     """Pages whose citations or bibliography render differently in *new* than in *old*."""
-    (old_citations, old_bibliographies), (new_citations, new_bibliographies) = old, new
-    changed_keys = {
-        key
-        for key in old_citations.keys() | new_citations.keys()
-        if old_citations.get(key) != new_citations.get(key)
-    }
+
+    def changed(was: dict[str, bytes], now: dict[str, bytes]) -> set[str]:
+        return {name for name in was.keys() | now.keys() if was.get(name) != now.get(name)}
+
+    changed_keys = changed(old[0], new[0])
     domain: Any = env.get_domain("cite")
     pages = {
         ref.docname
         for ref in domain.citation_refs
         if any(target.key in changed_keys for target in ref.targets)
     }
-    pages |= {
-        page
-        for page in old_bibliographies.keys() | new_bibliographies.keys()
-        if old_bibliographies.get(page) != new_bibliographies.get(page)
-    }
-    return pages & env.found_docs
+    return (pages | changed(old[1], new[1])) & env.found_docs
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:

@@ -1,21 +1,16 @@
 """Claims on the pages: the ``{claim}`` role, from the claim ledger (``claims.yaml``).
 
-``{claim}`tu2024-leg-pain``` after a sentence renders what ``{certainty}`level` {cite:p}`keys```
-rendered before, from the record in the ledger: the certainty badge(s) (the certainty
-extension's, linked to the legend) and the citation(s), made by sphinxcontrib-bibtex's own
-``cite:p`` role, so the numbering stays global, in order of first citation. The badges sit in
-``<span class="claim" data-claim="<id>">``; each web page carries, in an inert
-``<template id="claim-findings">``, "What the source says" for every claim it shows (the quote
-and where it is, the effect with its 95% CI, participants and studies, the source's own rating
-and ours), which ``static/citation-popover.js`` opens from the badge on hover, focus or tap, as
-it opens a reference from a citation number. Without JavaScript the badge links to the legend.
+``{claim}`tu2024-leg-pain``` renders the record's certainty badge(s) (linked to the legend) and
+its citation(s), made by sphinxcontrib-bibtex's own ``cite:p`` role, so the numbering stays
+global. Each web page carries, in an inert ``<template id="claim-findings">``, "What the source
+says" for every claim it shows, which ``static/citation-popover.js`` opens from the badge, as it
+opens a reference from a citation number; without JavaScript the badge links to the legend.
 
-The ledger is read once per build (:func:`living_review.claims.load_claims`, the loader the
-offline check uses too); every problem is a build error naming ``claims.yaml`` and the line.
-After reading the pages: a record no page uses (with ``{claim}``, or in a summary-of-findings
-table or an evidence chart, :mod:`living_review.sphinxext.evidence_displays`), and a ``cite``
-key missing from references.bib, are errors too; an unknown id is an error at the page's line.
-When ``claims.yaml`` changes, the pages that show claims are read again.
+The ledger is read once per build (:func:`living_review.claims.load_claims`, as the offline
+check does); its problems, a record no page uses (with ``{claim}``, in a summary-of-findings
+table or an evidence chart) and a ``cite`` key missing from references.bib are build errors, an
+unknown id is one at the page's line. When ``claims.yaml`` changes, the pages that show claims
+are read again.
 """
 
 from __future__ import annotations
@@ -42,10 +37,12 @@ from living_review.claims import (
 from living_review.problems import UnusableInput
 from living_review.sphinxext import (
     add_stylesheet,
+    add_to_web_pages,
     extension_metadata,
-    is_html_site,
+    first_citations,
     keep_per_page,
     log_problem,
+    per_page,
 )
 from living_review.sphinxext.certainty import LEVELS, certainty_badge
 
@@ -64,7 +61,6 @@ SHOWN_ATTRIBUTE = "living_review_claims_shown"  # docname -> claim ids shown (ro
 BROKEN_READ_ATTRIBUTE = "living_review_claims_read_broken"  # the last read had no usable ledger
 
 TEMPLATE_ID = "claim-findings"
-CLAIM_CLASS = "claim"
 
 
 class claim_badges(nodes.inline):  # lower-case, like docutils nodes
@@ -72,9 +68,7 @@ class claim_badges(nodes.inline):  # lower-case, like docutils nodes
 
 
 def visit_claim_badges_html(translator: Any, node: claim_badges) -> None:
-    translator.body.append(
-        f'<span class="{CLAIM_CLASS}" data-claim="{escape(node["claim"], quote=True)}">'
-    )
+    translator.body.append(f'<span class="claim" data-claim="{escape(node["claim"], quote=True)}">')
 
 
 def depart_claim_badges_html(translator: Any, node: claim_badges) -> None:
@@ -83,8 +77,8 @@ def depart_claim_badges_html(translator: Any, node: claim_badges) -> None:
 
 def ledger_of(env: BuildEnvironment) -> Ledger:
     """This build's ledger (empty if the extension has not read one)."""
-    ledger: Ledger | None = getattr(env, LEDGER_ATTRIBUTE, None)
-    return ledger if ledger is not None else Ledger(Path(FILENAME))
+    ledger: Ledger = getattr(env, LEDGER_ATTRIBUTE, None) or Ledger(Path(FILENAME))
+    return ledger
 
 
 def badges_for(claim: Claim) -> claim_badges:
@@ -93,27 +87,21 @@ def badges_for(claim: Claim) -> claim_badges:
     for index, key in enumerate(claim.certainty):
         if index:
             holder += nodes.Text(" ")
-        badge = certainty_badge("", level=key)
-        badge += nodes.Text(LEVELS[key].label)
-        holder += badge
+        holder += certainty_badge("", nodes.Text(LEVELS[key].label), level=key)
     if claim.timeframe:  # "High certainty · first weeks": the level holds for this time only
         holder += nodes.inline("", f" · {claim.timeframe}", classes=["claim-timeframe"])
     return holder
 
 
-def note_use(env: BuildEnvironment, claim_id: str, line: int) -> None:
-    """Record that the page being read uses *claim_id* at *line*: a ``{claim}`` role, or a
-    summary-of-findings table or evidence chart that shows the record."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE)
-    uses.setdefault(env.docname, []).append((claim_id, line))
-
-
-def note_shown(env: BuildEnvironment, claim_id: str) -> None:
-    """Record that the page being read shows *claim_id* (its findings go into the page)."""
-    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE)
-    ids = shown.setdefault(env.docname, [])
-    if claim_id not in ids:
-        ids.append(claim_id)
+def note_use(env: BuildEnvironment, claim_id: str, line: int, *, shown: bool = True) -> None:
+    """Record that the page being read uses *claim_id* at *line* (a ``{claim}`` role, a table
+    or a chart: claims-unused, claims.json's pages) and, if *shown*, shows its badge, which
+    opens "What the source says" (so its findings go into the page)."""
+    per_page(env, USES_ATTRIBUTE).setdefault(env.docname, []).append((claim_id, line))
+    if shown:
+        ids = per_page(env, SHOWN_ATTRIBUTE).setdefault(env.docname, [])
+        if claim_id not in ids:
+            ids.append(claim_id)
 
 
 class ClaimRole(SphinxRole):
@@ -136,25 +124,25 @@ class ClaimRole(SphinxRole):
                 )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
         note_use(self.env, claim.id, self.lineno)
-        note_shown(self.env, claim.id)
         badges = badges_for(claim)
         self.set_source_info(badges)
-        citation, messages = self.citation(claim)
-        return [badges, nodes.Text(" "), *citation], messages
+        made, messages = citation(self.env, claim, self.lineno, self.inliner)
+        return [badges, nodes.Text(" "), *made], messages
 
-    def citation(self, claim: Claim) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        """What ``{cite:p}`keys``` gives: sphinxcontrib-bibtex's own role makes it."""
-        known = bib_keys(self.env)
-        keys = [key for key in claim.cite if key in known]  # else: claims-unknown-cite
-        if not keys:
-            return [], []
-        targets = ",".join(keys)
-        role = self.env.get_domain("cite").role("p")
-        assert role is not None  # sphinxcontrib-bibtex is set up before this extension
-        made, messages = role(
-            "cite:p", f"{{cite:p}}`{targets}`", targets, self.lineno, self.inliner, {}, []
-        )
-        return list(made), list(messages)
+
+def citation(
+    env: BuildEnvironment, claim: Claim, lineno: int, inliner: Any
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """What ``{cite:p}`keys``` gives for *claim*: sphinxcontrib-bibtex's own role makes it."""
+    known = bib_keys(env)
+    keys = [key for key in claim.cite if key in known]  # else: claims-unknown-cite
+    if not keys:
+        return [], []
+    targets = ",".join(keys)
+    role = env.get_domain("cite").role("p")
+    assert role is not None  # sphinxcontrib-bibtex is set up before this extension
+    made, messages = role("cite:p", f"{{cite:p}}`{targets}`", targets, lineno, inliner, {}, [])
+    return list(made), list(messages)
 
 
 def bib_keys(env: BuildEnvironment) -> set[str]:
@@ -181,10 +169,6 @@ def digest(path: Path) -> str:
 
 def read_ledger(app: Sphinx) -> None:
     """Read the ledger at the start of the build and report its problems."""
-    env = app.env
-    for attribute in (USES_ATTRIBUTE, SHOWN_ATTRIBUTE):
-        if not hasattr(env, attribute):
-            setattr(env, attribute, {})
     path = ledger_file(app)
     try:
         ledger = load_claims(path)
@@ -193,7 +177,7 @@ def read_ledger(app: Sphinx) -> None:
         if path.exists():
             ledger.complete = False  # no record can be judged missing, no table empty
             log_problem(error.problem)
-    setattr(env, LEDGER_ATTRIBUTE, ledger)
+    setattr(app.env, LEDGER_ATTRIBUTE, ledger)
     for problem in ledger.problems:
         log_problem(problem)
 
@@ -207,30 +191,21 @@ def outdated_by_ledger(
     # broken read survives into this one, whatever changed.
     read_broken = getattr(env, BROKEN_READ_ATTRIBUTE, False)
     setattr(env, BROKEN_READ_ATTRIBUTE, not ledger_of(env).complete)
-    if read_broken:
-        setattr(env, DIGEST_ATTRIBUTE, digest(ledger_file(app)))
-        return sorted(env.found_docs)
     new = digest(ledger_file(app))
-    if getattr(env, DIGEST_ATTRIBUTE, None) == new:
-        return []
+    unchanged = getattr(env, DIGEST_ATTRIBUTE, None) == new
     setattr(env, DIGEST_ATTRIBUTE, new)
-    shown: dict[str, list[str]] = getattr(env, SHOWN_ATTRIBUTE, {})
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
-    pages = set(shown) | set(uses)
+    if read_broken:
+        return sorted(env.found_docs)
+    if unchanged:
+        return []
     # Something must be read for the consistency check (unused records, keys) to run again.
-    pages.add(app.config.root_doc)
+    pages = {*per_page(env, SHOWN_ATTRIBUTE), *per_page(env, USES_ATTRIBUTE), app.config.root_doc}
     return sorted(pages & env.found_docs)
-
-
-def used_ids(env: BuildEnvironment) -> set[str]:
-    """Ids of the records some page uses: with ``{claim}``, in a table or in a chart."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
-    return {claim_id for page in uses.values() for claim_id, _line in page}
 
 
 def pages_using(env: BuildEnvironment, claim_id: str) -> list[str]:
     """The docnames that use *claim_id* (``{claim}``, a table or a chart), sorted."""
-    uses: dict[str, list[tuple[str, int]]] = getattr(env, USES_ATTRIBUTE, {})
+    uses = per_page(env, USES_ATTRIBUTE)
     return sorted(doc for doc, page in uses.items() if any(c == claim_id for c, _ in page))
 
 
@@ -241,21 +216,13 @@ def check_ledger_against_site(app: Sphinx, env: BuildEnvironment) -> None:
         return
     problems = check_cites(ledger, bib_keys(env))
     if app.config.claims_check_unused:
-        problems += check_usage(ledger, used_ids(env))
+        used = {claim_id for page in per_page(env, USES_ATTRIBUTE).values() for claim_id, _ in page}
+        problems += check_usage(ledger, used)
     for problem in problems:
         log_problem(problem)
 
 
 # -- "What the source says", for the popover ----------------------------------------------------
-
-
-def citation_labels(env: BuildEnvironment) -> dict[str, str]:
-    """Key -> its number on the site (``"3"``), for the works cited so far."""
-    domain: Any = env.get_domain("cite")
-    labels: dict[str, str] = {}
-    for citation in domain.citations:
-        labels.setdefault(citation.key, citation.formatted_entry.label)
-    return labels
 
 
 def levels_text(levels: tuple[str, ...]) -> str:
@@ -300,20 +267,16 @@ def findings_html(claim: Claim, labels: dict[str, str]) -> str:
     )
 
 
-def add_findings(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Append the findings of the claims a web page shows to its body."""
-    if doctree is None or not is_html_site(app.builder) or "body" not in context:
-        return
-    shown: dict[str, list[str]] = getattr(app.env, SHOWN_ATTRIBUTE, {})
-    ledger = ledger_of(app.env)
-    claims = [claim for claim_id in shown.get(pagename, []) if (claim := ledger.get(claim_id))]
+def findings_template(env: BuildEnvironment, pagename: str) -> str:
+    """The findings of the claims a web page shows, for its body ("" if it shows none)."""
+    ledger = ledger_of(env)
+    shown = per_page(env, SHOWN_ATTRIBUTE).get(pagename, [])
+    claims = [claim for claim_id in shown if (claim := ledger.get(claim_id))]
     if not claims:
-        return
-    labels = citation_labels(app.env)
+        return ""
+    labels = {key: cited.formatted_entry.label for key, cited in first_citations(env).items()}
     parts = "".join(findings_html(claim, labels) for claim in claims)
-    context["body"] += f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
+    return f'<template id="{TEMPLATE_ID}">{parts}</template>\n'
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
@@ -330,6 +293,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-get-outdated", outdated_by_ledger)
     keep_per_page(app, USES_ATTRIBUTE, SHOWN_ATTRIBUTE)
     app.connect("env-check-consistency", check_ledger_against_site)
-    app.connect("html-page-context", add_findings)
+    add_to_web_pages(app, findings_template)
     add_stylesheet(app, "claims.css")
     return extension_metadata(env_version=3)  # 3: time frames beside the badges

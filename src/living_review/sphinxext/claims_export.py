@@ -1,38 +1,22 @@
 """The claim ledger for machines: ``claims.json``, its JSON Schema, and ``claims.csv``.
 
-When the web site is built, three files are written at its root (CC BY 4.0, as the content):
+Written at the web site's root (CC BY 4.0, as the content; MAINTAINERS.md describes them):
+``claims.json`` (every record of ``claims.yaml`` as written, with its references and pages),
+``claims.schema.json`` (made from the ledger's schema, so the two cannot drift apart),
+``claims-ledger.schema.json`` (the ledger's schema) and ``claims.csv`` (flat, UTF-8 with a
+byte-order mark, so that spreadsheet programs read the accents and signs right). Same sources,
+same bytes: keys keep the ledger's order, pages are sorted, and the build date is that of
+``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else today's (UTC).
 
-``claims.json``
-    Every record of ``claims.yaml`` as written (an effect's numbers also as the ledger writes them,
-    in ``value_text`` and ``ci_text``: ``"1.20"``, where the number reads 1.2), plus ``references``
-    (each cited work with its number on the site, the formatted reference as the reference list
-    prints it, and its DOI, PubMed ID, PMCID and url, or ``null``) and ``pages`` (the pages that use
-    the claim, with ``{claim}`` or in a summary-of-findings table or evidence chart, and their
-    addresses); around them the site's address, title and version, the licence, and the build date:
-    the date of ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else today's (UTC).
-``claims.schema.json``
-    The export's own JSON Schema (2020-12), made from the ledger's
-    (``living_review/schemas/claims.schema.json``): the same record definition with
-    ``references`` and ``pages`` added, so the two cannot drift apart. The ledger's schema itself
-    is published too, as ``claims-ledger.schema.json``.
-``claims.csv``
-    The same rows, flat, for spreadsheets: one column per field, lists joined with "; ", UTF-8
-    with a byte-order mark (so that spreadsheet programs read the accents and signs right).
-
-Same sources, same bytes: keys keep the ledger's order, pages are sorted, nothing depends on
-the clock when ``SOURCE_DATE_EPOCH`` is set.
-
-Pages link to them with a role, ``{claims-file}`claims.json```: in the web site the link is
-relative to the page (the files sit at the site's root); in another build, such as the EPUB,
-which does not carry them, it points at the published site (``html_baseurl``). A name that is
-not one of the four files is an error at the page's line.
+``{claims-file}`claims.json``` links to one of the four files: relative to the page in the web
+site; at the published site (``html_baseurl``) in another build, such as the EPUB, which does
+not carry them. Any other name is an error at the page's line.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
-import io
 import json
 import os
 from datetime import UTC, datetime
@@ -45,7 +29,7 @@ from sphinx.util.docutils import SphinxRole
 from sphinx.util.osutil import relative_uri
 
 from living_review.claims import Claim, ledger_schema, schema_path
-from living_review.sphinxext import extension_metadata, is_html_site
+from living_review.sphinxext import extension_metadata, first_citations, is_html_site
 from living_review.sphinxext.claims import ledger_of, pages_using
 
 if TYPE_CHECKING:
@@ -77,8 +61,7 @@ CSV_COLUMNS = (
 
 def export_schema(site_url: str) -> dict[str, Any]:
     """The export's schema: the ledger's record with ``references`` and ``pages`` added."""
-    ledger = ledger_schema()
-    defs = copy.deepcopy(ledger["$defs"])
+    defs = copy.deepcopy(ledger_schema()["$defs"])
     record = copy.deepcopy(defs["claim"])
     record["description"] = "A record of claims.yaml as written, with its references and pages."
     record["properties"]["references"] = {
@@ -122,10 +105,7 @@ def export_schema(site_url: str) -> dict[str, Any]:
                 "nowhere else).",
             },
             "text": {"type": "string", "description": "The reference as the site prints it."},
-            "doi": identifier,
-            "pmid": identifier,
-            "pmcid": identifier,
-            "url": identifier,
+            **dict.fromkeys(IDENTIFIERS, identifier),
         },
     }
     defs["page"] = {
@@ -174,9 +154,7 @@ def site_url(app: Sphinx) -> str:
 def references(env: BuildEnvironment, claim: Claim) -> list[dict[str, Any]]:
     """Each work *claim* cites: its number, formatted reference and identifiers."""
     domain: Any = env.get_domain("cite")
-    first_citation = {}
-    for citation in domain.citations:
-        first_citation.setdefault(citation.key, citation)
+    first_citation = first_citations(env)
     found = []
     for key in claim.cite:
         entry = domain.bibdata.data.entries.get(key)
@@ -219,14 +197,13 @@ def exported_record(app: Sphinx, claim: Claim) -> dict[str, Any]:
 
 def export(app: Sphinx) -> dict[str, Any]:
     """``claims.json`` as data."""
-    ledger = ledger_of(app.env)
     return {
         "site": site_url(app),
         "title": app.config.project,
         "version": app.config.release or app.config.version,
         "build_date": build_date(),
         "license": LICENSE,
-        "claims": [exported_record(app, claim) for claim in ledger.claims],
+        "claims": [exported_record(app, claim) for claim in ledger_of(app.env).claims],
     }
 
 
@@ -246,28 +223,18 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, str]]:
         ci = effect.get("ci_text") or ["", ""]
         refs = record["references"]
         row = {name: joined(record.get(name)) for name in CSV_COLUMNS}
-        row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale")}
+        row |= {name: joined(effect.get(name)) for name in ("measure", "unit", "scale", "favours")}
+        row |= {name: joined([ref[name] for ref in refs if ref[name]]) for name in ("doi", "pmid")}
         row |= {
             "value": joined(effect.get("value_text")),
-            "favours": joined(effect.get("favours")),
             "ci_low": joined(ci[0]),
             "ci_high": joined(ci[1]),
             "reference_numbers": joined([ref["number"] for ref in refs if ref["number"]]),
             "references": " | ".join(ref["text"] for ref in refs),
-            "doi": joined([ref["doi"] for ref in refs if ref["doi"]]),
-            "pmid": joined([ref["pmid"] for ref in refs if ref["pmid"]]),
             "pages": joined([page["url"] for page in record["pages"]]),
         }
         rows.append(row)
     return rows
-
-
-def to_csv(data: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(csv_rows(data))
-    return buffer.getvalue()
 
 
 def to_json(data: Any) -> str:
@@ -278,15 +245,17 @@ def write_export(app: Sphinx, exception: Exception | None) -> None:
     """At the end of a successful web build, write the three files at the site's root."""
     if exception is not None or not is_html_site(app.builder):
         return
-    ledger = ledger_of(app.env)
-    if not ledger.path.exists():
+    if not ledger_of(app.env).path.exists():
         return
     outdir = Path(app.outdir)
     data = export(app)
     (outdir / EXPORT).write_text(to_json(data), encoding="utf-8")
     (outdir / EXPORT_SCHEMA).write_text(to_json(export_schema(site_url(app))), encoding="utf-8")
     (outdir / LEDGER_SCHEMA).write_bytes(schema_path().read_bytes())
-    (outdir / EXPORT_CSV).write_text(to_csv(data), encoding="utf-8-sig", newline="")
+    with (outdir / EXPORT_CSV).open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(csv_rows(data))
 
 
 class ClaimsFileRole(SphinxRole):
@@ -302,22 +271,19 @@ class ClaimsFileRole(SphinxRole):
                 location=self.get_location(),
             )
             return [nodes.problematic(self.rawtext, self.rawtext)], []
-        link = nodes.reference(self.rawtext, "", refuri=name, classes=[LINK_CLASS])
-        link += nodes.literal(name, name)
-        return [link], []
+        literal = nodes.literal(name, name)
+        return [nodes.reference(self.rawtext, "", literal, refuri=name, classes=[LINK_CLASS])], []
 
 
 def resolve_file_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Point each ``{claims-file}`` link at the file: relative to the page in the web site, at
     the published site elsewhere (the EPUB does not carry the files)."""
+    web = is_html_site(app.builder)
     for link in doctree.findall(nodes.reference):
-        if LINK_CLASS not in link["classes"]:
-            continue
-        name = link.astext()
-        if is_html_site(app.builder):
-            link["refuri"] = relative_uri(app.builder.get_target_uri(docname), name)
-        else:
-            link["refuri"] = site_url(app) + name
+        if LINK_CLASS in link["classes"]:
+            name = link.astext()
+            here = app.builder.get_target_uri(docname)
+            link["refuri"] = relative_uri(here, name) if web else site_url(app) + name
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

@@ -1,21 +1,14 @@
 """Evidence at a glance, from the claim ledger: summary-of-findings tables and evidence charts.
 
-``{summary-of-findings}`` with ``:table: acupuncture-vs-sham`` (and an optional ``:caption:``)
-renders a Cochrane-style table of the records whose ``table`` names it, in ledger order: the
-outcome, the effect with its 95% CI (or the record's plain ``result`` where the source gives no
-number), participants (studies), the certainty badge(s) (which open "What the source says", as
-on the pages) and a comment: the source's own rating, our rationale where we differ, and the
-citation (sphinxcontrib-bibtex's ``cite:p``, numbered with the rest of the site). The table has a
-header row, so on a phone it reflows into labelled cards
+``{summary-of-findings}`` (``:table:``, optional ``:caption:``) renders a Cochrane-style table of
+the records whose ``table`` names it, in ledger order: outcome, effect (95% CI) or the plain
+``result``, participants (studies), the certainty badge(s) and a comment (the source's rating,
+our rationale, the citation). Its header row lets it reflow into labelled cards on a phone
 (:mod:`living_review.sphinxext.responsive_tables`).
 
-``{evidence-chart}`` with ``:scale: pain-0-100`` (records whose effect has that scale) or
-``:measure: RR`` (records with that measure), an optional ``:caption:``, and optional
-``:favours-left:`` / ``:favours-right:`` for the words under the axis, draws those records as a
-forest plot in static SVG made at build time (:mod:`living_review.forest_plot`): no script,
-a few kilobytes, ``currentColor`` throughout so it reads in light and dark mode, labelled by its
-``<title>`` and ``<desc>``; the caption names the measure and the scale. Ratios are drawn on a
-log scale with no effect at 1, differences with no effect at 0.
+``{evidence-chart}`` (``:scale:`` or ``:measure:``; the options: CONTRIBUTING.md) draws those
+records as a forest plot in static SVG made at build time (:mod:`living_review.forest_plot`):
+no script, ``currentColor`` so it reads in light and dark mode; ratios on a log scale.
 
 A table or chart with no record, an unknown table id, or a chart mixing measures is a build
 error at the directive's line.
@@ -32,16 +25,10 @@ from pybtex.richtext import Text
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from living_review.claims import MEASURE_NAMES, Claim, format_number, ledger_schema
+from living_review.claims import MEASURE_NAMES, Claim, Effect, format_number, ledger_schema
 from living_review.forest_plot import Row, forest_plot_svg
-from living_review.sphinxext import add_stylesheet, extension_metadata
-from living_review.sphinxext.claims import (
-    badges_for,
-    ledger_of,
-    levels_text,
-    note_shown,
-    note_use,
-)
+from living_review.sphinxext import add_stylesheet, extension_metadata, make_table, table_row
+from living_review.sphinxext.claims import badges_for, citation, ledger_of, levels_text, note_use
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -59,20 +46,12 @@ COLUMNS = (
 )
 
 
-def table_ids() -> list[str]:
-    """The summary-of-findings tables the ledger's schema allows."""
-    ids: list[str] = ledger_schema()["$defs"]["table"]["enum"]
-    return ids
-
-
-def effect_text(claim: Claim) -> str:
+def effect_text(effect: Effect, *, unit: bool = True) -> str:
     """``MD -16.0 points on a 0-100 scale (-21.3 to -10.6), favours acupuncture``, with real
-    minus signs."""
-    effect = claim.effect
-    assert effect is not None
-    unit = f" {effect.unit}" if effect.unit else ""
+    minus signs (without the unit if not *unit*)."""
+    units = f" {effect.unit}" if unit and effect.unit else ""
     return (
-        f"{effect.measure} {format_number(effect.value)}{unit} "
+        f"{effect.measure} {format_number(effect.value)}{units} "
         f"({format_number(effect.ci_low)} to {format_number(effect.ci_high)}), "
         f"favours {effect.favours}"
     )
@@ -100,24 +79,11 @@ def measure_option(argument: str | None) -> str:
 
 
 class ClaimDirective(SphinxDirective):
-    """What both directives share: the ledger, errors at the directive, citations."""
+    """What both directives share: errors at the directive, a source's author and year."""
 
     def error(self, message: str) -> list[nodes.Node]:
         logger.error(message, location=self.get_location())
         return []
-
-    def citation(self, claim: Claim) -> list[nodes.Node]:
-        """``{cite:p}`` of the record's keys, made by sphinxcontrib-bibtex's own role."""
-        domain: Any = self.env.get_domain("cite")
-        keys = [key for key in claim.cite if key in domain.bibdata.data.entries]
-        if not keys:
-            return []  # claims-unknown-cite reports it at the ledger
-        targets = ",".join(keys)
-        role = domain.role("p")
-        made, _messages = role(
-            "cite:p", f"{{cite:p}}`{targets}`", targets, self.lineno, self.state.inliner, {}, []
-        )
-        return list(made)
 
     def author_year(self, key: str) -> str:
         """``Tu 2024`` for a bib key (the first author's family name, or the organisation)."""
@@ -137,7 +103,6 @@ class ClaimDirective(SphinxDirective):
 class SummaryOfFindings(ClaimDirective):
     """``{summary-of-findings}`` — a Cochrane-style table of the records of one table id."""
 
-    has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
         "table": directives.unchanged_required,
         "caption": directives.unchanged,
@@ -145,49 +110,31 @@ class SummaryOfFindings(ClaimDirective):
 
     def run(self) -> list[nodes.Node]:
         table_id = self.options.get("table", "").strip()
-        allowed = table_ids()
+        allowed = ledger_schema()["$defs"]["table"]["enum"]  # the tables the schema allows
         if table_id not in allowed:
             return self.error(
                 f"summary-of-findings: unknown table {table_id!r}; the tables: {', '.join(allowed)}"
             )
         ledger = ledger_of(self.env)
         claims = ledger.in_table(table_id)
-        if not ledger.complete:  # claims.yaml cannot be read: its one error says why
-            self.env.note_dependency(str(ledger.path))
-            return []
-        if not claims:
+        if not claims and ledger.complete:
             return self.error(
                 f"summary-of-findings: no record in {ledger.path.name} lists table {table_id!r} "
                 "(add it to the records' `table`)"
             )
         self.env.note_dependency(str(ledger.path))
-        table = nodes.table(classes=["summary-of-findings"])
+        if not claims:  # claims.yaml cannot be read: its one error says why
+            return []
         caption = self.options.get("caption") or f"Summary of findings: {table_id}"
         title_nodes, _messages = self.state.inline_text(caption, self.lineno)
-        table += nodes.title(caption, "", *title_nodes)
-        group = nodes.tgroup(cols=len(COLUMNS))
-        table += group
-        for _name, width in COLUMNS:
-            group += nodes.colspec(colwidth=width)
-        head = nodes.thead()
-        group += head
-        head += self.row([nodes.paragraph(name, name) for name, _width in COLUMNS])
-        body = nodes.tbody()
-        group += body
-        for claim in claims:
-            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
-            note_shown(self.env, claim.id)  # its badge opens "What the source says"
-            body += self.row(self.cells(claim))
+        rows = [table_row(self.cells(claim)) for claim in claims]
+        title = nodes.title(caption, "", *title_nodes)
+        table = make_table(["summary-of-findings"], COLUMNS, rows, title)
         self.set_source_info(table)
         return [table]
 
-    def cells(self, claim: Claim) -> list[nodes.Element]:
-        outcome = nodes.paragraph(claim.outcome, claim.outcome)
-        if claim.effect is not None:
-            effect = nodes.paragraph("", effect_text(claim))
-        else:
-            effect = nodes.paragraph(claim.result, claim.result)
-        people = claim.participants_and_studies or "Not reported"
+    def cells(self, claim: Claim) -> list[str | nodes.Element]:
+        note_use(self.env, claim.id, self.lineno)
         certainty = nodes.paragraph("", "", badges_for(claim))
         if claim.source_rating:
             rating = f"The source rated it: {levels_text(claim.source_rating).lower()}."
@@ -196,26 +143,18 @@ class SummaryOfFindings(ClaimDirective):
         comment = nodes.paragraph("", rating)
         if claim.rationale:
             comment += nodes.Text(f" {claim.rationale}")
-        citation = self.citation(claim)
-        if citation:
+        cited, _messages = citation(self.env, claim, self.lineno, self.state.inliner)
+        if cited:
             comment += nodes.Text(" ")
-            comment += citation
-        return [outcome, effect, nodes.paragraph(people, people), certainty, comment]
-
-    @staticmethod
-    def row(cells: list[nodes.Element]) -> nodes.row:
-        row = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += cell
-            row += entry
-        return row
+            comment += cited
+        effect = effect_text(claim.effect) if claim.effect is not None else claim.result
+        people = claim.participants_and_studies or "Not reported"
+        return [claim.outcome, effect, people, certainty, comment]
 
 
 class EvidenceChart(ClaimDirective):
     """``{evidence-chart}`` — a forest plot of the records sharing a scale (or a measure)."""
 
-    has_content = False
     option_spec: ClassVar[dict[str, Any]] = {
         "scale": directives.unchanged,
         "measure": measure_option,
@@ -232,10 +171,7 @@ class EvidenceChart(ClaimDirective):
         ledger = ledger_of(self.env)
         claims = ledger.with_effect(scale=scale, measure=measure)
         wanted = f"scale {scale!r}" if scale else f"measure {measure!r}"
-        if not ledger.complete:  # claims.yaml cannot be read: its one error says why
-            self.env.note_dependency(str(ledger.path))
-            return []
-        if not claims:
+        if not claims and ledger.complete:
             return self.error(
                 f"evidence-chart: no record in {ledger.path.name} has an effect with {wanted}"
             )
@@ -246,8 +182,10 @@ class EvidenceChart(ClaimDirective):
                 "one chart draws one measure: give them different scales"
             )
         self.env.note_dependency(str(ledger.path))
+        if not claims:  # claims.yaml cannot be read: its one error says why
+            return []
         for claim in claims:
-            note_use(self.env, claim.id, self.lineno)  # a use: claims-unused, claims.json pages
+            note_use(self.env, claim.id, self.lineno, shown=False)  # a chart has no badges
         figure = nodes.figure(classes=["evidence-chart"])
         serial = self.env.new_serialno("evidence-chart")
         svg = forest_plot_svg(
@@ -260,15 +198,11 @@ class EvidenceChart(ClaimDirective):
             favours_right=self.options.get("favours-right", ""),
         )
         figure += nodes.raw("", svg, format="html")
-        caption_text = self.options.get("caption", "")
+        caption = self.options.get("caption", "").rstrip()
+        if caption:
+            caption += ("" if caption[-1] in ".?!:" else ".") + " "
         scale_sentence = f"{self.scale_words(claims)}; 95% confidence intervals."
-        if caption_text:
-            caption_text = (
-                f"{caption_text.rstrip()}{'' if caption_text.rstrip()[-1] in '.?!:' else '.'} "
-            )
-        caption_nodes, _messages = self.state.inline_text(
-            f"{caption_text}{scale_sentence}", self.lineno
-        )
+        caption_nodes, _messages = self.state.inline_text(caption + scale_sentence, self.lineno)
         figure += nodes.caption("", "", *caption_nodes)
         self.set_source_info(figure)
         return [figure]
@@ -295,14 +229,10 @@ class EvidenceChart(ClaimDirective):
         compared = (
             f"{short_name(claim.intervention)} vs {lower_first(short_name(claim.comparison))}"
         )
-        numbers = (
-            f"{effect.measure} {format_number(effect.value)} ({format_number(effect.ci_low)} to "
-            f"{format_number(effect.ci_high)})"
-        )
         return Row(
             label=compared,
             detail=claim.outcome,
-            estimate=f"{source}: {numbers}, favours {effect.favours}",
+            estimate=f"{source}: {effect_text(effect, unit=False)}",
             value=effect.value,
             low=effect.ci_low,
             high=effect.ci_high,

@@ -68,6 +68,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
             type="living_review",
             subtype="untested_upstream",
         )
-    return extension_metadata(
-        env_version=3
-    )  # 3: no formatted entries kept in the environment any more
+    # 3: no formatted entries kept in the environment any more
+    return extension_metadata(env_version=3)
