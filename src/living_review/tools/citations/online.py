@@ -102,6 +102,16 @@ class OnlineResult:
         )
 
 
+def ncbi_params(settings: OnlineSettings) -> dict[str, str]:
+    """The ``tool``, ``email`` and ``api_key`` parameters NCBI asks E-utilities users to send."""
+    params = {"tool": "living-review-citations"}
+    if settings.contact:
+        params["email"] = settings.contact
+    if settings.ncbi_api_key:
+        params["api_key"] = settings.ncbi_api_key
+    return params
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``--online`` settings (defaults in brackets; base URLs exist for tests and mirrors)."""
     group = parser.add_argument_group("online checks (with --online)")
@@ -218,13 +228,8 @@ class _Checker:
     def pubmed(self, entry: BibEntry) -> list[Problem]:
         pmid = entry.value("pubmed")
         url = _join(self.settings.eutils, f"esummary.fcgi?db=pubmed&retmode=json&id={pmid}")
-        params = {"tool": "living-review-citations"}
-        if self.settings.contact:
-            params["email"] = self.settings.contact
-        if self.settings.ncbi_api_key:
-            params["api_key"] = self.settings.ncbi_api_key
         try:
-            response = self.client.get(url, params)
+            response = self.client.get(url, ncbi_params(self.settings))
             record = esummary_record(response.json(), pmid) if response.status == 200 else None
         except (FetchError, ValueError, TypeError) as error:
             return [self._unchecked(entry, "pubmed", f"PubMed ID {pmid}", error)]
