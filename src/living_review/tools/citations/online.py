@@ -74,17 +74,13 @@ class OnlineSettings:
     workers: int = 4  # parallel requests in all, whatever the host
     client: ClientSettings = field(default_factory=lambda: ClientSettings(user_agent=""))
 
-    def user_agent(self) -> str:
-        """``name/version (+project; mailto:contact)``, the form Crossref asks for."""
-        mailto = f"; mailto:{self.contact}" if self.contact else ""
-        return f"living-review-citations/{VERSION} (+{self.project_url}{mailto})"
-
     def client_settings(self) -> ClientSettings:
-        """The client settings with this User-Agent and NCBI's rate limit."""
-        ncbi_host = urlsplit(self.eutils).netloc
+        """The client settings with NCBI's rate limit and this User-Agent."""
+        mailto = f"; mailto:{self.contact}" if self.contact else ""  # the form Crossref asks for
+        user_agent = f"living-review-citations/{VERSION} (+{self.project_url}{mailto})"
         interval = 0.11 if self.ncbi_api_key else 0.34
-        intervals = {ncbi_host: interval, **self.client.host_intervals}
-        return replace(self.client, user_agent=self.user_agent(), host_intervals=intervals)
+        intervals = {urlsplit(self.eutils).netloc: interval, **self.client.host_intervals}
+        return replace(self.client, user_agent=user_agent, host_intervals=intervals)
 
 
 @dataclass
@@ -138,11 +134,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
     client = ClientSettings(
-        user_agent="",
-        timeout=args.timeout,
-        retries=args.retries,
-        cache_dir=args.cache_dir,
-        cache_days=args.cache_days,
+        "", args.timeout, args.retries, cache_dir=args.cache_dir, cache_days=args.cache_days
     )
     return OnlineSettings(
         contact=args.contact.strip(),

@@ -173,53 +173,45 @@ def missing_fields(entry: BibEntry) -> Iterable[Hit]:
         )
 
 
+def _hit(entry: BibEntry, name: str, rule: str, message: str) -> Hit:
+    """A problem with the entry's field *name* (at its line), the message after the entry's key."""
+    return Hit(entry.line_of(name), rule, f"entry '{entry.key}': {message}")
+
+
 def malformed_identifiers(entry: BibEntry) -> Iterable[Hit]:
     doi = entry.value("doi")
     if doi and DOI_AS_URL.match(doi):
         bare = DOI_AS_URL.sub("", doi, count=1)
-        yield Hit(
-            entry.line_of("doi"),
-            "bib-bad-doi",
-            f"entry '{entry.key}': write the bare DOI ({bare}), not a link or 'doi:' prefix: "
-            "the style adds https://doi.org/ itself",
+        message = (
+            f"write the bare DOI ({bare}), not a link or 'doi:' prefix: the style adds "
+            "https://doi.org/ itself"
         )
+        yield _hit(entry, "doi", "bib-bad-doi", message)
     elif doi and not DOI.fullmatch(doi):
-        yield Hit(
-            entry.line_of("doi"),
-            "bib-bad-doi",
-            f"entry '{entry.key}': '{doi}' is not a DOI (expected 10.<registrant>/<suffix>, "
-            "e.g. 10.1136/bmj.39223.428495.BE)",
+        message = (
+            f"'{doi}' is not a DOI (expected 10.<registrant>/<suffix>, e.g. "
+            "10.1136/bmj.39223.428495.BE)"
         )
+        yield _hit(entry, "doi", "bib-bad-doi", message)
     pubmed = entry.value("pubmed")
     if pubmed and not PUBMED.fullmatch(pubmed):
-        yield Hit(
-            entry.line_of("pubmed"),
-            "bib-bad-pubmed",
-            f"entry '{entry.key}': PubMed ID '{pubmed}' is not a number (e.g. 17585160)",
-        )
+        message = f"PubMed ID '{pubmed}' is not a number (e.g. 17585160)"
+        yield _hit(entry, "pubmed", "bib-bad-pubmed", message)
     pmcid = entry.value("pmcid")
     if pmcid and not PMCID.fullmatch(pmcid):
         hint = f" (did you mean PMC{pmcid.upper().removeprefix('PMC').strip()}?)"
-        yield Hit(
-            entry.line_of("pmcid"),
-            "bib-bad-pmcid",
-            f"entry '{entry.key}': PMCID '{pmcid}' is not PMC followed by digits{hint}",
-        )
+        message = f"PMCID '{pmcid}' is not PMC followed by digits{hint}"
+        yield _hit(entry, "pmcid", "bib-bad-pmcid", message)
     url = entry.value("url")
     if url and not re.fullmatch(r"https://\S+", url):
         why = "use the https:// address" if url.startswith("http://") else "expected https://..."
-        yield Hit(
-            entry.line_of("url"),
-            "bib-insecure-url",
-            f"entry '{entry.key}': url '{url}' is not an https:// address: {why}",
-        )
+        message = f"url '{url}' is not an https:// address: {why}"
+        yield _hit(entry, "url", "bib-insecure-url", message)
     if entry.get("pmid"):
-        yield Hit(
-            entry.line_of("pmid"),
-            "bib-pmid-field",
-            f"entry '{entry.key}': put the PubMed ID in a 'pubmed' field: the style links "
-            "'pubmed' and ignores 'pmid'",
+        message = (
+            "put the PubMed ID in a 'pubmed' field: the style links 'pubmed' and ignores 'pmid'"
         )
+        yield _hit(entry, "pmid", "bib-pmid-field", message)
 
 
 def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
@@ -252,26 +244,14 @@ def redundant_url(entry: BibEntry) -> Iterable[Hit]:
     if DOI_AS_URL.match(url) and not url.lower().startswith("doi:"):
         linked = DOI_AS_URL.sub("", url, count=1)
         if doi and linked.casefold() == doi.casefold():
-            yield Hit(
-                entry.line_of("url"),
-                "bib-url-repeats-id",
-                f"entry '{entry.key}': url only repeats the DOI, which the style already "
-                "links: remove the url",
-            )
+            message = "url only repeats the DOI, which the style already links: remove the url"
+            yield _hit(entry, "url", "bib-url-repeats-id", message)
         elif not doi:
-            yield Hit(
-                entry.line_of("url"),
-                "bib-url-repeats-id",
-                f"entry '{entry.key}': url is a DOI link: put {linked} in a 'doi' field and "
-                "remove the url",
-            )
+            message = f"url is a DOI link: put {linked} in a 'doi' field and remove the url"
+            yield _hit(entry, "url", "bib-url-repeats-id", message)
     elif (match := PUBMED_URL.match(url)) and match.group(1) == pubmed:
-        yield Hit(
-            entry.line_of("url"),
-            "bib-url-repeats-id",
-            f"entry '{entry.key}': url only repeats the PubMed ID, which the style already "
-            "links: remove the url",
-        )
+        message = "url only repeats the PubMed ID, which the style already links: remove the url"
+        yield _hit(entry, "url", "bib-url-repeats-id", message)
 
 
 ENTRY_RULES: tuple[EntryRule, ...] = (
