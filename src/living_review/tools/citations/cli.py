@@ -24,6 +24,10 @@ from living_review.safety_net import SafetyNet, load_safety_net
 from living_review.safety_net import check_cites as check_safety_net_cites
 
 from ..network import NO_NETWORK, unreachable
+from .abstracts import RULES as QUOTE_RULES
+from .abstracts import check_cached_quotes, check_ledger_quotes, store_for
+from .online import CONTACT_VARIABLE, UNCHECKED, add_arguments, check_online, settings_from_args
+from .online import RULES as ONLINE_RULES
 from .pages import read_pages
 from .report import (
     EXIT_CLEAN,
@@ -52,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--online", action="store_true",
         help="also ask the DOI handle API, PubMed and Crossref about every entry (network)",
     )  # fmt: skip
-    from .online import add_arguments  # the online settings live with the online checks
-
-    add_arguments(parser)
+    add_arguments(parser)  # the online settings live with the online checks
     parser.add_argument(
         "--claims", type=Path, default=None,
         help="the claim ledger [claims.yaml beside the .bib file], checked offline too (each "
@@ -111,15 +113,8 @@ def read_safety_net(bib: Path) -> SafetyNet | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
-        from .abstracts import RULES as QUOTE_RULES
-        from .online import RULES as ONLINE_RULES
-
-        for rule, description in {
-            **RULES,
-            **SAFETY_NET_RULES,
-            **ONLINE_RULES,
-            **QUOTE_RULES,
-        }.items():
+        rules = {**RULES, **SAFETY_NET_RULES, **ONLINE_RULES, **QUOTE_RULES}
+        for rule, description in rules.items():
             print(f"{rule:24} {description}")
         return EXIT_CLEAN
     started = time.perf_counter()
@@ -128,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = read_pages(args.docs)
         ledger = read_ledger(args.claims, args.bib)
         net = read_safety_net(args.bib)
+        only = None  # with --changed-since, the records whose quotes --online checks
+        if args.online and args.changed_since and ledger is not None:
+            only = changed_claim_ids(ledger, args.changed_since)
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)  # path:line: rule-id: message
         return EXIT_UNUSABLE
@@ -136,30 +134,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems += net.problems
         if net.usable:
             problems += check_safety_net_cites(net, {entry.key for entry in bib.entries})
-    checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
+    checked = plural(len(bib.entries), "entry")
     if ledger is not None:
         problems += check_ledger(ledger, bib, pages)
-        checked = (
-            f"{plural(len(bib.entries), 'entry')}, {plural(len(ledger.claims), 'claim')} and "
-            f"{plural(len(pages), 'page')}"
-        )
+        checked += f", {plural(len(ledger.claims), 'claim')}"
+    checked += f" and {plural(len(pages), 'page')}"
     unchecked_rule = None
     no_network: str | None = None
     notes: list[str] = []
-    from .abstracts import check_cached_quotes, check_ledger_quotes, store_for
-
     if args.online:
-        from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
-
         settings = settings_from_args(args)
         unchecked_rule = UNCHECKED
-        only = None
-        if args.changed_since and ledger is not None:
-            try:
-                only = changed_claim_ids(ledger, args.changed_since)
-            except UnusableInput as error:
-                print(error.problem.format(), file=sys.stderr)
-                return EXIT_UNUSABLE
         services = [settings.eutils, settings.crossref, settings.europepmc]
         no_network = unreachable(services + ([] if args.quotes_only else [settings.doi_api]))
         if no_network:

@@ -197,24 +197,13 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
         page.no_citations_reason = str(reason).strip()
     for block in parsed.blocks:
         _scan_pieces(block.pieces, page)
-    page.includes = [
-        (path.parent / fence.argument.strip()).resolve()
-        for fence in parsed.directives
-        if fence.name == "include" and fence.argument.strip()
-    ]
-    page.displays = [
-        EvidenceDisplay(
-            fence.name,
-            fence.line,
-            table=fence.option("table"),
-            scale=fence.option("scale"),
-            measure=fence.option("measure"),
-        )
-        for fence in parsed.directives
-        if fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART)
-    ]
     for fence in parsed.directives:
-        if fence.name == SAFETY_NET_BOX:
+        if fence.name == "include" and fence.argument.strip():
+            page.includes.append((path.parent / fence.argument.strip()).resolve())
+        elif fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART):
+            options = [fence.option(name) for name in ("table", "scale", "measure")]
+            page.displays.append(EvidenceDisplay(fence.name, fence.line, *options))
+        elif fence.name == SAFETY_NET_BOX:
             page.safety_net += fence.option("tiers").split() or list(BOX_TIERS)
         elif fence.name == WHAT_TO_DO_NOW:
             page.safety_net.append(STAGES)
@@ -249,26 +238,20 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
 def _role(name: str, content: str, number: int, page: Page) -> None:
     if name == "claim":
         page.claims.append(ClaimUse(content.strip(), number))
-        return
-    if name == SAFETY_NET_SIGNS:
+    elif name == SAFETY_NET_SIGNS:
         page.safety_net.append(content.strip())
-        return
-    if not _CITE_NAME.fullmatch(name):
-        return
-    if name not in CITE_ROLES:
-        known = "{cite:p}, {cite:t}, {cite:ps}, {footcite:p}, ..."
-        message = f"{{{name}}} is not a citation role of sphinxcontrib-bibtex (use {known})"
-        page.bad.append(BadSyntax(number, message))
-        return
-    keys = _citation_keys(content)
-    if keys is None:
+    elif name in CITE_ROLES and (keys := _citation_keys(content)) is not None:
+        page.citations += [Citation(key, number, name) for key in keys]
+    elif name in CITE_ROLES:
         message = (
             f"{{{name}}}`{content}` does not list citation keys as sphinxcontrib-bibtex reads "
             f"them: separate keys with commas, e.g. {{{name}}}`key1,key2`"
         )
         page.bad.append(BadSyntax(number, message))
-        return
-    page.citations += [Citation(key, number, name) for key in keys]
+    elif _CITE_NAME.fullmatch(name):
+        known = "{cite:p}, {cite:t}, {cite:ps}, {footcite:p}, ..."
+        message = f"{{{name}}} is not a citation role of sphinxcontrib-bibtex (use {known})"
+        page.bad.append(BadSyntax(number, message))
 
 
 def _citation_keys(targets: str) -> list[str] | None:
