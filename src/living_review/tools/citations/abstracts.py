@@ -16,11 +16,9 @@ machine-readable abstract says ``quote_checked: by hand`` and is not compared.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
-import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from urllib.parse import quote as url_quote
 from living_review.bibfile import BibFile
 from living_review.claims import Claim, Ledger
 
+from .matching import markup_to_text
 from .online import UNCHECKED, OnlineSettings, ncbi_params
 from .quotes import find_quote
 from .report import Problem, plural
@@ -129,23 +128,16 @@ class QuoteResult:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        others = (
-            f" and {plural(self.other_abstracts, 'abstract')} by DOI"
-            if self.other_abstracts
-            else ""
-        )
+        others = f" and {plural(self.other_abstracts, 'abstract')} by DOI"
         return (
             f"{plural(self.quotes, 'quote')} against {plural(self.abstracts, 'PubMed abstract')}"
-            f"{others} ({plural(self.requests, 'request')}, {self.cache_hits} from the cache)"
+            f"{others if self.other_abstracts else ''} ({plural(self.requests, 'request')}, "
+            f"{self.cache_hits} from the cache)"
         )
 
 
 def check_ledger_quotes(
-    ledger: Ledger | None,
-    bib: BibFile,
-    settings: OnlineSettings,
-    client: Client | None = None,
-    only: Collection[str] | None = None,
+    ledger: Ledger | None, bib: BibFile, settings: OnlineSettings, only: Collection[str] | None
 ) -> QuoteResult:
     """Check the quotes of the ledger's records (those in *only*, if given); say so, once, if
     there is no ledger.
@@ -155,9 +147,8 @@ def check_ledger_quotes(
     """
     if ledger is None:
         return QuoteResult(problems=[], notes=["quotes not checked: no claims.yaml"])
-    client = client or Client(settings.client_settings())
     claims = [claim for claim in ledger.claims if only is None or claim.id in only]
-    return check_quotes(claims, ledger.path, bib, settings, client)
+    return check_quotes(claims, ledger.path, bib, settings, Client(settings.client_settings()))
 
 
 def _plan(
@@ -305,13 +296,6 @@ def _judge(
 
 # -- Europe PMC and Crossref, by DOI ----------------------------------------------------------
 
-_TAG = re.compile(r"<[^>]+>")
-
-
-def markup_to_text(value: str) -> str:
-    """An abstract given with HTML or JATS markup, as plain text (headings kept as words)."""
-    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
-
 
 def europepmc_record(settings: OnlineSettings, doi: str, client: Client) -> dict[str, object]:
     """Europe PMC's core record of the work with *doi* ({} if it has none); FetchError."""
@@ -355,12 +339,10 @@ def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tu
     not be asked.
     """
     record = europepmc_record(settings, doi, client)
-    text = markup_to_text(str(record.get("abstractText") or ""))
-    if text:
+    if text := markup_to_text(str(record.get("abstractText") or "")):
         return text, "Europe PMC"
     message = crossref_record(settings, doi, client)
-    text = markup_to_text(str(message.get("abstract") or ""))
-    if text:
+    if text := markup_to_text(str(message.get("abstract") or "")):
         return text, "Crossref"
     return "", "Europe PMC and Crossref"
 
@@ -410,14 +392,11 @@ def fetch_abstracts(
 
 def split_efetch(body: str) -> dict[str, str]:
     """Each record of an efetch answer, by PubMed ID, as an answer of its own (XML text)."""
-    root = _parse(body)
     records = {}
-    for article in root:
-        pmid = _pmid(article)
-        if pmid:
-            single = ElementTree.Element(root.tag)
-            single.append(article)
-            records[pmid] = ElementTree.tostring(single, encoding="unicode")
+    for pmid, article in _articles(body):
+        single = ElementTree.Element("PubmedArticleSet")
+        single.append(article)
+        records[pmid] = ElementTree.tostring(single, encoding="unicode")
     return records
 
 
@@ -428,20 +407,19 @@ def parse_efetch(body: str) -> dict[str, str]:
     ``OtherAbstract``), joined by spaces; inline markup (``<i>``, ``<sup>``) is read as text.
     """
     abstracts = {}
-    for article in _parse(body):
-        pmid = _pmid(article)
-        if pmid:
-            paragraphs = [
-                " ".join("".join(node.itertext()).split())
-                for path in (".//Abstract/AbstractText", ".//OtherAbstract/AbstractText")
-                for node in article.iterfind(path)
-            ]
-            abstracts[pmid] = " ".join(paragraph for paragraph in paragraphs if paragraph)
+    for pmid, article in _articles(body):
+        paragraphs = [
+            " ".join("".join(node.itertext()).split())
+            for path in (".//Abstract/AbstractText", ".//OtherAbstract/AbstractText")
+            for node in article.iterfind(path)
+        ]
+        abstracts[pmid] = " ".join(paragraph for paragraph in paragraphs if paragraph)
     return abstracts
 
 
-def _parse(body: str) -> ElementTree.Element:
-    """The root of an efetch answer (``PubmedArticleSet``); ValueError if it is not one."""
+def _articles(body: str) -> Iterator[tuple[str, ElementTree.Element]]:
+    """The records of an efetch answer (``PubmedArticleSet``), each with its own PubMed ID (not
+    those of the works it comments on or corrects); ValueError if it is not one."""
     try:
         root = ElementTree.fromstring(body)  # expat: no external entities, no DTD fetched
     except ElementTree.ParseError as error:
@@ -449,10 +427,7 @@ def _parse(body: str) -> ElementTree.Element:
     if root.tag != "PubmedArticleSet":
         error_text = " ".join("".join(root.itertext()).split())[:200]
         raise ValueError(f"unexpected answer <{root.tag}>: {error_text}")
-    return root
-
-
-def _pmid(article: ElementTree.Element) -> str:
-    """A record's own PubMed ID (not those of the works it comments on or corrects)."""
-    found = article.findtext("MedlineCitation/PMID") or article.findtext("BookDocument/PMID")
-    return (found or "").strip()
+    for article in root:
+        found = article.findtext("MedlineCitation/PMID") or article.findtext("BookDocument/PMID")
+        if pmid := (found or "").strip():
+            yield pmid, article

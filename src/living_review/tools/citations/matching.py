@@ -36,6 +36,11 @@ def normalise(value: str) -> str:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
+def markup_to_text(value: str) -> str:
+    """An abstract given with HTML or JATS markup, as plain text (headings kept as words)."""
+    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
+
+
 def titles_match(bib_title: str, record_title: str) -> bool:
     return normalise(latex_to_text(bib_title)) == normalise(record_title)
 
