@@ -76,12 +76,8 @@ def works_of(bib: BibFile) -> dict[str, Work]:
 
 
 class AbstractStore:
-    """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good.
-
-    An abstract does not change once published, so the offline check uses any stored one
-    however old it is; ``--online`` fetches again after the client cache's expiry and stores
-    the new answer.
-    """
+    """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good:
+    an abstract does not change once published, so the offline check uses any stored one."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
@@ -219,11 +215,7 @@ def check_quotes(
 
 
 def check_cached_quotes(ledger: Ledger | None, bib: BibFile, store: AbstractStore) -> QuoteResult:
-    """Offline: compare each quote with the abstracts already fetched (any of its works').
-
-    Records none of whose works has a stored abstract are "not checked (no cached abstract)",
-    named in one line.
-    """
+    """Offline: compare each quote with the abstracts already fetched (any of its works')."""
     if ledger is None:
         return QuoteResult(problems=[])
     to_check, notes = _plan(ledger.claims, bib)
@@ -333,11 +325,8 @@ def crossref_record(settings: OnlineSettings, doi: str, client: Client) -> dict[
 
 
 def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tuple[str, str]:
-    """(the abstract, the service it came from) for *doi*: Europe PMC, else Crossref.
-
-    ``("", "Europe PMC and Crossref")`` when neither has one; FetchError when a service could
-    not be asked.
-    """
+    """(the abstract, the service it came from) for *doi*: Europe PMC, else Crossref ("" if
+    neither has one); FetchError when a service could not be asked."""
     record = europepmc_record(settings, doi, client)
     if text := markup_to_text(str(record.get("abstractText") or "")):
         return text, "Europe PMC"

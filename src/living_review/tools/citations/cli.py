@@ -17,7 +17,7 @@ from pathlib import Path
 
 from living_review.bibfile import read_bibfile
 from living_review.claims import FILENAME as LEDGER_FILENAME
-from living_review.claims import Ledger, load_claims
+from living_review.claims import Ledger, load_claims, parse_claims
 from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
 from living_review.safety_net import RULES as SAFETY_NET_RULES
 from living_review.safety_net import SafetyNet, load_safety_net
@@ -76,11 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
-    """Ids of the records *ledger* adds or changes against its own file at git commit *ref*.
-
-    Raises :class:`UnusableInput` when *ref* is not a commit of the repository.
-    """
-    from living_review.claims import parse_claims
+    """Ids of the records *ledger* adds or changes since git commit *ref* (UnusableInput if
+    *ref* is not a commit of the repository)."""
     from living_review.tools.evidence_diff import GitError, git, resolve_commit
 
     folder = ledger.path.resolve().parent

@@ -1,28 +1,24 @@
 """``--online``: ask the registries whether each entry's identifiers are real and still sound.
 
-For every entry with a well-formed identifier (malformed ones are already reported offline):
+For every entry with a well-formed identifier (malformed ones are reported offline): a DOI must
+exist at the DOI handle API (the DOI system itself, not the publisher's page, which often
+refuses automated requests), and its Crossref record must carry no retraction, withdrawal or
+expression of concern (``updated-by`` notices from the publisher or Retraction Watch,
+``relation``\\ s, ``update-to``: the DOI is itself a notice); a PubMed ID must exist (NCBI
+``esummary``), its title, year, first author, DOI and PMCID must match the entry, and PubMed's
+own retraction and expression of concern links are reported.
 
-- DOI: the DOI handle API (``<doi-api>/<doi>``) says whether the DOI exists. This asks the DOI
-  system itself, not the publisher's page, which often refuses automated requests.
-- DOI, when it exists: Crossref's record (``<crossref>/works/<doi>``) says whether the work was
-  retracted, withdrawn or given an expression of concern: its ``updated-by`` notices (from the
-  publisher or Retraction Watch), its ``relation``\\ s, and ``update-to`` (the DOI is itself a
-  notice).
-- PubMed ID: NCBI E-utilities ``esummary`` says whether the record exists, and its title, year,
-  first author, DOI and PMCID must match the entry; PubMed's own retraction and expression of
-  concern links are reported too.
-
-Every network failure is reported as ``online-unchecked`` ("could not check"), never as a
-problem with the entry and never as fine.
+A network failure is ``online-unchecked`` ("could not check"), never a problem, never fine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -86,10 +82,10 @@ class OnlineSettings:
 @dataclass
 class OnlineResult:
     problems: list[Problem]
-    dois: int = 0
-    pubmed_ids: int = 0
-    requests: int = 0
-    cache_hits: int = 0
+    dois: int
+    pubmed_ids: int
+    requests: int
+    cache_hits: int
 
     def describe(self) -> str:
         return (
@@ -155,20 +151,12 @@ def check_online(
     """Run every online check on every entry, a few requests at a time."""
     client = client or Client(settings.client_settings())
     checker = _Checker(bib.path, settings, client)
-    jobs: list[Callable[[], list[Problem]]] = []
-    result = OnlineResult(problems=[])
-    for entry in bib.entries:
-        if DOI.fullmatch(entry.value("doi")):
-            jobs.append(lambda entry=entry: checker.doi(entry))
-            result.dois += 1
-        if PUBMED.fullmatch(entry.value("pubmed")):
-            jobs.append(lambda entry=entry: checker.pubmed(entry))
-            result.pubmed_ids += 1
+    dois = [entry for entry in bib.entries if DOI.fullmatch(entry.value("doi"))]
+    pmids = [entry for entry in bib.entries if PUBMED.fullmatch(entry.value("pubmed"))]
+    jobs = [partial(checker.doi, e) for e in dois] + [partial(checker.pubmed, e) for e in pmids]
     with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        for problems in pool.map(lambda job: job(), jobs):
-            result.problems += problems
-    result.requests, result.cache_hits = client.requests, client.cache_hits
-    return result
+        problems = [problem for found in pool.map(lambda job: job(), jobs) for problem in found]
+    return OnlineResult(problems, len(dois), len(pmids), client.requests, client.cache_hits)
 
 
 class _Checker:

@@ -20,15 +20,8 @@ from living_review.safety_net import BOX_TIERS
 
 from .report import UnusableInput
 
-#: Pages that are not content pages and so need no citation: the same pages that need no
-#: review dates (one definition, in review_schedule).
-NOT_CONTENT_PAGES = DEFAULT_EXEMPT
-
 #: Rule id of a page whose front matter cannot be read (exit status 2, like an unreadable file).
 FRONT_MATTER = "front-matter"
-
-#: Front-matter key that exempts a content page from needing a citation; its value is the reason.
-NO_CITATIONS_KEY = "no_citations"
 
 #: The citation roles of sphinxcontrib-bibtex 2.6+ (its domains' ``_role_names``; a test keeps
 #: this in step with the installed version).
@@ -132,7 +125,8 @@ class Page:
 
     @property
     def is_content(self) -> bool:
-        return not self.is_fragment and not is_exempt(self.docname, NOT_CONTENT_PAGES)
+        # Not content: the pages that need no review dates either (one list, in review_schedule).
+        return not self.is_fragment and not is_exempt(self.docname, DEFAULT_EXEMPT)
 
 
 def read_pages(docs: Path) -> list[Page]:
@@ -192,8 +186,8 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
     if front_matter.impossible_dates:
         first = front_matter.impossible_dates[0]
         raise UnusableInput(path, first.message, line=first.line, rule=FRONT_MATTER)
-    reason = front_matter.values.get(NO_CITATIONS_KEY)
-    if reason:
+    # `no_citations: <reason>` exempts a content page from needing a citation.
+    if reason := front_matter.values.get("no_citations"):
         page.no_citations_reason = str(reason).strip()
     for block in parsed.blocks:
         _scan_pieces(block.pieces, page)

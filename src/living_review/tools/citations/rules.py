@@ -282,8 +282,7 @@ def check_pages(
     known = {entry.key for entry in bib.entries} | bib.damaged_keys  # damaged: a parse error
     cited: set[str] = set()
     for page in pages:
-        for bad in page.bad:
-            problems.append(Problem(page.path, bad.line, "cite-bad-syntax", bad.message))
+        problems += [Problem(page.path, b.line, "cite-bad-syntax", b.message) for b in page.bad]
         for line, word in page.at_words:
             if word.lower() in keys:
                 message = (
@@ -323,13 +322,12 @@ def check_pages(
     if ledger is not None and not ledger.complete:
         return problems  # what {claim} cites is unknown until claims.yaml parses
     for entry in bib.entries:
-        if entry.key.lower() in cited or _is_excluded(entry):
-            continue
-        message = (
-            f"entry '{entry.key}' is cited on no page: cite it, remove it, or, if it is kept on "
-            f"purpose (an excluded study), add `keywords = {{{EXCLUDED_KEYWORD}}}`"
-        )
-        problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
+        if entry.key.lower() not in cited and not _is_excluded(entry):
+            message = (
+                f"entry '{entry.key}' is cited on no page: cite it, remove it, or, if it is kept "
+                f"on purpose (an excluded study), add `keywords = {{{EXCLUDED_KEYWORD}}}`"
+            )
+            problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
     return problems
 
 
