@@ -219,18 +219,13 @@ class _Checker:
             ))]  # fmt: skip
         if record is None:
             return [self._unchecked(entry, "pubmed", f"PubMed ID {pmid}", "unexpected answer")]
-        problems = []
-        differences = list(pubmed_differences(entry, record))
-        if differences:
-            problems.append(self._problem(entry, "pubmed", "online-pubmed-mismatch", (
-                f"PubMed record {pmid} does not match the entry: " + "; ".join(differences)
-                + " (is the PubMed ID or the entry wrong?)"
+        found = list(pubmed_notices(pmid, record))
+        if differences := "; ".join(pubmed_differences(entry, record)):
+            found.insert(0, ("online-pubmed-mismatch", (
+                f"PubMed record {pmid} does not match the entry: {differences} "
+                "(is the PubMed ID or the entry wrong?)"
             )))  # fmt: skip
-        problems += [
-            self._problem(entry, "pubmed", rule, text)
-            for rule, text in pubmed_notices(pmid, record)
-        ]
-        return problems
+        return [self._problem(entry, "pubmed", rule, text) for rule, text in found]
 
     def _unchecked(self, entry: BibEntry, name: str, what: str, why: object) -> Problem:
         return self._problem(entry, name, UNCHECKED, f"could not check {what}: {why}")

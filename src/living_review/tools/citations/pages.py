@@ -266,20 +266,15 @@ def _citation_keys(targets: str) -> list[str] | None:
 
 def _plain_text(text: str, number: int, page: Page) -> None:
     """Citation syntax from other tools that MyST shows as literal text."""
+    literal = "{} citation {} shows as literal text in MyST: write {{cite:p}}`{}`"
     for match in _PANDOC.finditer(text):
         keys = ",".join(key.rstrip(".:") for key in _PANDOC_KEY.findall(match.group()))
-        page.bad.append(BadSyntax(number, (
-            f"pandoc citation {match.group()} shows as literal text in MyST: "
-            f"write {{cite:p}}`{keys}`"
-        )))  # fmt: skip
+        page.bad.append(BadSyntax(number, literal.format("pandoc", match.group(), keys)))
     rest = _PANDOC.sub(" ", text)
     page.at_words += [(number, key.rstrip(".:")) for key in _PANDOC_KEY.findall(rest)]
     for match in _LATEX.finditer(text):
         keys = ",".join(key.strip() for key in match.group("keys").split(","))
-        page.bad.append(BadSyntax(number, (
-            f"LaTeX citation {match.group()} shows as literal text in MyST: "
-            f"write {{cite:p}}`{keys}`"
-        )))  # fmt: skip
+        page.bad.append(BadSyntax(number, literal.format("LaTeX", match.group(), keys)))
     for match in _ROLE_NO_TICKS.finditer(text):
         name = match.group("name")
         page.bad.append(BadSyntax(number, (

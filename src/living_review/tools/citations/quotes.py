@@ -1,14 +1,10 @@
 """Does a quote appear in a text, ignoring what copying and typesetting change?
 
-A claim's ``quote`` is copied by hand from an abstract, so it may differ from PubMed's text in
-ways that do not change a word: white space (line breaks, non-breaking and thin spaces, "95 %"
-against "95%"), case, the kind of dash (hyphen, en dash, em dash, minus sign), the kind of
-quotation mark (straight or curly, single or double, guillemets: house styles differ), soft
-hyphens and zero-width characters, and compatibility forms (ligatures, full-width letters:
-Unicode NFKC). All of these are ignored.
-
-An ellipsis (``…``, ``...``, ``[…]`` or ``(...)``) in a quote marks words left out: the parts on
-either side must each appear, in order.
+A claim's ``quote`` is copied by hand from an abstract, so what does not change a word is
+ignored: white space ("95 %" against "95%"), case, the kind of dash and of quotation mark (house
+styles differ), soft hyphens and zero-width characters, compatibility forms (Unicode NFKC). An
+ellipsis (``…``, ``...``, ``[…]`` or ``(...)``) marks words left out: the parts on either side
+must each appear, in order.
 """
 
 from __future__ import annotations

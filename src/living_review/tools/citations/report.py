@@ -1,8 +1,5 @@
-"""Problems found by the checks, and how they are printed.
-
-Every problem is one line, ``path:line: rule-id: message``, so editors and CI logs can jump
-to it, followed by a one-line summary.
-"""
+"""Problems found by the checks, printed one a line (``path:line: rule-id: message``, so editors
+and CI logs can jump to it), and the closing summary."""
 
 from __future__ import annotations
 
