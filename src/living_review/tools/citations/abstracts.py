@@ -229,8 +229,7 @@ def check_cached_quotes(ledger: Ledger | None, bib: BibFile, store: AbstractStor
             continue
         result.quotes += 1
         cached_works = [work for work in works if work.identifier in abstracts]
-        problem = _judge(claim, cached_works, abstracts, {}, ledger.path)
-        if problem is not None:
+        if (problem := _judge(claim, cached_works, abstracts, {}, ledger.path)) is not None:
             result.problems.append(problem)
     if uncached:
         result.notes.append(

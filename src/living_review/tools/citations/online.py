@@ -199,9 +199,8 @@ class _Checker:
             message = response.json()["message"]
         except (FetchError, ValueError, KeyError, TypeError) as error:
             return [self._unchecked(entry, "doi", f"retractions of DOI {doi} at Crossref", error)]
-        return [
-            self._problem(entry, "doi", rule, text) for rule, text in crossref_notices(doi, message)
-        ]
+        notices = crossref_notices(doi, message)
+        return [self._problem(entry, "doi", rule, text) for rule, text in notices]
 
     # -- PubMed: esummary -----------------------------------------------------------------
 
@@ -279,19 +278,17 @@ def crossref_notices(doi: str, message: dict[str, Any]) -> Iterator[tuple[str, s
 
 def esummary_record(data: Any, pmid: str) -> dict[str, Any] | bool | None:
     """The esummary record for *pmid*; ``False`` if PubMed says there is none; ``None`` if odd."""
-    result = data.get("result") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    result = data.get("result")
     if isinstance(result, dict):
         record = result.get(pmid)
         if isinstance(record, dict):
             return False if record.get("error") else record
         if pmid not in result.get("uids", [pmid]):
             return False
-    text = ""
-    if isinstance(data, dict):
-        text = str(data.get("error") or data.get("esummaryresult") or "")
-    if "invalid" in text.lower() or "cannot get document summary" in text.lower():
-        return False
-    return None
+    text = str(data.get("error") or data.get("esummaryresult") or "").lower()
+    return False if "invalid" in text or "cannot get document summary" in text else None
 
 
 def pubmed_differences(entry: BibEntry, record: dict[str, Any]) -> Iterator[str]:

@@ -212,8 +212,7 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
         if piece.kind != "text":
             continue
         text = piece.content
-        following = pieces[index + 1] if index + 1 < len(pieces) else None
-        if following is not None and following.kind == "code":
+        if index + 1 < len(pieces) and (following := pieces[index + 1]).kind == "code":
             bad = _RST_ROLE_BEFORE_CODE.search(text) or _ROLE_SPACE_BEFORE_CODE.search(text)
             if bad:
                 name, content = bad.group("name"), following.content

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 DEFINITE = frozenset({200, 404, 410})
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -125,7 +124,7 @@ class Client:
         self._write_cache(Response(url, 200, body))
 
     def _fetch(self, url: str, full_url: str) -> Response:
-        self._throttle(urlsplit(url).netloc)
+        self._throttle(urllib.parse.urlsplit(url).netloc)
         request = urllib.request.Request(
             full_url, headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"}
         )
