@@ -20,8 +20,7 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width c
 _TRANSLATION = str.maketrans(
     {
         **dict.fromkeys(_DASHES, "-"),
-        **dict.fromkeys(_SINGLE_QUOTES, "'"),
-        **dict.fromkeys(_DOUBLE_QUOTES + '"', "'"),
+        **dict.fromkeys(_SINGLE_QUOTES + _DOUBLE_QUOTES + '"', "'"),
         **dict.fromkeys(_INVISIBLE),
     }
 )
@@ -32,10 +31,8 @@ ELLIPSIS = re.compile(r"[\[(]\s*(?:\u2026|\.\s?\.\s?\.)\s*[\])]|\u2026|\.\s?\.\s
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
-    """*text* as compared: no white space, one dash, one quotation mark, case folded.
-
-    Also returns, for each character of the result, the index in *text* it came from.
-    """
+    """*text* as compared (no white space, one dash, one quotation mark, case folded), and for
+    each character of the result the index in *text* it came from."""
     composed = unicodedata.normalize("NFC", text)
     characters: list[str] = []
     origins: list[int] = []
@@ -73,11 +70,8 @@ class Mismatch:
 
 
 def find_quote(quote: str, text: str) -> Mismatch | None:
-    """``None`` if *quote* appears in *text* (its parts in order), else where it stops matching.
-
-    A quote with no words in it (empty, or only ellipses) is "found": the offline check reports
-    a missing quote.
-    """
+    """``None`` if *quote* appears in *text* (its parts in order), else where it stops matching;
+    a quote with no words is "found" (the offline check reports a missing quote)."""
     haystack, _ = normalise(text)
     position = 0
     for part in quote_parts(quote):

@@ -9,16 +9,7 @@ from collections.abc import Iterable
 # Problem and UnusableInput are shared with the site build; the checks import them from here.
 from living_review.problems import Problem, UnusableInput, display_path
 
-__all__ = [
-    "EXIT_CLEAN", "EXIT_PROBLEMS", "EXIT_UNCHECKED", "EXIT_UNUSABLE",
-    "Problem", "UnusableInput", "display_path", "plural", "summary",
-]  # fmt: skip
-
-#: Exit statuses of ``python -m living_review.tools.citations``.
-EXIT_CLEAN = 0
-EXIT_PROBLEMS = 1
-EXIT_UNUSABLE = 2
-EXIT_UNCHECKED = 3  # --online only: nothing wrong found, but some checks could not be run
+__all__ = ["Problem", "UnusableInput", "display_path", "plural", "summary"]
 
 
 def plural(count: int, word: str) -> str:

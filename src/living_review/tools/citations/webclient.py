@@ -76,11 +76,9 @@ class Client:
     ) -> Response:
         """GET *url*; *params* (contact details) are sent but not part of the cache key.
 
-        With ``use_cache=False`` the answer is neither read from nor written to the cache: for a
-        batch request whose answer the caller splits and caches per item (:meth:`remember`).
-        """
-        cached = self.cached(url) if use_cache else None
-        if cached is not None:
+        ``use_cache=False`` is for a batch request whose answer the caller splits and caches per
+        item (:meth:`remember`)."""
+        if use_cache and (cached := self.cached(url)) is not None:
             return cached
         full_url = url
         if params:
