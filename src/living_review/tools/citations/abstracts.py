@@ -1,16 +1,12 @@
 """Is each claim's quote in the abstract of a work it cites? Online, and offline from the cache.
 
-A record's quote read in an abstract (``locator: abstract``, or no locator) is looked for, as
-:mod:`.quotes` compares, in the abstracts of the works it cites: by PubMed ID, NCBI E-utilities
-``efetch`` (in batches of :data:`BATCH`, each record cached on its own, so a weekly run asks only
-about new or stale ones); else by DOI, Europe PMC's search and then Crossref's work record.
-Otherwise ``quote-not-in-abstract`` is reported at the quote's line; a request that fails is
-``online-unchecked``, never a problem.
-
-Every abstract fetched is kept in :class:`AbstractStore`, so the offline check
-(:func:`check_cached_quotes`, run by every ``nox -s citations``) compares the quotes with any
-abstract fetched before, by ``--online`` or ``add-evidence``. A record whose source has no
-machine-readable abstract says ``quote_checked: by hand`` and is not compared.
+A quote read in an abstract (``locator: abstract``, or none) must appear, as :mod:`.quotes`
+compares, in the abstract of a work it cites: by PubMed ID from E-utilities ``efetch`` (batched,
+each record cached on its own, so a weekly run asks only about new or stale ones), else by DOI
+from Europe PMC, then Crossref. If none has it: ``quote-not-in-abstract``; if a request fails:
+``online-unchecked``, never a problem. Every abstract fetched is kept (:class:`AbstractStore`),
+so the offline check compares the quotes with any fetched before (``--online``, add-evidence).
+A record whose source has no machine-readable abstract says ``quote_checked: by hand``.
 """
 
 from __future__ import annotations

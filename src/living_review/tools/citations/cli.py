@@ -1,10 +1,10 @@
 """Command line: ``python -m living_review.tools.citations [--online] [--bib PATH] [--docs DIR]``
-(and ``--claims PATH``: the claim ledger, ``claims.yaml`` beside the .bib file when it exists).
+(``--claims PATH``: the claim ledger, by default ``claims.yaml`` beside the .bib file).
 
-Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
-0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
-3 when nothing is wrong but some checks could not be made (network trouble). With no network at
-all, one line says so ("could not check: no network") and the online checks are not attempted.
+One ``path:line: rule-id: message`` line per problem, then a summary. Exit status: 0 clean,
+1 problems, 2 unusable input (a file that cannot be read), and with ``--online`` 3 when nothing
+is wrong but some checks could not be made; with no network at all, one line says so ("could not
+check: no network") and the online checks are not attempted.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from living_review import safety_net
 from living_review.bibfile import read_bibfile
 from living_review.claims import FILENAME as LEDGER_FILENAME
 from living_review.claims import Ledger, load_claims, parse_claims
-from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
-from living_review.safety_net import RULES as SAFETY_NET_RULES
-from living_review.safety_net import SafetyNet, load_safety_net
-from living_review.safety_net import check_cites as check_safety_net_cites
 
 from ..network import NO_NETWORK, unreachable
 from .abstracts import RULES as QUOTE_RULES
@@ -97,16 +94,16 @@ def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
     return load_claims(path)  # UnusableInput if it cannot be read
 
 
-def read_safety_net(bib: Path) -> SafetyNet | None:
+def read_safety_net(bib: Path) -> safety_net.SafetyNet | None:
     """safety-net.yaml beside *bib*, if there is one."""
-    path = bib.with_name(SAFETY_NET_FILENAME)
-    return load_safety_net(path) if path.exists() else None
+    path = bib.with_name(safety_net.FILENAME)
+    return safety_net.load_safety_net(path) if path.exists() else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
-        rules = {**RULES, **SAFETY_NET_RULES, **ONLINE_RULES, **QUOTE_RULES}
+        rules = {**RULES, **safety_net.RULES, **ONLINE_RULES, **QUOTE_RULES}
         for rule, description in rules.items():
             print(f"{rule:24} {description}")
         return EXIT_CLEAN
@@ -126,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if net is not None:
         problems += net.problems
         if net.usable:
-            problems += check_safety_net_cites(net, {entry.key for entry in bib.entries})
+            problems += safety_net.check_cites(net, {entry.key for entry in bib.entries})
     checked = plural(len(bib.entries), "entry")
     if ledger is not None:
         problems += check_ledger(ledger, bib, pages)

@@ -1,9 +1,8 @@
 """The offline rules: what makes a reference or a citation wrong, each with a stable id.
 
-Rules take what :mod:`living_review.bibfile` and :mod:`.pages` read and return
-:class:`~.report.Problem`\\ s. Every message names the entry or key and says what to do, so a
-reviewer can act on it without reading this code. The rules about entries the style would print
-wrongly live in :mod:`living_review.bib_rendering`, which the site build runs too.
+Every message names the entry or key and says what to do, so a reviewer can act on it without
+reading this code. The rules about entries the style would print wrongly live in
+:mod:`living_review.bib_rendering`, which the site build runs too.
 """
 
 from __future__ import annotations
