@@ -71,12 +71,12 @@ def works_of(bib: BibFile) -> dict[str, Work]:
     return works
 
 
+@dataclass(frozen=True)
 class AbstractStore:
     """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good:
     an abstract does not change once published, so the offline check uses any stored one."""
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
+    directory: Path | None
 
     def get(self, identifier: str) -> str | None:
         """The stored abstract ("" where the service has the work but no abstract), if any."""
@@ -198,15 +198,10 @@ def check_quotes(
             continue
         abstracts[work.identifier] = text
         store.put(work.identifier, text, source)
-    problems = [_judge(claim, works, abstracts, failed, ledger) for claim, works in to_check]
+    judged = (_judge(claim, works, abstracts, failed, ledger) for claim, works in to_check)
+    problems = [problem for problem in judged if problem is not None]
     return QuoteResult(
-        [problem for problem in problems if problem is not None],
-        quotes=len(to_check),
-        abstracts=len(pmids),
-        other_abstracts=len(by_doi),
-        requests=client.requests,
-        cache_hits=client.cache_hits,
-        notes=notes,
+        problems, len(to_check), len(pmids), len(by_doi), client.requests, client.cache_hits, notes
     )
 
 

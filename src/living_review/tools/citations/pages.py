@@ -144,10 +144,9 @@ def read_pages(docs: Path) -> list[Page]:
 
 def _read_and_scan(path: Path, docname: str) -> Page:
     try:
-        text = read_text(path)
-    except PageError as error:
+        return scan_page(read_text(path), path, docname)
+    except PageError as error:  # read_text's: the file cannot be read
         raise UnusableInput(path, error.message, line=error.line) from None
-    return scan_page(text, path, docname)
 
 
 def _included_fragments(pages: list[Page], docs: Path) -> list[Page]:
