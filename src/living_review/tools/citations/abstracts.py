@@ -205,10 +205,8 @@ def check_quotes(
     )
 
 
-def check_cached_quotes(ledger: Ledger | None, bib: BibFile, store: AbstractStore) -> QuoteResult:
+def check_cached_quotes(ledger: Ledger, bib: BibFile, store: AbstractStore) -> QuoteResult:
     """Offline: compare each quote with the abstracts already fetched (any of its works')."""
-    if ledger is None:
-        return QuoteResult(problems=[])
     to_check, notes = _plan(ledger.claims, bib)
     result = QuoteResult(problems=[], notes=notes)
     uncached: list[str] = []

@@ -9,6 +9,7 @@ must each appear, in order.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -85,13 +86,9 @@ def find_quote(quote: str, text: str) -> Mismatch | None:
 
 def _matching_prefix(needle: str, origins: list[int], haystack: str, start: int) -> int:
     """How many characters of the part (as written) start a match in *haystack*."""
-    low, high = 0, len(needle)  # needle[:low] is found; needle[:high + 1] may not be
-    while low < high:
-        middle = (low + high + 1) // 2
-        if haystack.find(needle[:middle], start) >= 0:
-            low = middle
-        else:
-            high = middle - 1
+    # The longest start of needle found (every start of a found start is found too).
+    sizes = range(1, len(needle) + 1)
+    low = bisect.bisect_left(sizes, True, key=lambda size: haystack.find(needle[:size], start) < 0)
     if low < MEANINGFUL_START:  # a letter or two found somewhere says nothing
         return 0
     return origins[low] if low < len(origins) else len(needle)

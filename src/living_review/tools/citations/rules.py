@@ -261,11 +261,9 @@ ENTRY_RULES: tuple[EntryRule, ...] = (
 def check_pages(
     bib: BibFile, pages: list[Page], ledger: Ledger | None = None, net: SafetyNet | None = None
 ) -> list[Problem]:
-    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax.
-
-    With a claim ledger, ``{claim}`id``` cites the record's keys (as it does on the site); with
-    the safety net, its box, guide and sign lists cite the keys of what they show.
-    """
+    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax. As on
+    the site, ``{claim}`id``` cites the record's keys, and the safety net's box, guide and sign
+    lists the keys of what they show."""
     problems: list[Problem] = []
     cites_by_id = ledger.cites_by_id if ledger is not None else {}
     keys = {entry.key.lower(): entry.key for entry in bib.entries}
