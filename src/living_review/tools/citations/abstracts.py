@@ -211,14 +211,13 @@ def check_cached_quotes(ledger: Ledger, bib: BibFile, store: AbstractStore) -> Q
     result = QuoteResult(problems=[], notes=notes)
     uncached: list[str] = []
     for claim, works in to_check:
-        stored = {work.identifier: store.get(work.identifier) for work in works}
-        abstracts = {name: text for name, text in stored.items() if text is not None}
-        if not abstracts:
+        cached = {work: text for work in works if (text := store.get(work.identifier)) is not None}
+        if not cached:
             uncached.append(claim.id)
             continue
         result.quotes += 1
-        cached_works = [work for work in works if work.identifier in abstracts]
-        if (problem := _judge(claim, cached_works, abstracts, {}, ledger.path)) is not None:
+        abstracts = {work.identifier: text for work, text in cached.items()}
+        if (problem := _judge(claim, list(cached), abstracts, {}, ledger.path)) is not None:
             result.problems.append(problem)
     if uncached:
         result.notes.append(
@@ -238,10 +237,8 @@ def _judge(
     """The problem with one claim's quote, or ``None`` when an abstract contains it."""
     mismatches = []
     for work in works:
-        text = abstracts.get(work.identifier, "")
-        if text.strip():
-            mismatch = find_quote(claim.quote, text)
-            if mismatch is None:
+        if (text := abstracts.get(work.identifier, "")).strip():
+            if (mismatch := find_quote(claim.quote, text)) is None:
                 return None
             mismatches.append(f"{work.describe()}: {mismatch.describe()}")
     unchecked = [
@@ -330,8 +327,7 @@ def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tu
 def efetch_url(settings: OnlineSettings, pmids: Sequence[str]) -> str:
     """The efetch request for the PubMed records *pmids*, as XML (contact details left out)."""
     base = settings.eutils.rstrip("/")
-    ids = ",".join(pmids)
-    return f"{base}/efetch.fcgi?db=pubmed&rettype=abstract&retmode=xml&id={ids}"
+    return f"{base}/efetch.fcgi?db=pubmed&rettype=abstract&retmode=xml&id={','.join(pmids)}"
 
 
 def fetch_abstracts(
@@ -340,8 +336,7 @@ def fetch_abstracts(
     """Abstracts by PubMed ID ("" for a record without one), and why others could not be had."""
     abstracts: dict[str, str] = {}
     for pmid in pmids:
-        cached = client.cached(efetch_url(settings, [pmid]))
-        if cached is not None:
+        if (cached := client.cached(efetch_url(settings, [pmid]))) is not None:
             with contextlib.suppress(ValueError):  # a damaged cache file: ask again
                 abstracts.update(parse_efetch(cached.body))
     missing = [pmid for pmid in pmids if pmid not in abstracts]

@@ -15,10 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from living_review import safety_net
+from living_review import claims, safety_net
 from living_review.bibfile import read_bibfile
-from living_review.claims import FILENAME as LEDGER_FILENAME
-from living_review.claims import Ledger, load_claims, parse_claims
 
 from ..network import NO_NETWORK, unreachable
 from .abstracts import RULES as QUOTE_RULES
@@ -68,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
+def changed_claim_ids(ledger: claims.Ledger, ref: str) -> set[str]:
     """Ids of the records *ledger* adds or changes since git commit *ref* (UnusableInput if
     *ref* is not a commit of the repository)."""
     from living_review.tools.evidence_diff import GitError, git, resolve_commit
@@ -82,16 +80,15 @@ def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
         old_text = git(folder, "show", f"{commit}:./{ledger.path.name}").decode("utf-8")
     except (GitError, UnicodeDecodeError):
         old_text = ""  # no ledger at the base: every record is new
-    old = {claim.id: claim.record for claim in parse_claims(old_text, ledger.path).claims}
+    old = {claim.id: claim.record for claim in claims.parse_claims(old_text, ledger.path).claims}
     return {claim.id for claim in ledger.claims if old.get(claim.id) != claim.record}
 
 
-def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
-    """The claim ledger: *given*, or claims.yaml beside *bib* if there is one (else ``None``)."""
-    path = given or bib.with_name(LEDGER_FILENAME)
-    if given is None and not path.exists():
-        return None
-    return load_claims(path)  # UnusableInput if it cannot be read
+def read_ledger(given: Path | None, bib: Path) -> claims.Ledger | None:
+    """The claim ledger: *given*, or claims.yaml beside *bib* if there is one (else ``None``);
+    UnusableInput if it cannot be read."""
+    path = given or bib.with_name(claims.FILENAME)
+    return claims.load_claims(path) if given or path.exists() else None
 
 
 def read_safety_net(bib: Path) -> safety_net.SafetyNet | None:

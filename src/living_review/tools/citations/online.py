@@ -168,8 +168,6 @@ class _Checker:
     def _problem(self, entry: BibEntry, name: str, rule: str, message: str) -> Problem:
         return Problem(self.path, entry.line_of(name), rule, f"entry '{entry.key}': {message}")
 
-    # -- DOI: handle API, then Crossref ---------------------------------------------------
-
     def doi(self, entry: BibEntry) -> list[Problem]:
         doi = entry.value("doi")
         url = _join(self.settings.doi_api, quote(doi, safe="/"))
@@ -201,8 +199,6 @@ class _Checker:
             return [self._unchecked(entry, "doi", f"retractions of DOI {doi} at Crossref", error)]
         notices = crossref_notices(doi, message)
         return [self._problem(entry, "doi", rule, text) for rule, text in notices]
-
-    # -- PubMed: esummary -----------------------------------------------------------------
 
     def pubmed(self, entry: BibEntry) -> list[Problem]:
         pmid = entry.value("pubmed")

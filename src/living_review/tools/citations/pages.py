@@ -136,9 +136,8 @@ def read_pages(docs: Path) -> list[Page]:
     pages = []
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs)
-        if any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
-            continue
-        pages.append(_read_and_scan(path, relative.with_suffix("").as_posix()))
+        if not any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
+            pages.append(_read_and_scan(path, relative.with_suffix("").as_posix()))
     return pages + _included_fragments(pages, docs)
 
 
@@ -215,12 +214,11 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
             bad = _RST_ROLE_BEFORE_CODE.search(text) or _ROLE_SPACE_BEFORE_CODE.search(text)
             if bad:
                 name, content = bad.group("name"), following.content
-                if bad.re is _RST_ROLE_BEFORE_CODE:
-                    problem = (
-                        f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
-                    )
-                else:
-                    problem = f"a space between {{{name}}} and `{content}` makes it literal text"
+                problem = (
+                    f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
+                    if bad.re is _RST_ROLE_BEFORE_CODE
+                    else f"a space between {{{name}}} and `{content}` makes it literal text"
+                )
                 advice = f"in MyST: write {{{name}}}`{content}`"
                 page.bad.append(BadSyntax(piece.line, f"{problem} {advice}"))
                 text = text[: bad.start()]

@@ -95,9 +95,7 @@ PUBMED_URL = re.compile(
 
 def check_bibfile(bib: BibFile) -> list[Problem]:
     """Every rule about references.bib on its own."""
-    problems = list(bib.problems)
-    problems += duplicate_keys(bib)
-    problems += duplicate_identifiers(bib)
+    problems = [*bib.problems, *duplicate_keys(bib), *duplicate_identifiers(bib)]
     problems += check_rendering(bib, STYLE)
     for entry in bib.entries:
         for rule in ENTRY_RULES:
