@@ -279,8 +279,7 @@ def europepmc_record(settings: OnlineSettings, doi: str, client: Client) -> dict
     base = settings.europepmc.rstrip("/")
     query = url_quote(f'DOI:"{doi}"', safe="")
     url = f"{base}/search?query={query}&resultType=core&format=json&pageSize=1"
-    params = {"email": settings.contact} if settings.contact else None
-    response = client.get(url, params)
+    response = client.get(url, {"email": settings.contact} if settings.contact else None)
     if response.status != 200:
         raise FetchError(f"Europe PMC: unexpected answer (HTTP {response.status})")
     try:

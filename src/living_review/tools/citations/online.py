@@ -129,9 +129,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
-    client = ClientSettings(
-        "", args.timeout, args.retries, cache_dir=args.cache_dir, cache_days=args.cache_days
-    )
     return OnlineSettings(
         contact=args.contact.strip(),
         doi_api=args.doi_api,
@@ -141,7 +138,9 @@ def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
         project_url=os.environ.get("REVIEW_REPOSITORY_URL") or DEFAULT_PROJECT_URL,
         ncbi_api_key=os.environ.get(NCBI_KEY_VARIABLE, ""),
         workers=max(1, args.workers),
-        client=client,
+        client=ClientSettings(
+            "", args.timeout, args.retries, cache_dir=args.cache_dir, cache_days=args.cache_days
+        ),
     )
 
 

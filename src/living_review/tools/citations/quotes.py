@@ -34,10 +34,9 @@ ELLIPSIS = re.compile(r"[\[(]\s*(?:\u2026|\.\s?\.\s?\.)\s*[\])]|\u2026|\.\s?\.\s
 def normalise(text: str) -> tuple[str, list[int]]:
     """*text* as compared (no white space, one dash, one quotation mark, case folded), and for
     each character of the result the index in *text* it came from."""
-    composed = unicodedata.normalize("NFC", text)
     characters: list[str] = []
     origins: list[int] = []
-    for index, character in enumerate(composed):
+    for index, character in enumerate(unicodedata.normalize("NFC", text)):
         mapped = unicodedata.normalize("NFKC", character.translate(_TRANSLATION))
         for folded in mapped.translate(_TRANSLATION).casefold():
             if not folded.isspace():

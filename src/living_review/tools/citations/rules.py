@@ -227,9 +227,7 @@ def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
 
 
 def redundant_url(entry: BibEntry) -> Iterable[Hit]:
-    url = unquote(entry.value("url"))
-    if not url:
-        return
+    url = unquote(entry.value("url"))  # "" matches neither pattern below
     doi, pubmed = entry.value("doi"), entry.value("pubmed")
     if DOI_AS_URL.match(url) and not url.lower().startswith("doi:"):
         linked = DOI_AS_URL.sub("", url, count=1)
