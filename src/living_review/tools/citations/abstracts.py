@@ -1,42 +1,20 @@
 """Is each claim's quote in the abstract of a work it cites? Online, and offline from the cache.
 
-For every record of the claim ledger (``claims.yaml``) whose quote was read in an abstract
-(``locator: abstract``, or no locator), the abstracts of the works it cites are fetched:
-
-- a work with a PubMed ID (``pubmed`` in references.bib): NCBI E-utilities ``efetch``;
-- otherwise, a work with a DOI: Europe PMC's search (``DOI:"<doi>"``, ``resultType=core``), and
-  where Europe PMC has no abstract, Crossref's work record (its JATS ``abstract``).
-
-The quote must appear in one of them as :mod:`.quotes` compares (white space, case, dashes and
-quotation marks aside; an ellipsis splits it into parts that must appear in order); otherwise
-``quote-not-in-abstract`` is reported at the quote's line.
-
-Every abstract fetched is kept in :class:`AbstractStore` (``<cache-dir>/abstracts/``, one JSON
-file per work, by identifier, whatever server answered), so that the offline check
-(:func:`check_cached_quotes`, run by every ``nox -s citations``) compares the quotes with any
-abstract fetched before, by ``--online`` or ``add-evidence``, and says "not checked (no cached
-abstract)" for the others. A record whose source has no machine-readable abstract says
-``quote_checked: by hand`` (with the page read in ``quote_source``) and is not compared.
-
-PubMed abstracts are fetched in batches, one request for up to :data:`BATCH` IDs, and each one
-is cached on its own (under the URL that asks for it alone), so a weekly run asks only about
-abstracts that are new or older than the cache's expiry. A request that fails is reported as
-``online-unchecked`` ("could not check") for every quote it would have decided, never as a
-problem. Records that cite no work with a PubMed ID or DOI, or quote a table or the full text,
-are skipped, and said so in one line each.
+A quote read in an abstract (``locator: abstract``, or none) must appear, as :mod:`.quotes`
+compares, in the abstract of a work it cites: by PubMed ID from E-utilities ``efetch`` (batched,
+each record cached on its own, so a weekly run asks only about new or stale ones), else by DOI
+from Europe PMC, then Crossref. If none has it: ``quote-not-in-abstract``; if a request fails:
+``online-unchecked``, never a problem. Every abstract fetched is kept (:class:`AbstractStore`),
+so the offline check compares the quotes with any fetched before (``--online``, add-evidence).
+A record whose source has no machine-readable abstract says ``quote_checked: by hand``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import html
 import json
-import os
-import re
-import threading
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,11 +23,12 @@ from urllib.parse import quote as url_quote
 from living_review.bibfile import BibFile
 from living_review.claims import Claim, Ledger
 
-from .online import UNCHECKED, OnlineSettings
+from .matching import markup_to_text
+from .online import UNCHECKED, OnlineSettings, ncbi_params
 from .quotes import find_quote
 from .report import Problem, plural
 from .rules import DOI, PUBMED
-from .webclient import Client, FetchError
+from .webclient import Client, FetchError, cache_file, write_json
 
 QUOTE_NOT_IN_ABSTRACT = "quote-not-in-abstract"
 RULES: dict[str, str] = {
@@ -58,14 +37,8 @@ RULES: dict[str, str] = {
 }
 #: PubMed IDs per efetch request (NCBI asks for POST above about 200).
 BATCH = 200
-#: The tool name NCBI asks every E-utilities request to carry (as the esummary check sends).
-NCBI_TOOL = "living-review-citations"
 #: ``quote_checked`` of a record whose quote a person checked (no machine-readable abstract).
 BY_HAND = "by hand"
-BY_HAND_ADVICE = (
-    "if the source has no machine-readable abstract, check the quote on the source's page and "
-    "write `quote_checked: by hand`, with that page in `quote_source`"
-)
 
 
 @dataclass(frozen=True)
@@ -99,44 +72,26 @@ def works_of(bib: BibFile) -> dict[str, Work]:
 
 
 @dataclass(frozen=True)
-class StoredAbstract:
-    text: str  # "" where the service has the work but no abstract
-    source: str  # the service that answered: PubMed, Europe PMC, Crossref
-    fetched: str  # ISO date and time
-
-
 class AbstractStore:
-    """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good.
+    """Abstracts by work (``pubmed:<id>``, ``doi:<doi>``), one JSON file each, kept for good:
+    an abstract does not change once published, so the offline check uses any stored one."""
 
-    An abstract does not change once published, so the offline check uses any stored one
-    however old it is; ``--online`` fetches again after the client cache's expiry and stores
-    the new answer.
-    """
+    directory: Path | None
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
-        self._lock = threading.Lock()
-
-    def _file(self, identifier: str) -> Path | None:
-        if self.directory is None:
-            return None
-        digest = hashlib.sha256(identifier.encode()).hexdigest()[:32]
-        return self.directory / f"{digest}.json"
-
-    def get(self, identifier: str) -> StoredAbstract | None:
-        path = self._file(identifier)
+    def get(self, identifier: str) -> str | None:
+        """The stored abstract ("" where the service has the work but no abstract), if any."""
+        path = cache_file(self.directory, identifier)
         if path is None:
             return None
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            if record["work"] != identifier:
-                return None
-            return StoredAbstract(str(record["abstract"]), str(record["source"]), record["fetched"])
+            return str(record["abstract"]) if record["work"] == identifier else None
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def put(self, identifier: str, text: str, source: str) -> None:
-        path = self._file(identifier)
+        """Store *text*, the abstract *source* (PubMed, Europe PMC, Crossref) gave."""
+        path = cache_file(self.directory, identifier)
         if path is None:
             return
         record = {
@@ -145,11 +100,7 @@ class AbstractStore:
             "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
             "abstract": text,
         }
-        with self._lock:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, path)
+        write_json(path, record)
 
 
 def store_for(cache_dir: Path | None) -> AbstractStore:
@@ -169,38 +120,16 @@ class QuoteResult:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        others = (
-            f" and {plural(self.other_abstracts, 'abstract')} by DOI"
-            if self.other_abstracts
-            else ""
-        )
+        others = f" and {plural(self.other_abstracts, 'abstract')} by DOI"
         return (
             f"{plural(self.quotes, 'quote')} against {plural(self.abstracts, 'PubMed abstract')}"
-            f"{others} ({plural(self.requests, 'request')}, {self.cache_hits} from the cache)"
+            f"{others if self.other_abstracts else ''} ({plural(self.requests, 'request')}, "
+            f"{self.cache_hits} from the cache)"
         )
-
-
-def ncbi_params(settings: OnlineSettings) -> dict[str, str]:
-    """The ``tool``, ``email`` and ``api_key`` parameters NCBI asks E-utilities users to send."""
-    params = {"tool": NCBI_TOOL}
-    if settings.contact:
-        params["email"] = settings.contact
-    if settings.ncbi_api_key:
-        params["api_key"] = settings.ncbi_api_key
-    return params
-
-
-def is_from_abstract(locator: str) -> bool:
-    """Whether a record's ``locator`` says its quote was read in an abstract (or says nothing)."""
-    return not locator.strip() or locator.strip().lower().startswith("abstract")
 
 
 def check_ledger_quotes(
-    ledger: Ledger | None,
-    bib: BibFile,
-    settings: OnlineSettings,
-    client: Client | None = None,
-    only: Iterable[str] | None = None,
+    ledger: Ledger | None, bib: BibFile, settings: OnlineSettings, only: Collection[str] | None
 ) -> QuoteResult:
     """Check the quotes of the ledger's records (those in *only*, if given); say so, once, if
     there is no ledger.
@@ -210,68 +139,50 @@ def check_ledger_quotes(
     """
     if ledger is None:
         return QuoteResult(problems=[], notes=["quotes not checked: no claims.yaml"])
-    client = client or Client(settings.client_settings())
-    wanted = None if only is None else set(only)
-    claims = [claim for claim in ledger.claims if wanted is None or claim.id in wanted]
-    return check_quotes(claims, ledger.path, bib, settings, client)
+    claims = [claim for claim in ledger.claims if only is None or claim.id in only]
+    return check_quotes(claims, ledger.path, bib, settings, Client(settings.client_settings()))
 
 
-@dataclass
-class _Plan:
-    """Which records to compare with which works, and the notes on the others."""
-
-    to_check: list[tuple[Claim, list[Work]]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _plan(claims: Iterable[Claim], bib: BibFile) -> _Plan:
+def _plan(
+    claims: Iterable[Claim], bib: BibFile
+) -> tuple[list[tuple[Claim, list[Work]]], list[str]]:
+    """The records to compare with the abstracts of which works, and notes on the others."""
     works = works_of(bib)
-    plan = _Plan()
+    to_check = []
     elsewhere: list[str] = []
     without_id: list[str] = []
     by_hand: list[str] = []
     for claim in claims:
+        locator = claim.locator.strip()
         if not claim.quote.strip():
             continue  # the offline ledger check reports a record without a quote
         if claim.quote_checked == BY_HAND:
             by_hand.append(claim.id)
-            continue
-        if not is_from_abstract(claim.locator):
-            elsewhere.append(f"{claim.id} ({claim.locator.strip()})")
-            continue
-        cited = [works[key] for key in claim.cite if key in works]
-        if cited:
-            plan.to_check.append((claim, cited))
+        elif locator and not locator.lower().startswith("abstract"):
+            elsewhere.append(f"{claim.id} ({locator})")
+        elif cited := [works[key] for key in claim.cite if key in works]:
+            to_check.append((claim, cited))
         else:
             without_id.append(claim.id)
-    if without_id:
-        plan.notes.append(
-            f"quotes not checked, no cited work has a PubMed ID or DOI ({len(without_id)}): "
-            + ", ".join(without_id)
+    notes = [
+        f"{label} ({len(ids)}): " + ", ".join(ids)
+        for label, ids in (
+            ("quotes not checked, no cited work has a PubMed ID or DOI", without_id),
+            ("quotes not checked, not quoted from an abstract", elsewhere),
+            ("quotes checked by hand", by_hand),
         )
-    if elsewhere:
-        plan.notes.append(
-            f"quotes not checked, not quoted from an abstract ({len(elsewhere)}): "
-            + ", ".join(elsewhere)
-        )
-    if by_hand:
-        plan.notes.append(f"quotes checked by hand ({len(by_hand)}): " + ", ".join(by_hand))
-    return plan
+        if ids
+    ]
+    return to_check, notes
 
 
 def check_quotes(
-    claims: Iterable[Claim],
-    ledger: Path,
-    bib: BibFile,
-    settings: OnlineSettings,
-    client: Client,
-    store: AbstractStore | None = None,
+    claims: Iterable[Claim], ledger: Path, bib: BibFile, settings: OnlineSettings, client: Client
 ) -> QuoteResult:
     """Compare every quote from an abstract with the abstracts of the works it cites."""
-    store = store if store is not None else store_for(settings.client.cache_dir)
-    plan = _plan(claims, bib)
-    result = QuoteResult(problems=[], notes=plan.notes)
-    wanted = {work for _, works in plan.to_check for work in works}
+    store = store_for(settings.client.cache_dir)
+    to_check, notes = _plan(claims, bib)
+    wanted = {work for _, works in to_check for work in works}
     pmids = sorted({work.pmid for work in wanted if work.pmid}, key=int)
     found, failures = fetch_abstracts(pmids, settings, client)
     abstracts = {f"pubmed:{pmid}": text for pmid, text in found.items()}
@@ -287,40 +198,26 @@ def check_quotes(
             continue
         abstracts[work.identifier] = text
         store.put(work.identifier, text, source)
-    result.quotes, result.abstracts, result.other_abstracts = (
-        len(plan.to_check),
-        len(pmids),
-        len(by_doi),
+    judged = (_judge(claim, works, abstracts, failed, ledger) for claim, works in to_check)
+    problems = [problem for problem in judged if problem is not None]
+    return QuoteResult(
+        problems, len(to_check), len(pmids), len(by_doi), client.requests, client.cache_hits, notes
     )
-    result.requests, result.cache_hits = client.requests, client.cache_hits
-    for claim, works in plan.to_check:
-        problem = _judge(claim, works, abstracts, failed, ledger)
-        if problem is not None:
-            result.problems.append(problem)
-    return result
 
 
-def check_cached_quotes(ledger: Ledger | None, bib: BibFile, store: AbstractStore) -> QuoteResult:
-    """Offline: compare each quote with the abstracts already fetched (any of its works').
-
-    Records none of whose works has a stored abstract are "not checked (no cached abstract)",
-    named in one line.
-    """
-    if ledger is None:
-        return QuoteResult(problems=[])
-    plan = _plan(ledger.claims, bib)
-    result = QuoteResult(problems=[], notes=plan.notes)
+def check_cached_quotes(ledger: Ledger, bib: BibFile, store: AbstractStore) -> QuoteResult:
+    """Offline: compare each quote with the abstracts already fetched (any of its works')."""
+    to_check, notes = _plan(ledger.claims, bib)
+    result = QuoteResult(problems=[], notes=notes)
     uncached: list[str] = []
-    for claim, works in plan.to_check:
-        stored = {work.identifier: store.get(work.identifier) for work in works}
-        abstracts = {name: found.text for name, found in stored.items() if found is not None}
-        if not abstracts:
+    for claim, works in to_check:
+        cached = {work: text for work in works if (text := store.get(work.identifier)) is not None}
+        if not cached:
             uncached.append(claim.id)
             continue
         result.quotes += 1
-        cached_works = [work for work in works if work.identifier in abstracts]
-        problem = _judge(claim, cached_works, abstracts, {}, ledger.path)
-        if problem is not None:
+        abstracts = {work.identifier: text for work, text in cached.items()}
+        if (problem := _judge(claim, list(cached), abstracts, {}, ledger.path)) is not None:
             result.problems.append(problem)
     if uncached:
         result.notes.append(
@@ -340,10 +237,8 @@ def _judge(
     """The problem with one claim's quote, or ``None`` when an abstract contains it."""
     mismatches = []
     for work in works:
-        text = abstracts.get(work.identifier, "")
-        if text.strip():
-            mismatch = find_quote(claim.quote, text)
-            if mismatch is None:
+        if (text := abstracts.get(work.identifier, "")).strip():
+            if (mismatch := find_quote(claim.quote, text)) is None:
                 return None
             mismatches.append(f"{work.describe()}: {mismatch.describe()}")
     unchecked = [
@@ -367,7 +262,8 @@ def _judge(
     advice = (
         "Copy it word for word from the abstract, or set `locator` to where it was read"
         if mismatches
-        else BY_HAND_ADVICE[0].upper() + BY_HAND_ADVICE[1:]
+        else "If the source has no machine-readable abstract, check the quote on the source's "
+        "page and write `quote_checked: by hand`, with that page in `quote_source`"
     )
     return Problem(ledger, claim.line_of("quote"), QUOTE_NOT_IN_ABSTRACT, (
         f"claim '{claim.id}': the quote is not in the abstract: " + "; ".join(reasons)
@@ -377,24 +273,13 @@ def _judge(
 
 # -- Europe PMC and Crossref, by DOI ----------------------------------------------------------
 
-_TAG = re.compile(r"<[^>]+>")
-
-
-def markup_to_text(value: str) -> str:
-    """An abstract given with HTML or JATS markup, as plain text (headings kept as words)."""
-    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
-
-
-def europepmc_url(settings: OnlineSettings, doi: str) -> str:
-    base = settings.europepmc.rstrip("/")
-    query = url_quote(f'DOI:"{doi}"', safe="")
-    return f"{base}/search?query={query}&resultType=core&format=json&pageSize=1"
-
 
 def europepmc_record(settings: OnlineSettings, doi: str, client: Client) -> dict[str, object]:
     """Europe PMC's core record of the work with *doi* ({} if it has none); FetchError."""
-    params = {"email": settings.contact} if settings.contact else None
-    response = client.get(europepmc_url(settings, doi), params)
+    base = settings.europepmc.rstrip("/")
+    query = url_quote(f'DOI:"{doi}"', safe="")
+    url = f"{base}/search?query={query}&resultType=core&format=json&pageSize=1"
+    response = client.get(url, {"email": settings.contact} if settings.contact else None)
     if response.status != 200:
         raise FetchError(f"Europe PMC: unexpected answer (HTTP {response.status})")
     try:
@@ -424,18 +309,13 @@ def crossref_record(settings: OnlineSettings, doi: str, client: Client) -> dict[
 
 
 def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tuple[str, str]:
-    """(the abstract, the service it came from) for *doi*: Europe PMC, else Crossref.
-
-    ``("", "Europe PMC and Crossref")`` when neither has one; FetchError when a service could
-    not be asked.
-    """
+    """(the abstract, the service it came from) for *doi*: Europe PMC, else Crossref ("" if
+    neither has one); FetchError when a service could not be asked."""
     record = europepmc_record(settings, doi, client)
-    text = markup_to_text(str(record.get("abstractText") or ""))
-    if text:
+    if text := markup_to_text(str(record.get("abstractText") or "")):
         return text, "Europe PMC"
     message = crossref_record(settings, doi, client)
-    text = markup_to_text(str(message.get("abstract") or ""))
-    if text:
+    if text := markup_to_text(str(message.get("abstract") or "")):
         return text, "Crossref"
     return "", "Europe PMC and Crossref"
 
@@ -446,8 +326,7 @@ def fetch_doi_abstract(doi: str, settings: OnlineSettings, client: Client) -> tu
 def efetch_url(settings: OnlineSettings, pmids: Sequence[str]) -> str:
     """The efetch request for the PubMed records *pmids*, as XML (contact details left out)."""
     base = settings.eutils.rstrip("/")
-    ids = ",".join(pmids)
-    return f"{base}/efetch.fcgi?db=pubmed&rettype=abstract&retmode=xml&id={ids}"
+    return f"{base}/efetch.fcgi?db=pubmed&rettype=abstract&retmode=xml&id={','.join(pmids)}"
 
 
 def fetch_abstracts(
@@ -456,8 +335,7 @@ def fetch_abstracts(
     """Abstracts by PubMed ID ("" for a record without one), and why others could not be had."""
     abstracts: dict[str, str] = {}
     for pmid in pmids:
-        cached = client.cached(efetch_url(settings, [pmid]))
-        if cached is not None:
+        if (cached := client.cached(efetch_url(settings, [pmid]))) is not None:
             with contextlib.suppress(ValueError):  # a damaged cache file: ask again
                 abstracts.update(parse_efetch(cached.body))
     missing = [pmid for pmid in pmids if pmid not in abstracts]
@@ -485,14 +363,11 @@ def fetch_abstracts(
 
 def split_efetch(body: str) -> dict[str, str]:
     """Each record of an efetch answer, by PubMed ID, as an answer of its own (XML text)."""
-    root = _parse(body)
     records = {}
-    for article in root:
-        pmid = _pmid(article)
-        if pmid:
-            single = ElementTree.Element(root.tag)
-            single.append(article)
-            records[pmid] = ElementTree.tostring(single, encoding="unicode")
+    for pmid, article in _articles(body):
+        single = ElementTree.Element("PubmedArticleSet")
+        single.append(article)
+        records[pmid] = ElementTree.tostring(single, encoding="unicode")
     return records
 
 
@@ -503,20 +378,19 @@ def parse_efetch(body: str) -> dict[str, str]:
     ``OtherAbstract``), joined by spaces; inline markup (``<i>``, ``<sup>``) is read as text.
     """
     abstracts = {}
-    for article in _parse(body):
-        pmid = _pmid(article)
-        if pmid:
-            paragraphs = [
-                " ".join("".join(node.itertext()).split())
-                for path in (".//Abstract/AbstractText", ".//OtherAbstract/AbstractText")
-                for node in article.iterfind(path)
-            ]
-            abstracts[pmid] = " ".join(paragraph for paragraph in paragraphs if paragraph)
+    for pmid, article in _articles(body):
+        paragraphs = [
+            " ".join("".join(node.itertext()).split())
+            for path in (".//Abstract/AbstractText", ".//OtherAbstract/AbstractText")
+            for node in article.iterfind(path)
+        ]
+        abstracts[pmid] = " ".join(paragraph for paragraph in paragraphs if paragraph)
     return abstracts
 
 
-def _parse(body: str) -> ElementTree.Element:
-    """The root of an efetch answer (``PubmedArticleSet``); ValueError if it is not one."""
+def _articles(body: str) -> Iterator[tuple[str, ElementTree.Element]]:
+    """The records of an efetch answer (``PubmedArticleSet``), each with its own PubMed ID (not
+    those of the works it comments on or corrects); ValueError if it is not one."""
     try:
         root = ElementTree.fromstring(body)  # expat: no external entities, no DTD fetched
     except ElementTree.ParseError as error:
@@ -524,10 +398,7 @@ def _parse(body: str) -> ElementTree.Element:
     if root.tag != "PubmedArticleSet":
         error_text = " ".join("".join(root.itertext()).split())[:200]
         raise ValueError(f"unexpected answer <{root.tag}>: {error_text}")
-    return root
-
-
-def _pmid(article: ElementTree.Element) -> str:
-    """A record's own PubMed ID (not those of the works it comments on or corrects)."""
-    found = article.findtext("MedlineCitation/PMID") or article.findtext("BookDocument/PMID")
-    return (found or "").strip()
+    for article in root:
+        found = article.findtext("MedlineCitation/PMID") or article.findtext("BookDocument/PMID")
+        if pmid := (found or "").strip():
+            yield pmid, article

@@ -1,10 +1,10 @@
 """Command line: ``python -m living_review.tools.citations [--online] [--bib PATH] [--docs DIR]``
-(and ``--claims PATH``: the claim ledger, ``claims.yaml`` beside the .bib file when it exists).
+(``--claims PATH``: the claim ledger, by default ``claims.yaml`` beside the .bib file).
 
-Prints one ``path:line: rule-id: message`` line per problem, then a summary. Exit status:
-0 clean, 1 problems, 2 unusable input (a file that cannot be read), and with ``--online``
-3 when nothing is wrong but some checks could not be made (network trouble). With no network at
-all, one line says so ("could not check: no network") and the online checks are not attempted.
+One ``path:line: rule-id: message`` line per problem, then a summary. Exit status: 0 clean,
+1 problems, 2 unusable input (a file that cannot be read), and with ``--online`` 3 when nothing
+is wrong but some checks could not be made; with no network at all, one line says so ("could not
+check: no network") and the online checks are not attempted.
 """
 
 from __future__ import annotations
@@ -15,27 +15,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from living_review import claims, safety_net
 from living_review.bibfile import read_bibfile
-from living_review.claims import FILENAME as LEDGER_FILENAME
-from living_review.claims import Ledger, load_claims
-from living_review.safety_net import FILENAME as SAFETY_NET_FILENAME
-from living_review.safety_net import RULES as SAFETY_NET_RULES
-from living_review.safety_net import SafetyNet, load_safety_net
-from living_review.safety_net import check_cites as check_safety_net_cites
 
 from ..network import NO_NETWORK, unreachable
+from .abstracts import RULES as QUOTE_RULES
+from .abstracts import check_cached_quotes, check_ledger_quotes, store_for
+from .online import CONTACT_VARIABLE, UNCHECKED, add_arguments, check_online, settings_from_args
+from .online import RULES as ONLINE_RULES
 from .pages import read_pages
-from .report import (
-    EXIT_CLEAN,
-    EXIT_PROBLEMS,
-    EXIT_UNCHECKED,
-    EXIT_UNUSABLE,
-    Problem,
-    UnusableInput,
-    plural,
-    summary,
-)
+from .report import Problem, UnusableInput, plural, summary
 from .rules import RULES, check_bibfile, check_ledger, check_pages
+
+EXIT_CLEAN = 0
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+EXIT_UNCHECKED = 3  # --online only: nothing wrong found, but some checks could not be run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--online", action="store_true",
         help="also ask the DOI handle API, PubMed and Crossref about every entry (network)",
     )  # fmt: skip
-    from .online import add_arguments  # the online settings live with the online checks
-
-    add_arguments(parser)
+    add_arguments(parser)  # the online settings live with the online checks
     parser.add_argument(
         "--claims", type=Path, default=None,
         help="the claim ledger [claims.yaml beside the .bib file], checked offline too (each "
@@ -73,12 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
-    """Ids of the records *ledger* adds or changes against its own file at git commit *ref*.
-
-    Raises :class:`UnusableInput` when *ref* is not a commit of the repository.
-    """
-    from living_review.claims import parse_claims
+def changed_claim_ids(ledger: claims.Ledger, ref: str) -> set[str]:
+    """Ids of the records *ledger* adds or changes since git commit *ref* (UnusableInput if
+    *ref* is not a commit of the repository)."""
     from living_review.tools.evidence_diff import GitError, git, resolve_commit
 
     folder = ledger.path.resolve().parent
@@ -90,36 +80,28 @@ def changed_claim_ids(ledger: Ledger, ref: str) -> set[str]:
         old_text = git(folder, "show", f"{commit}:./{ledger.path.name}").decode("utf-8")
     except (GitError, UnicodeDecodeError):
         old_text = ""  # no ledger at the base: every record is new
-    old = {claim.id: claim.record for claim in parse_claims(old_text, ledger.path).claims}
+    old = {claim.id: claim.record for claim in claims.parse_claims(old_text, ledger.path).claims}
     return {claim.id for claim in ledger.claims if old.get(claim.id) != claim.record}
 
 
-def read_ledger(given: Path | None, bib: Path) -> Ledger | None:
-    """The claim ledger: *given*, or claims.yaml beside *bib* if there is one (else ``None``)."""
-    path = given or bib.with_name(LEDGER_FILENAME)
-    if given is None and not path.exists():
-        return None
-    return load_claims(path)  # UnusableInput if it cannot be read
+def read_ledger(given: Path | None, bib: Path) -> claims.Ledger | None:
+    """The claim ledger: *given*, or claims.yaml beside *bib* if there is one (else ``None``);
+    UnusableInput if it cannot be read."""
+    path = given or bib.with_name(claims.FILENAME)
+    return claims.load_claims(path) if given or path.exists() else None
 
 
-def read_safety_net(bib: Path) -> SafetyNet | None:
+def read_safety_net(bib: Path) -> safety_net.SafetyNet | None:
     """safety-net.yaml beside *bib*, if there is one."""
-    path = bib.with_name(SAFETY_NET_FILENAME)
-    return load_safety_net(path) if path.exists() else None
+    path = bib.with_name(safety_net.FILENAME)
+    return safety_net.load_safety_net(path) if path.exists() else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules:
-        from .abstracts import RULES as QUOTE_RULES
-        from .online import RULES as ONLINE_RULES
-
-        for rule, description in {
-            **RULES,
-            **SAFETY_NET_RULES,
-            **ONLINE_RULES,
-            **QUOTE_RULES,
-        }.items():
+        rules = {**RULES, **safety_net.RULES, **ONLINE_RULES, **QUOTE_RULES}
+        for rule, description in rules.items():
             print(f"{rule:24} {description}")
         return EXIT_CLEAN
     started = time.perf_counter()
@@ -128,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = read_pages(args.docs)
         ledger = read_ledger(args.claims, args.bib)
         net = read_safety_net(args.bib)
+        only = None  # with --changed-since, the records whose quotes --online checks
+        if args.online and args.changed_since and ledger is not None:
+            only = changed_claim_ids(ledger, args.changed_since)
     except UnusableInput as error:
         print(error.problem.format(), file=sys.stderr)  # path:line: rule-id: message
         return EXIT_UNUSABLE
@@ -135,31 +120,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if net is not None:
         problems += net.problems
         if net.usable:
-            problems += check_safety_net_cites(net, {entry.key for entry in bib.entries})
-    checked = f"{plural(len(bib.entries), 'entry')} and {plural(len(pages), 'page')}"
+            problems += safety_net.check_cites(net, {entry.key for entry in bib.entries})
+    checked = plural(len(bib.entries), "entry")
     if ledger is not None:
         problems += check_ledger(ledger, bib, pages)
-        checked = (
-            f"{plural(len(bib.entries), 'entry')}, {plural(len(ledger.claims), 'claim')} and "
-            f"{plural(len(pages), 'page')}"
-        )
+        checked += f", {plural(len(ledger.claims), 'claim')}"
+    checked += f" and {plural(len(pages), 'page')}"
     unchecked_rule = None
     no_network: str | None = None
     notes: list[str] = []
-    from .abstracts import check_cached_quotes, check_ledger_quotes, store_for
-
     if args.online:
-        from .online import CONTACT_VARIABLE, UNCHECKED, check_online, settings_from_args
-
         settings = settings_from_args(args)
         unchecked_rule = UNCHECKED
-        only = None
-        if args.changed_since and ledger is not None:
-            try:
-                only = changed_claim_ids(ledger, args.changed_since)
-            except UnusableInput as error:
-                print(error.problem.format(), file=sys.stderr)
-                return EXIT_UNUSABLE
         services = [settings.eutils, settings.crossref, settings.europepmc]
         no_network = unreachable(services + ([] if args.quotes_only else [settings.doi_api]))
         if no_network:

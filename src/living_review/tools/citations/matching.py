@@ -36,6 +36,11 @@ def normalise(value: str) -> str:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
+def markup_to_text(value: str) -> str:
+    """An abstract given with HTML or JATS markup, as plain text (headings kept as words)."""
+    return " ".join(html.unescape(_TAG.sub(" ", value)).split())
+
+
 def titles_match(bib_title: str, record_title: str) -> bool:
     return normalise(latex_to_text(bib_title)) == normalise(record_title)
 
@@ -46,14 +51,11 @@ def year_matches(bib_year: str, record_dates: Sequence[str]) -> bool:
     return bib_year.strip() in years
 
 
-def family_name(person: Person) -> str:
-    """``van Tulder`` for ``van Tulder, M. W.``; the whole name for a group author."""
-    parts = person.rich_prelast_names + person.rich_last_names
-    return " ".join(str(part.render_as("text")) for part in parts)
-
-
 def first_author_matches(person: Person, record_name: str) -> bool:
     """PubMed writes ``Koes BW`` or a group name: compare the family name word by word."""
-    family = normalise(latex_to_text(family_name(person))).split()
+    # ``van Tulder`` for ``van Tulder, M. W.``; the whole name for a group author.
+    parts = person.rich_prelast_names + person.rich_last_names
+    name = " ".join(str(part.render_as("text")) for part in parts)
+    family = normalise(latex_to_text(name)).split()
     record = normalise(record_name).split()
     return bool(family) and record[: len(family)] == family

@@ -1,28 +1,24 @@
 """``--online``: ask the registries whether each entry's identifiers are real and still sound.
 
-For every entry with a well-formed identifier (malformed ones are already reported offline):
+For every entry with a well-formed identifier (malformed ones are reported offline): a DOI must
+exist at the DOI handle API (the DOI system itself, not the publisher's page, which often
+refuses automated requests), and its Crossref record must carry no retraction, withdrawal or
+expression of concern (``updated-by`` notices from the publisher or Retraction Watch,
+``relation``\\ s, ``update-to``: the DOI is itself a notice); a PubMed ID must exist (NCBI
+``esummary``), its title, year, first author, DOI and PMCID must match the entry, and PubMed's
+own retraction and expression of concern links are reported.
 
-- DOI: the DOI handle API (``<doi-api>/<doi>``) says whether the DOI exists. This asks the DOI
-  system itself, not the publisher's page, which often refuses automated requests.
-- DOI, when it exists: Crossref's record (``<crossref>/works/<doi>``) says whether the work was
-  retracted, withdrawn or given an expression of concern: its ``updated-by`` notices (from the
-  publisher or Retraction Watch), its ``relation``\\ s, and ``update-to`` (the DOI is itself a
-  notice).
-- PubMed ID: NCBI E-utilities ``esummary`` says whether the record exists, and its title, year,
-  first author, DOI and PMCID must match the entry; PubMed's own retraction and expression of
-  concern links are reported too.
-
-Every network failure is reported as ``online-unchecked`` ("could not check"), never as a
-problem with the entry and never as fine.
+A network failure is ``online-unchecked`` ("could not check"), never a problem, never fine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -74,32 +70,38 @@ class OnlineSettings:
     workers: int = 4  # parallel requests in all, whatever the host
     client: ClientSettings = field(default_factory=lambda: ClientSettings(user_agent=""))
 
-    def user_agent(self) -> str:
-        """``name/version (+project; mailto:contact)``, the form Crossref asks for."""
-        mailto = f"; mailto:{self.contact}" if self.contact else ""
-        return f"living-review-citations/{VERSION} (+{self.project_url}{mailto})"
-
     def client_settings(self) -> ClientSettings:
-        """The client settings with this User-Agent and NCBI's rate limit."""
-        ncbi_host = urlsplit(self.eutils).netloc
+        """The client settings with NCBI's rate limit and this User-Agent."""
+        mailto = f"; mailto:{self.contact}" if self.contact else ""  # the form Crossref asks for
+        user_agent = f"living-review-citations/{VERSION} (+{self.project_url}{mailto})"
         interval = 0.11 if self.ncbi_api_key else 0.34
-        intervals = {ncbi_host: interval, **self.client.host_intervals}
-        return replace(self.client, user_agent=self.user_agent(), host_intervals=intervals)
+        intervals = {urlsplit(self.eutils).netloc: interval, **self.client.host_intervals}
+        return replace(self.client, user_agent=user_agent, host_intervals=intervals)
 
 
 @dataclass
 class OnlineResult:
     problems: list[Problem]
-    dois: int = 0
-    pubmed_ids: int = 0
-    requests: int = 0
-    cache_hits: int = 0
+    dois: int
+    pubmed_ids: int
+    requests: int
+    cache_hits: int
 
     def describe(self) -> str:
         return (
             f"{self.dois} DOIs and {self.pubmed_ids} PubMed IDs; {self.requests} requests, "
             f"{self.cache_hits} answers from the cache"
         )
+
+
+def ncbi_params(settings: OnlineSettings) -> dict[str, str]:
+    """The ``tool``, ``email`` and ``api_key`` parameters NCBI asks E-utilities users to send."""
+    params = {"tool": "living-review-citations"}
+    if settings.contact:
+        params["email"] = settings.contact
+    if settings.ncbi_api_key:
+        params["api_key"] = settings.ncbi_api_key
+    return params
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,13 +129,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
-    client = ClientSettings(
-        user_agent="",
-        timeout=args.timeout,
-        retries=args.retries,
-        cache_dir=args.cache_dir,
-        cache_days=args.cache_days,
-    )
     return OnlineSettings(
         contact=args.contact.strip(),
         doi_api=args.doi_api,
@@ -143,7 +138,9 @@ def settings_from_args(args: argparse.Namespace) -> OnlineSettings:
         project_url=os.environ.get("REVIEW_REPOSITORY_URL") or DEFAULT_PROJECT_URL,
         ncbi_api_key=os.environ.get(NCBI_KEY_VARIABLE, ""),
         workers=max(1, args.workers),
-        client=client,
+        client=ClientSettings(
+            "", args.timeout, args.retries, cache_dir=args.cache_dir, cache_days=args.cache_days
+        ),
     )
 
 
@@ -153,20 +150,12 @@ def check_online(
     """Run every online check on every entry, a few requests at a time."""
     client = client or Client(settings.client_settings())
     checker = _Checker(bib.path, settings, client)
-    jobs: list[Callable[[], list[Problem]]] = []
-    result = OnlineResult(problems=[])
-    for entry in bib.entries:
-        if DOI.fullmatch(entry.value("doi")):
-            jobs.append(lambda entry=entry: checker.doi(entry))
-            result.dois += 1
-        if PUBMED.fullmatch(entry.value("pubmed")):
-            jobs.append(lambda entry=entry: checker.pubmed(entry))
-            result.pubmed_ids += 1
+    dois = [entry for entry in bib.entries if DOI.fullmatch(entry.value("doi"))]
+    pmids = [entry for entry in bib.entries if PUBMED.fullmatch(entry.value("pubmed"))]
+    jobs = [partial(checker.doi, e) for e in dois] + [partial(checker.pubmed, e) for e in pmids]
     with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        for problems in pool.map(lambda job: job(), jobs):
-            result.problems += problems
-    result.requests, result.cache_hits = client.requests, client.cache_hits
-    return result
+        problems = [problem for found in pool.map(lambda job: job(), jobs) for problem in found]
+    return OnlineResult(problems, len(dois), len(pmids), client.requests, client.cache_hits)
 
 
 class _Checker:
@@ -177,8 +166,6 @@ class _Checker:
 
     def _problem(self, entry: BibEntry, name: str, rule: str, message: str) -> Problem:
         return Problem(self.path, entry.line_of(name), rule, f"entry '{entry.key}': {message}")
-
-    # -- DOI: handle API, then Crossref ---------------------------------------------------
 
     def doi(self, entry: BibEntry) -> list[Problem]:
         doi = entry.value("doi")
@@ -209,22 +196,14 @@ class _Checker:
             message = response.json()["message"]
         except (FetchError, ValueError, KeyError, TypeError) as error:
             return [self._unchecked(entry, "doi", f"retractions of DOI {doi} at Crossref", error)]
-        return [
-            self._problem(entry, "doi", rule, text) for rule, text in crossref_notices(doi, message)
-        ]
-
-    # -- PubMed: esummary -----------------------------------------------------------------
+        notices = crossref_notices(doi, message)
+        return [self._problem(entry, "doi", rule, text) for rule, text in notices]
 
     def pubmed(self, entry: BibEntry) -> list[Problem]:
         pmid = entry.value("pubmed")
         url = _join(self.settings.eutils, f"esummary.fcgi?db=pubmed&retmode=json&id={pmid}")
-        params = {"tool": "living-review-citations"}
-        if self.settings.contact:
-            params["email"] = self.settings.contact
-        if self.settings.ncbi_api_key:
-            params["api_key"] = self.settings.ncbi_api_key
         try:
-            response = self.client.get(url, params)
+            response = self.client.get(url, ncbi_params(self.settings))
             record = esummary_record(response.json(), pmid) if response.status == 200 else None
         except (FetchError, ValueError, TypeError) as error:
             return [self._unchecked(entry, "pubmed", f"PubMed ID {pmid}", error)]
@@ -234,18 +213,13 @@ class _Checker:
             ))]  # fmt: skip
         if record is None:
             return [self._unchecked(entry, "pubmed", f"PubMed ID {pmid}", "unexpected answer")]
-        problems = []
-        differences = list(pubmed_differences(entry, record))
-        if differences:
-            problems.append(self._problem(entry, "pubmed", "online-pubmed-mismatch", (
-                f"PubMed record {pmid} does not match the entry: " + "; ".join(differences)
-                + " (is the PubMed ID or the entry wrong?)"
+        found = list(pubmed_notices(pmid, record))
+        if differences := "; ".join(pubmed_differences(entry, record)):
+            found.insert(0, ("online-pubmed-mismatch", (
+                f"PubMed record {pmid} does not match the entry: {differences} "
+                "(is the PubMed ID or the entry wrong?)"
             )))  # fmt: skip
-        problems += [
-            self._problem(entry, "pubmed", rule, text)
-            for rule, text in pubmed_notices(pmid, record)
-        ]
-        return problems
+        return [self._problem(entry, "pubmed", rule, text) for rule, text in found]
 
     def _unchecked(self, entry: BibEntry, name: str, what: str, why: object) -> Problem:
         return self._problem(entry, name, UNCHECKED, f"could not check {what}: {why}")
@@ -299,19 +273,17 @@ def crossref_notices(doi: str, message: dict[str, Any]) -> Iterator[tuple[str, s
 
 def esummary_record(data: Any, pmid: str) -> dict[str, Any] | bool | None:
     """The esummary record for *pmid*; ``False`` if PubMed says there is none; ``None`` if odd."""
-    result = data.get("result") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    result = data.get("result")
     if isinstance(result, dict):
         record = result.get(pmid)
         if isinstance(record, dict):
             return False if record.get("error") else record
         if pmid not in result.get("uids", [pmid]):
             return False
-    text = ""
-    if isinstance(data, dict):
-        text = str(data.get("error") or data.get("esummaryresult") or "")
-    if "invalid" in text.lower() or "cannot get document summary" in text.lower():
-        return False
-    return None
+    text = str(data.get("error") or data.get("esummaryresult") or "").lower()
+    return False if "invalid" in text or "cannot get document summary" in text else None
 
 
 def pubmed_differences(entry: BibEntry, record: dict[str, Any]) -> Iterator[str]:

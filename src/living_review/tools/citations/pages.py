@@ -20,15 +20,8 @@ from living_review.safety_net import BOX_TIERS
 
 from .report import UnusableInput
 
-#: Pages that are not content pages and so need no citation: the same pages that need no
-#: review dates (one definition, in review_schedule).
-NOT_CONTENT_PAGES = DEFAULT_EXEMPT
-
 #: Rule id of a page whose front matter cannot be read (exit status 2, like an unreadable file).
 FRONT_MATTER = "front-matter"
-
-#: Front-matter key that exempts a content page from needing a citation; its value is the reason.
-NO_CITATIONS_KEY = "no_citations"
 
 #: The citation roles of sphinxcontrib-bibtex 2.6+ (its domains' ``_role_names``; a test keeps
 #: this in step with the installed version).
@@ -132,7 +125,8 @@ class Page:
 
     @property
     def is_content(self) -> bool:
-        return not self.is_fragment and not is_exempt(self.docname, NOT_CONTENT_PAGES)
+        # Not content: the pages that need no review dates either (one list, in review_schedule).
+        return not self.is_fragment and not is_exempt(self.docname, DEFAULT_EXEMPT)
 
 
 def read_pages(docs: Path) -> list[Page]:
@@ -142,18 +136,16 @@ def read_pages(docs: Path) -> list[Page]:
     pages = []
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs)
-        if any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
-            continue
-        pages.append(_read_and_scan(path, relative.with_suffix("").as_posix()))
+        if not any(part.startswith(("_", ".")) for part in relative.parts[:-1]):
+            pages.append(_read_and_scan(path, relative.with_suffix("").as_posix()))
     return pages + _included_fragments(pages, docs)
 
 
 def _read_and_scan(path: Path, docname: str) -> Page:
     try:
-        text = read_text(path)
-    except PageError as error:
+        return scan_page(read_text(path), path, docname)
+    except PageError as error:  # read_text's: the file cannot be read
         raise UnusableInput(path, error.message, line=error.line) from None
-    return scan_page(text, path, docname)
 
 
 def _included_fragments(pages: list[Page], docs: Path) -> list[Page]:
@@ -192,29 +184,18 @@ def scan_page(text: str, path: Path, docname: str) -> Page:
     if front_matter.impossible_dates:
         first = front_matter.impossible_dates[0]
         raise UnusableInput(path, first.message, line=first.line, rule=FRONT_MATTER)
-    reason = front_matter.values.get(NO_CITATIONS_KEY)
-    if reason:
+    # `no_citations: <reason>` exempts a content page from needing a citation.
+    if reason := front_matter.values.get("no_citations"):
         page.no_citations_reason = str(reason).strip()
     for block in parsed.blocks:
         _scan_pieces(block.pieces, page)
-    page.includes = [
-        (path.parent / fence.argument.strip()).resolve()
-        for fence in parsed.directives
-        if fence.name == "include" and fence.argument.strip()
-    ]
-    page.displays = [
-        EvidenceDisplay(
-            fence.name,
-            fence.line,
-            table=fence.option("table"),
-            scale=fence.option("scale"),
-            measure=fence.option("measure"),
-        )
-        for fence in parsed.directives
-        if fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART)
-    ]
     for fence in parsed.directives:
-        if fence.name == SAFETY_NET_BOX:
+        if fence.name == "include" and fence.argument.strip():
+            page.includes.append((path.parent / fence.argument.strip()).resolve())
+        elif fence.name in (SUMMARY_OF_FINDINGS, EVIDENCE_CHART):
+            options = [fence.option(name) for name in ("table", "scale", "measure")]
+            page.displays.append(EvidenceDisplay(fence.name, fence.line, *options))
+        elif fence.name == SAFETY_NET_BOX:
             page.safety_net += fence.option("tiers").split() or list(BOX_TIERS)
         elif fence.name == WHAT_TO_DO_NOW:
             page.safety_net.append(STAGES)
@@ -229,17 +210,15 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
         if piece.kind != "text":
             continue
         text = piece.content
-        following = pieces[index + 1] if index + 1 < len(pieces) else None
-        if following is not None and following.kind == "code":
+        if index + 1 < len(pieces) and (following := pieces[index + 1]).kind == "code":
             bad = _RST_ROLE_BEFORE_CODE.search(text) or _ROLE_SPACE_BEFORE_CODE.search(text)
             if bad:
                 name, content = bad.group("name"), following.content
-                if bad.re is _RST_ROLE_BEFORE_CODE:
-                    problem = (
-                        f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
-                    )
-                else:
-                    problem = f"a space between {{{name}}} and `{content}` makes it literal text"
+                problem = (
+                    f"reStructuredText role syntax :{name}:`{content}` shows as literal text"
+                    if bad.re is _RST_ROLE_BEFORE_CODE
+                    else f"a space between {{{name}}} and `{content}` makes it literal text"
+                )
                 advice = f"in MyST: write {{{name}}}`{content}`"
                 page.bad.append(BadSyntax(piece.line, f"{problem} {advice}"))
                 text = text[: bad.start()]
@@ -249,26 +228,20 @@ def _scan_pieces(pieces: tuple[Piece, ...], page: Page) -> None:
 def _role(name: str, content: str, number: int, page: Page) -> None:
     if name == "claim":
         page.claims.append(ClaimUse(content.strip(), number))
-        return
-    if name == SAFETY_NET_SIGNS:
+    elif name == SAFETY_NET_SIGNS:
         page.safety_net.append(content.strip())
-        return
-    if not _CITE_NAME.fullmatch(name):
-        return
-    if name not in CITE_ROLES:
-        known = "{cite:p}, {cite:t}, {cite:ps}, {footcite:p}, ..."
-        message = f"{{{name}}} is not a citation role of sphinxcontrib-bibtex (use {known})"
-        page.bad.append(BadSyntax(number, message))
-        return
-    keys = _citation_keys(content)
-    if keys is None:
+    elif name in CITE_ROLES and (keys := _citation_keys(content)) is not None:
+        page.citations += [Citation(key, number, name) for key in keys]
+    elif name in CITE_ROLES:
         message = (
             f"{{{name}}}`{content}` does not list citation keys as sphinxcontrib-bibtex reads "
             f"them: separate keys with commas, e.g. {{{name}}}`key1,key2`"
         )
         page.bad.append(BadSyntax(number, message))
-        return
-    page.citations += [Citation(key, number, name) for key in keys]
+    elif _CITE_NAME.fullmatch(name):
+        known = "{cite:p}, {cite:t}, {cite:ps}, {footcite:p}, ..."
+        message = f"{{{name}}} is not a citation role of sphinxcontrib-bibtex (use {known})"
+        page.bad.append(BadSyntax(number, message))
 
 
 def _citation_keys(targets: str) -> list[str] | None:
@@ -289,20 +262,15 @@ def _citation_keys(targets: str) -> list[str] | None:
 
 def _plain_text(text: str, number: int, page: Page) -> None:
     """Citation syntax from other tools that MyST shows as literal text."""
+    literal = "{} citation {} shows as literal text in MyST: write {{cite:p}}`{}`"
     for match in _PANDOC.finditer(text):
         keys = ",".join(key.rstrip(".:") for key in _PANDOC_KEY.findall(match.group()))
-        page.bad.append(BadSyntax(number, (
-            f"pandoc citation {match.group()} shows as literal text in MyST: "
-            f"write {{cite:p}}`{keys}`"
-        )))  # fmt: skip
+        page.bad.append(BadSyntax(number, literal.format("pandoc", match.group(), keys)))
     rest = _PANDOC.sub(" ", text)
     page.at_words += [(number, key.rstrip(".:")) for key in _PANDOC_KEY.findall(rest)]
     for match in _LATEX.finditer(text):
         keys = ",".join(key.strip() for key in match.group("keys").split(","))
-        page.bad.append(BadSyntax(number, (
-            f"LaTeX citation {match.group()} shows as literal text in MyST: "
-            f"write {{cite:p}}`{keys}`"
-        )))  # fmt: skip
+        page.bad.append(BadSyntax(number, literal.format("LaTeX", match.group(), keys)))
     for match in _ROLE_NO_TICKS.finditer(text):
         name = match.group("name")
         page.bad.append(BadSyntax(number, (

@@ -1,18 +1,15 @@
 """Does a quote appear in a text, ignoring what copying and typesetting change?
 
-A claim's ``quote`` is copied by hand from an abstract, so it may differ from PubMed's text in
-ways that do not change a word: white space (line breaks, non-breaking and thin spaces, "95 %"
-against "95%"), case, the kind of dash (hyphen, en dash, em dash, minus sign), the kind of
-quotation mark (straight or curly, single or double, guillemets: house styles differ), soft
-hyphens and zero-width characters, and compatibility forms (ligatures, full-width letters:
-Unicode NFKC). All of these are ignored.
-
-An ellipsis (``…``, ``...``, ``[…]`` or ``(...)``) in a quote marks words left out: the parts on
-either side must each appear, in order.
+A claim's ``quote`` is copied by hand from an abstract, so what does not change a word is
+ignored: white space ("95 %" against "95%"), case, the kind of dash and of quotation mark (house
+styles differ), soft hyphens and zero-width characters, compatibility forms (Unicode NFKC). An
+ellipsis (``…``, ``...``, ``[…]`` or ``(...)``) marks words left out: the parts on either side
+must each appear, in order.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,8 +21,7 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"  # soft hyphen, zero-width c
 _TRANSLATION = str.maketrans(
     {
         **dict.fromkeys(_DASHES, "-"),
-        **dict.fromkeys(_SINGLE_QUOTES, "'"),
-        **dict.fromkeys(_DOUBLE_QUOTES + '"', "'"),
+        **dict.fromkeys(_SINGLE_QUOTES + _DOUBLE_QUOTES + '"', "'"),
         **dict.fromkeys(_INVISIBLE),
     }
 )
@@ -36,14 +32,11 @@ ELLIPSIS = re.compile(r"[\[(]\s*(?:\u2026|\.\s?\.\s?\.)\s*[\])]|\u2026|\.\s?\.\s
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
-    """*text* as compared: no white space, one dash, one quotation mark, case folded.
-
-    Also returns, for each character of the result, the index in *text* it came from.
-    """
-    composed = unicodedata.normalize("NFC", text)
+    """*text* as compared (no white space, one dash, one quotation mark, case folded), and for
+    each character of the result the index in *text* it came from."""
     characters: list[str] = []
     origins: list[int] = []
-    for index, character in enumerate(composed):
+    for index, character in enumerate(unicodedata.normalize("NFC", text)):
         mapped = unicodedata.normalize("NFKC", character.translate(_TRANSLATION))
         for folded in mapped.translate(_TRANSLATION).casefold():
             if not folded.isspace():
@@ -77,11 +70,8 @@ class Mismatch:
 
 
 def find_quote(quote: str, text: str) -> Mismatch | None:
-    """``None`` if *quote* appears in *text* (its parts in order), else where it stops matching.
-
-    A quote with no words in it (empty, or only ellipses) is "found": the offline check reports
-    a missing quote.
-    """
+    """``None`` if *quote* appears in *text* (its parts in order), else where it stops matching;
+    a quote with no words is "found" (the offline check reports a missing quote)."""
     haystack, _ = normalise(text)
     position = 0
     for part in quote_parts(quote):
@@ -95,13 +85,9 @@ def find_quote(quote: str, text: str) -> Mismatch | None:
 
 def _matching_prefix(needle: str, origins: list[int], haystack: str, start: int) -> int:
     """How many characters of the part (as written) start a match in *haystack*."""
-    low, high = 0, len(needle)  # needle[:low] is found; needle[:high + 1] may not be
-    while low < high:
-        middle = (low + high + 1) // 2
-        if haystack.find(needle[:middle], start) >= 0:
-            low = middle
-        else:
-            high = middle - 1
+    # The longest start of needle found (every start of a found start is found too).
+    sizes = range(1, len(needle) + 1)
+    low = bisect.bisect_left(sizes, True, key=lambda size: haystack.find(needle[:size], start) < 0)
     if low < MEANINGFUL_START:  # a letter or two found somewhere says nothing
         return 0
     return origins[low] if low < len(origins) else len(needle)

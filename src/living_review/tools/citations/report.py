@@ -1,8 +1,5 @@
-"""Problems found by the checks, and how they are printed.
-
-Every problem is one line, ``path:line: rule-id: message``, so editors and CI logs can jump
-to it, followed by a one-line summary.
-"""
+"""Problems found by the checks, printed one a line (``path:line: rule-id: message``, so editors
+and CI logs can jump to it), and the closing summary."""
 
 from __future__ import annotations
 
@@ -12,40 +9,24 @@ from collections.abc import Iterable
 # Problem and UnusableInput are shared with the site build; the checks import them from here.
 from living_review.problems import Problem, UnusableInput, display_path
 
-__all__ = [
-    "EXIT_CLEAN", "EXIT_PROBLEMS", "EXIT_UNCHECKED", "EXIT_UNUSABLE",
-    "Problem", "UnusableInput", "display_path", "plural", "summary",
-]  # fmt: skip
-
-#: Exit statuses of ``python -m living_review.tools.citations``.
-EXIT_CLEAN = 0
-EXIT_PROBLEMS = 1
-EXIT_UNUSABLE = 2
-EXIT_UNCHECKED = 3  # --online only: nothing wrong found, but some checks could not be run
+__all__ = ["Problem", "UnusableInput", "display_path", "plural", "summary"]
 
 
 def plural(count: int, word: str) -> str:
     """``1 entry``, ``2 entries``, ``3 pages``."""
     if count == 1:
         return f"{count} {word}"
-    if word.endswith("y"):
-        return f"{count} {word[:-1]}ies"
-    return f"{count} {word}s"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def summary(
     problems: Iterable[Problem], checked: str, seconds: float, unchecked_rule: str | None = None
 ) -> str:
     """The closing line: how many problems of which kinds, what was checked, how long it took."""
-    found = list(problems)
-    unchecked = [p for p in found if p.rule == unchecked_rule]
-    real = [p for p in found if p.rule != unchecked_rule]
-    if real:
-        by_rule = Counter(p.rule for p in real)
-        kinds = ", ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items()))
-        verdict = f"{plural(len(real), 'problem')} ({kinds})"
-    else:
-        verdict = "no problems"
+    by_rule = Counter(problem.rule for problem in problems)
+    unchecked = by_rule.pop(unchecked_rule, 0)
+    kinds = ", ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items()))
+    verdict = f"{plural(by_rule.total(), 'problem')} ({kinds})" if by_rule else "no problems"
     if unchecked:
-        verdict += f", {len(unchecked)} could not be checked"
+        verdict += f", {unchecked} could not be checked"
     return f"citations: {verdict}; checked {checked} in {seconds:.2f} s"

@@ -1,9 +1,8 @@
 """The offline rules: what makes a reference or a citation wrong, each with a stable id.
 
-Rules take what :mod:`living_review.bibfile` and :mod:`.pages` read and return
-:class:`~.report.Problem`\\ s. Every message names the entry or key and says what to do, so a
-reviewer can act on it without reading this code. The rules about entries the style would print
-wrongly live in :mod:`living_review.bib_rendering`, which the site build runs too.
+Every message names the entry or key and says what to do, so a reviewer can act on it without
+reading this code. The rules about entries the style would print wrongly live in
+:mod:`living_review.bib_rendering`, which the site build runs too.
 """
 
 from __future__ import annotations
@@ -96,9 +95,7 @@ PUBMED_URL = re.compile(
 
 def check_bibfile(bib: BibFile) -> list[Problem]:
     """Every rule about references.bib on its own."""
-    problems = list(bib.problems)
-    problems += duplicate_keys(bib)
-    problems += duplicate_identifiers(bib)
+    problems = [*bib.problems, *duplicate_keys(bib), *duplicate_identifiers(bib)]
     problems += check_rendering(bib, STYLE)
     for entry in bib.entries:
         for rule in ENTRY_RULES:
@@ -133,10 +130,7 @@ def duplicate_identifiers(bib: BibFile) -> list[Problem]:
         first: dict[str, BibEntry] = {}
         for entry in bib.entries:
             value = entry.value(name)
-            if not value:
-                continue
-            seen = first.setdefault(value.casefold(), entry)
-            if seen is not entry:
+            if value and (seen := first.setdefault(value.casefold(), entry)) is not entry:
                 message = (
                     f"entry '{entry.key}' has the same {label} ({value}) as entry '{seen.key}' "
                     f"(line {seen.line}): one work needs one entry"
@@ -149,13 +143,12 @@ def repeated_fields(entry: BibEntry) -> Iterable[Hit]:
     first_line: dict[str, int] = {}
     for bib_field in entry.fields:
         if bib_field.name in first_line:
-            yield Hit(
-                bib_field.line,
-                "bib-repeated-field",
+            message = (
                 f"entry '{entry.key}': field '{bib_field.name}' appears again (first on line "
                 f"{first_line[bib_field.name]}); the site build then drops this entry and every "
-                "entry after it: keep one",
+                "entry after it: keep one"
             )
+            yield Hit(bib_field.line, "bib-repeated-field", message)
         else:
             first_line[bib_field.name] = bib_field.line
 
@@ -166,60 +159,49 @@ def missing_fields(entry: BibEntry) -> Iterable[Hit]:
         if any(entry.get(name) for name in names):
             continue  # present; if it is empty, bib-empty-field says so
         wanted = " or ".join(f"'{name}'" for name in names)
-        yield Hit(
-            entry.line,
-            "bib-missing-field",
-            f"entry '{entry.key}' (@{entry.type}) has no {wanted} field",
-        )
+        message = f"entry '{entry.key}' (@{entry.type}) has no {wanted} field"
+        yield Hit(entry.line, "bib-missing-field", message)
+
+
+def _hit(entry: BibEntry, name: str, rule: str, message: str) -> Hit:
+    """A problem with the entry's field *name* (at its line), the message after the entry's key."""
+    return Hit(entry.line_of(name), rule, f"entry '{entry.key}': {message}")
 
 
 def malformed_identifiers(entry: BibEntry) -> Iterable[Hit]:
     doi = entry.value("doi")
     if doi and DOI_AS_URL.match(doi):
         bare = DOI_AS_URL.sub("", doi, count=1)
-        yield Hit(
-            entry.line_of("doi"),
-            "bib-bad-doi",
-            f"entry '{entry.key}': write the bare DOI ({bare}), not a link or 'doi:' prefix: "
-            "the style adds https://doi.org/ itself",
+        message = (
+            f"write the bare DOI ({bare}), not a link or 'doi:' prefix: the style adds "
+            "https://doi.org/ itself"
         )
+        yield _hit(entry, "doi", "bib-bad-doi", message)
     elif doi and not DOI.fullmatch(doi):
-        yield Hit(
-            entry.line_of("doi"),
-            "bib-bad-doi",
-            f"entry '{entry.key}': '{doi}' is not a DOI (expected 10.<registrant>/<suffix>, "
-            "e.g. 10.1136/bmj.39223.428495.BE)",
+        message = (
+            f"'{doi}' is not a DOI (expected 10.<registrant>/<suffix>, e.g. "
+            "10.1136/bmj.39223.428495.BE)"
         )
+        yield _hit(entry, "doi", "bib-bad-doi", message)
     pubmed = entry.value("pubmed")
     if pubmed and not PUBMED.fullmatch(pubmed):
-        yield Hit(
-            entry.line_of("pubmed"),
-            "bib-bad-pubmed",
-            f"entry '{entry.key}': PubMed ID '{pubmed}' is not a number (e.g. 17585160)",
-        )
+        message = f"PubMed ID '{pubmed}' is not a number (e.g. 17585160)"
+        yield _hit(entry, "pubmed", "bib-bad-pubmed", message)
     pmcid = entry.value("pmcid")
     if pmcid and not PMCID.fullmatch(pmcid):
         hint = f" (did you mean PMC{pmcid.upper().removeprefix('PMC').strip()}?)"
-        yield Hit(
-            entry.line_of("pmcid"),
-            "bib-bad-pmcid",
-            f"entry '{entry.key}': PMCID '{pmcid}' is not PMC followed by digits{hint}",
-        )
+        message = f"PMCID '{pmcid}' is not PMC followed by digits{hint}"
+        yield _hit(entry, "pmcid", "bib-bad-pmcid", message)
     url = entry.value("url")
     if url and not re.fullmatch(r"https://\S+", url):
         why = "use the https:// address" if url.startswith("http://") else "expected https://..."
-        yield Hit(
-            entry.line_of("url"),
-            "bib-insecure-url",
-            f"entry '{entry.key}': url '{url}' is not an https:// address: {why}",
-        )
+        message = f"url '{url}' is not an https:// address: {why}"
+        yield _hit(entry, "url", "bib-insecure-url", message)
     if entry.get("pmid"):
-        yield Hit(
-            entry.line_of("pmid"),
-            "bib-pmid-field",
-            f"entry '{entry.key}': put the PubMed ID in a 'pubmed' field: the style links "
-            "'pubmed' and ignores 'pmid'",
+        message = (
+            "put the PubMed ID in a 'pubmed' field: the style links 'pubmed' and ignores 'pmid'"
         )
+        yield _hit(entry, "pmid", "bib-pmid-field", message)
 
 
 def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
@@ -245,33 +227,19 @@ def missing_identifier(entry: BibEntry) -> Iterable[Hit]:
 
 
 def redundant_url(entry: BibEntry) -> Iterable[Hit]:
-    url = unquote(entry.value("url"))
-    if not url:
-        return
+    url = unquote(entry.value("url"))  # "" matches neither pattern below
     doi, pubmed = entry.value("doi"), entry.value("pubmed")
     if DOI_AS_URL.match(url) and not url.lower().startswith("doi:"):
         linked = DOI_AS_URL.sub("", url, count=1)
         if doi and linked.casefold() == doi.casefold():
-            yield Hit(
-                entry.line_of("url"),
-                "bib-url-repeats-id",
-                f"entry '{entry.key}': url only repeats the DOI, which the style already "
-                "links: remove the url",
-            )
+            message = "url only repeats the DOI, which the style already links: remove the url"
+            yield _hit(entry, "url", "bib-url-repeats-id", message)
         elif not doi:
-            yield Hit(
-                entry.line_of("url"),
-                "bib-url-repeats-id",
-                f"entry '{entry.key}': url is a DOI link: put {linked} in a 'doi' field and "
-                "remove the url",
-            )
+            message = f"url is a DOI link: put {linked} in a 'doi' field and remove the url"
+            yield _hit(entry, "url", "bib-url-repeats-id", message)
     elif (match := PUBMED_URL.match(url)) and match.group(1) == pubmed:
-        yield Hit(
-            entry.line_of("url"),
-            "bib-url-repeats-id",
-            f"entry '{entry.key}': url only repeats the PubMed ID, which the style already "
-            "links: remove the url",
-        )
+        message = "url only repeats the PubMed ID, which the style already links: remove the url"
+        yield _hit(entry, "url", "bib-url-repeats-id", message)
 
 
 ENTRY_RULES: tuple[EntryRule, ...] = (
@@ -289,11 +257,9 @@ ENTRY_RULES: tuple[EntryRule, ...] = (
 def check_pages(
     bib: BibFile, pages: list[Page], ledger: Ledger | None = None, net: SafetyNet | None = None
 ) -> list[Problem]:
-    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax.
-
-    With a claim ledger, ``{claim}`id``` cites the record's keys (as it does on the site); with
-    the safety net, its box, guide and sign lists cite the keys of what they show.
-    """
+    """Citations against the entries: unknown keys, uncited entries, uncited pages, syntax. As on
+    the site, ``{claim}`id``` cites the record's keys, and the safety net's box, guide and sign
+    lists the keys of what they show."""
     problems: list[Problem] = []
     cites_by_id = ledger.cites_by_id if ledger is not None else {}
     keys = {entry.key.lower(): entry.key for entry in bib.entries}
@@ -302,8 +268,7 @@ def check_pages(
     known = {entry.key for entry in bib.entries} | bib.damaged_keys  # damaged: a parse error
     cited: set[str] = set()
     for page in pages:
-        for bad in page.bad:
-            problems.append(Problem(page.path, bad.line, "cite-bad-syntax", bad.message))
+        problems += [Problem(page.path, b.line, "cite-bad-syntax", b.message) for b in page.bad]
         for line, word in page.at_words:
             if word.lower() in keys:
                 message = (
@@ -327,14 +292,10 @@ def check_pages(
         table_keys = _table_keys(page, ledger)  # a summary-of-findings table cites its records'
         table_keys += _safety_net_keys(page, net)
         cited.update(key.lower() for key in table_keys)
-        if (
-            page.is_content
-            and not page.citations
-            and not page.claims
-            and not table_keys
-            and not page.no_citations_reason
-            and not (ledger is not None and not ledger.complete and page.displays)
-        ):
+        cites = page.citations or page.claims or table_keys
+        # Until claims.yaml parses, what its summary-of-findings tables and charts cite is unknown.
+        unknown = ledger is not None and not ledger.complete and page.displays
+        if page.is_content and not cites and not page.no_citations_reason and not unknown:
             message = (
                 f"content page '{page.docname}' cites nothing: cite the sources of its claims, "
                 "or give the reason in its front matter as `no_citations: <reason>`"
@@ -343,13 +304,12 @@ def check_pages(
     if ledger is not None and not ledger.complete:
         return problems  # what {claim} cites is unknown until claims.yaml parses
     for entry in bib.entries:
-        if entry.key.lower() in cited or _is_excluded(entry):
-            continue
-        message = (
-            f"entry '{entry.key}' is cited on no page: cite it, remove it, or, if it is kept on "
-            f"purpose (an excluded study), add `keywords = {{{EXCLUDED_KEYWORD}}}`"
-        )
-        problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
+        if entry.key.lower() not in cited and not _is_excluded(entry):
+            message = (
+                f"entry '{entry.key}' is cited on no page: cite it, remove it, or, if it is kept "
+                f"on purpose (an excluded study), add `keywords = {{{EXCLUDED_KEYWORD}}}`"
+            )
+            problems.append(Problem(bib.path, entry.line, "bib-uncited", message))
     return problems
 
 

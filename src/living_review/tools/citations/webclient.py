@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import itertools
 import json
 import os
 import threading
@@ -25,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 DEFINITE = frozenset({200, 404, 410})
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -76,47 +76,53 @@ class Client:
     ) -> Response:
         """GET *url*; *params* (contact details) are sent but not part of the cache key.
 
-        With ``use_cache=False`` the answer is neither read from nor written to the cache: for a
-        batch request whose answer the caller splits and caches per item (:meth:`remember`).
-        """
-        cached = self.cached(url) if use_cache else None
-        if cached is not None:
+        ``use_cache=False`` is for a batch request whose answer the caller splits and caches per
+        item (:meth:`remember`)."""
+        if use_cache and (cached := self.cached(url)) is not None:
             return cached
         full_url = url
         if params:
             full_url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
-        attempt = 0
-        while True:
+        for attempt in itertools.count():
             try:
                 response = self._fetch(url, full_url)
+                break
             except _Retry as retry:
+                reason, wait = retry.args
                 if attempt >= self.settings.retries:
-                    tries = f"gave up after {attempt + 1} tries"
-                    raise FetchError(f"{retry.reason} ({tries})") from None
-                wait = retry.wait if retry.wait is not None else self.settings.backoff * 2**attempt
+                    raise FetchError(f"{reason} (gave up after {attempt + 1} tries)") from None
+                wait = wait if wait is not None else self.settings.backoff * 2**attempt
                 if wait > self.settings.max_wait:
-                    raise FetchError(f"{retry.reason}; asked to wait {wait:.0f} s") from None
+                    raise FetchError(f"{reason}; asked to wait {wait:.0f} s") from None
                 self._sleep(wait)
-                attempt += 1
-                continue
-            if use_cache:
-                self._write_cache(response)
-            return response
+        if use_cache:
+            self._write_cache(response)
+        return response
 
     def cached(self, url: str) -> Response | None:
         """The cached answer for *url* if there is one younger than the expiry (a cache hit)."""
-        cached = self._read_cache(url)
-        if cached is not None:
-            with self._lock:
-                self.cache_hits += 1
-        return cached
+        path = cache_file(self.settings.cache_dir, url)
+        if path is None or self.settings.cache_days <= 0:
+            return None
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            fetched = datetime.fromisoformat(record["fetched"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        age_days = (datetime.now(UTC) - fetched).total_seconds() / 86400
+        if record.get("url") != url or not 0 <= age_days < self.settings.cache_days:
+            return None
+        response = Response(url, int(record["status"]), str(record["body"]))
+        with self._lock:
+            self.cache_hits += 1
+        return response
 
     def remember(self, url: str, body: str) -> None:
         """Cache *body* as the answer (200) to *url*: one item split from a batch answer."""
         self._write_cache(Response(url, 200, body))
 
     def _fetch(self, url: str, full_url: str) -> Response:
-        self._throttle(urlsplit(url).netloc)
+        self._throttle(urllib.parse.urlsplit(url).netloc)
         request = urllib.request.Request(
             full_url, headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"}
         )
@@ -133,15 +139,11 @@ class Client:
             if error.code in RETRYABLE:
                 raise _Retry(f"HTTP {error.code} {error.reason}", wait) from None
             raise FetchError(f"HTTP {error.code} {error.reason}") from None
-        except TimeoutError:  # socket.timeout is TimeoutError since Python 3.10
-            raise _Retry(f"no answer within {self.settings.timeout:g} s", None) from None
-        except urllib.error.URLError as error:
-            reason = error.reason
+        except OSError as error:  # URLError, and TimeoutError (socket.timeout since Python 3.10)
+            reason = error.reason if isinstance(error, urllib.error.URLError) else error
             if isinstance(reason, TimeoutError):
                 raise _Retry(f"no answer within {self.settings.timeout:g} s", None) from None
             raise _Retry(f"network error: {reason}", None) from None
-        except (ConnectionError, OSError) as error:
-            raise _Retry(f"network error: {error}", None) from None
 
     def _throttle(self, host: str) -> None:
         interval = self.settings.host_intervals.get(host, self.settings.min_interval)
@@ -152,30 +154,8 @@ class Client:
         if slot > now:
             time.sleep(slot - now)  # a real pause (not the test hook): it only spaces requests
 
-    # -- cache ---------------------------------------------------------------------------
-
-    def _cache_file(self, url: str) -> Path | None:
-        if self.settings.cache_dir is None:
-            return None
-        digest = hashlib.sha256(url.encode()).hexdigest()[:32]
-        return self.settings.cache_dir / f"{digest}.json"
-
-    def _read_cache(self, url: str) -> Response | None:
-        path = self._cache_file(url)
-        if path is None or self.settings.cache_days <= 0:
-            return None
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            fetched = datetime.fromisoformat(record["fetched"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        age_days = (datetime.now(UTC) - fetched).total_seconds() / 86400
-        if record.get("url") != url or not 0 <= age_days < self.settings.cache_days:
-            return None
-        return Response(url, int(record["status"]), str(record["body"]))
-
     def _write_cache(self, response: Response) -> None:
-        path = self._cache_file(response.url)
+        path = cache_file(self.settings.cache_dir, response.url)
         if path is None or response.status not in DEFINITE:
             return
         record = {
@@ -184,17 +164,25 @@ class Client:
             "status": response.status,
             "body": response.body,
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, path)  # atomic: a parallel run never reads half a file
+        write_json(path, record)
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
+    """A failure worth another try: ``(reason, seconds to wait or None)``."""
+
+
+def cache_file(directory: Path | None, key: str) -> Path | None:
+    """The JSON file that caches *key* under *directory* (``None`` without a cache)."""
+    if directory is None:
+        return None
+    return directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def write_json(path: Path, record: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)  # atomic: a parallel run never reads half a file
 
 
 def retry_after(value: str | None) -> float | None:
