@@ -26,17 +26,23 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from living_review.problems import Problem, read_utf8
-from living_review.yaml_errors import explain
+from living_review.yaml_errors import (
+    explain,
+    line_at,
+    mapping_get,
+    node_line,
+    schema_errors,
+    schema_file,
+    schema_message,
+)
 
 #: The ledger's file name, at the project root beside references.bib.
 FILENAME = "claims.yaml"
@@ -114,7 +120,7 @@ _LedgerLoader.add_constructor(
 
 def schema_path() -> Traversable:
     """The ledger's JSON Schema: a package resource, so a wheel (Read the Docs) has it too."""
-    return resources.files("living_review") / "schemas" / "claims.schema.json"
+    return schema_file("claims")
 
 
 @cache
@@ -279,15 +285,15 @@ def parse_claims(text: str, path: Path) -> Ledger:
     records = records if isinstance(records, list) else []
     no_source = {index for index, record in enumerate(records) if _lacks_source(record)}
     broken: set[int] = set(no_source)
-    for error in _schema_errors(data):
+    for error in schema_errors("claims", data):
         where = list(error.absolute_path)
         if where[:1] == ["claims"] and len(where) >= 2 and isinstance(where[1], int):
             index = where[1]
             if index in no_source and _about_source(error, where):
                 continue  # reported once, as claims-no-source
             broken.add(index)
-        line = _line_at(root, where, error)
-        message = f"{_describe_location(records, where)}{_schema_message(error)}"
+        line = line_at(root, where, error)
+        message = f"{_describe_location(records, where)}{schema_message(error)}"
         ledger.problems.append(Problem(path, line, "claims-schema", message))
     for index in sorted(no_source):
         missing = " and ".join(
@@ -297,7 +303,7 @@ def parse_claims(text: str, path: Path) -> Ledger:
             f"{_describe_location(records, ['claims', index])}no {missing}: every record needs "
             "the bib key(s) of its source and a short verbatim quote from it that supports it"
         )
-        ledger.problems.append(Problem(path, _node_line(nodes[index]), "claims-no-source", message))
+        ledger.problems.append(Problem(path, node_line(nodes[index]), "claims-no-source", message))
     seen: dict[str, Claim] = {}
     for index, record in enumerate(records):
         claim_id = record.get("id") if isinstance(record, dict) else None
@@ -328,11 +334,6 @@ def parse_claims(text: str, path: Path) -> Ledger:
         ledger.claims.append(claim)
     ledger.problems.sort()
     return ledger
-
-
-def _schema_errors(data: Any) -> Iterable[ValidationError]:
-    validator = Draft202012Validator(ledger_schema())
-    return sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.path)))
 
 
 def _is_empty(value: Any) -> bool:
@@ -376,44 +377,9 @@ def _repeated_keys(root: yaml.Node | None, path: Path) -> Iterable[Problem]:
             stack += node.value
 
 
-def _mapping_get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
-    pairs = node.value if isinstance(node, yaml.MappingNode) else []
-    for key_node, value_node in pairs:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return key_node, value_node
-    return None
-
-
 def _record_nodes(root: yaml.Node | None) -> list[yaml.Node]:
-    found = _mapping_get(root, "claims")
+    found = mapping_get(root, "claims")
     return list(found[1].value) if found and isinstance(found[1], yaml.SequenceNode) else []
-
-
-def _node_line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _line_at(root: yaml.Node | None, where: list[Any], error: ValidationError) -> int:
-    """The line of the node at *where*; for a key the schema does not allow, that key's line."""
-    node = root
-    line = _node_line(root) if root is not None else 1
-    for step in where:
-        if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
-            if step >= len(node.value):
-                break
-            node = node.value[step]
-            line = _node_line(node)
-        elif (found := _mapping_get(node, str(step))) is not None:
-            key_node, node = found
-            line = _node_line(key_node)
-        else:
-            break
-    if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
-        allowed = set(error.schema.get("properties", {}))
-        for key_node, _value in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in allowed:
-                return _node_line(key_node)
-    return line
 
 
 def _describe_location(records: list[Any], where: list[Any]) -> str:
@@ -427,29 +393,9 @@ def _describe_location(records: list[Any], where: list[Any]) -> str:
     return f"{name}: {inside}: " if inside else f"{name}: "
 
 
-def _schema_message(error: ValidationError) -> str:
-    if not error.absolute_path and error.validator == "type":
-        return "the file must hold `claims:`, a list of records"
-    if error.validator == "additionalProperties":
-        allowed = ", ".join(error.schema.get("properties", {}))
-        return f"{error.message}; the keys allowed here: {allowed}"
-    if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z0-9]"):
-        return f"{error.instance!r} is not kebab-case (lower-case letters, digits and hyphens)"
-    if error.validator == "dependentRequired":
-        return (
-            "`quote_checked: by hand` needs `quote_source`, the address of the page where the "
-            "quote was read"
-        )
-    if error.validator == "enum" and isinstance(error.instance, list):
-        return (
-            f"{error.instance!r} is not two adjacent levels, the higher first, e.g. [low, very-low]"
-        )
-    return error.message
-
-
 def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
     key_lines = {
-        key.value: _node_line(key)
+        key.value: node_line(key)
         for key, _value in getattr(node, "value", [])
         if isinstance(key, yaml.ScalarNode)
     }
@@ -469,7 +415,7 @@ def _claim(record: dict[str, Any], node: yaml.Node) -> Claim:
         cite=tuple(record["cite"]),
         quote=record["quote"],
         locator=record["locator"],
-        line=_node_line(node),
+        line=node_line(node),
         key_lines=key_lines,
         record=record,
         tables=(tables,) if isinstance(tables, str) else tuple(tables),

@@ -29,9 +29,8 @@ from typing import Any
 
 import yaml
 
-from living_review.claims import _schema_message
 from living_review.problems import Problem, read_utf8
-from living_review.yaml_errors import line_of, read_checked
+from living_review.yaml_errors import line_of, read_checked, schema_message
 
 #: The file's name, at the project root beside references.bib and claims.yaml.
 FILENAME = "searches.yaml"
@@ -164,7 +163,7 @@ def parse_searches(text: str, path: Path) -> SearchLog:
 def _message(error: Any) -> str:
     if error.validator == "oneOf" and isinstance(error.instance, str):
         return f"{error.instance!r} is neither a number nor '{NOT_RECORDED}'"
-    return _schema_message(error)
+    return schema_message(error)
 
 
 class _Bad(Exception):

@@ -10,7 +10,8 @@ second ``: `` on one line) and says what it found, on the line where it is::
 
 Only the first cause is given; where none of these is recognised, PyYAML's own words are.
 :func:`read_checked` reads a data file that has a schema in the package (safety-net.yaml,
-searches.yaml) and gives its first problem, of either kind, at its line.
+searches.yaml) and gives its first problem, of either kind, at its line; claims.yaml's loader
+uses the same schema helpers (:func:`schema_errors`, :func:`line_at`, :func:`schema_message`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -270,10 +272,74 @@ def explain(text: str, error: yaml.YAMLError) -> Explanation:
     return Explanation(noticed, f"YAML cannot read this line ({words})")
 
 
+def schema_file(name: str) -> Traversable:
+    """``schemas/<name>.schema.json``: a package resource, so a wheel has it too."""
+    return resources.files("living_review") / "schemas" / f"{name}.schema.json"
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    schema = resources.files("living_review") / "schemas" / f"{name}.schema.json"
-    return Draft202012Validator(json.loads(schema.read_text(encoding="utf-8")))
+    return Draft202012Validator(json.loads(schema_file(name).read_text(encoding="utf-8")))
+
+
+def schema_errors(name: str, data: Any) -> list[ValidationError]:
+    """Every way *data* breaks ``schemas/<name>.schema.json``, in document order."""
+    return sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.path)))
+
+
+def mapping_get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    pairs = node.value if isinstance(node, yaml.MappingNode) else []
+    for key_node, value_node in pairs:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return key_node, value_node
+    return None
+
+
+def node_line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def line_at(root: yaml.Node | None, where: list[Any], error: ValidationError) -> int:
+    """The line of the node at *where*; for a key the schema does not allow, that key's line."""
+    node = root
+    line = node_line(root) if root is not None else 1
+    for step in where:
+        if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
+            if step >= len(node.value):
+                break
+            node = node.value[step]
+            line = node_line(node)
+        elif (found := mapping_get(node, str(step))) is not None:
+            key_node, node = found
+            line = node_line(key_node)
+        else:
+            break
+    if error.validator == "additionalProperties" and isinstance(node, yaml.MappingNode):
+        allowed = set(error.schema.get("properties", {}))
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in allowed:
+                return node_line(key_node)
+    return line
+
+
+def schema_message(error: ValidationError) -> str:
+    if not error.absolute_path and error.validator == "type":
+        return "the file must hold `claims:`, a list of records"
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        return f"{error.message}; the keys allowed here: {allowed}"
+    if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z0-9]"):
+        return f"{error.instance!r} is not kebab-case (lower-case letters, digits and hyphens)"
+    if error.validator == "dependentRequired":
+        return (
+            "`quote_checked: by hand` needs `quote_source`, the address of the page where the "
+            "quote was read"
+        )
+    if error.validator == "enum" and isinstance(error.instance, list):
+        return (
+            f"{error.instance!r} is not two adjacent levels, the higher first, e.g. [low, very-low]"
+        )
+    return error.message
 
 
 def read_checked(
@@ -285,23 +351,21 @@ def read_checked(
 ) -> tuple[Any, Any, Problem | None]:
     """(data, its node tree, None) from *text*, checked against ``schemas/<name>.schema.json``;
     else (None, None, the first problem: ``<name>-parse-error`` or ``<name>-schema``)."""
-    from living_review.claims import _line_at, _schema_message  # claims imports this module
-
     try:
         root = yaml.compose(text, Loader=loader)
         data = loader("").construct_document(root) if root is not None else None
     except yaml.YAMLError as error:  # one problem, in plain words, at the line that causes it
         found = explain(text, error)
         return None, None, Problem(path, found.line, f"{name}-parse-error", found.message)
-    errors = sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    errors = schema_errors(name, data)
     if not errors:
         return data, root, None
     error = errors[0]  # the first cause only: later ones often follow from it
     where = list(error.absolute_path)
     inside = ".".join(str(step) for step in where)
-    said = (message or _schema_message)(error)
+    said = (message or schema_message)(error)
     said = f"{inside}: {said}" if inside else said
-    return None, None, Problem(path, _line_at(root, where, error), f"{name}-schema", said)
+    return None, None, Problem(path, line_at(root, where, error), f"{name}-schema", said)
 
 
 def line_of(root: yaml.Node, *steps: str | int) -> int:
