@@ -9,11 +9,13 @@ build goes on, ``-W`` fails it) when the References page would only show an entr
 from __future__ import annotations
 
 import io
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 from common import (
+    ROOT,
     ROOTS,
     build_cleanly,
     page_soup,
@@ -21,13 +23,16 @@ from common import (
     touch_newer,
     warnings,
 )
+from pybtex.database import BibliographyDataError
+from pybtex.database.input.bibtex import Parser
+from pybtex.exceptions import PybtexError
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 from sphinx.util.docutils import docutils_namespace
 
 from living_review.bib_rendering import RULES as RENDERING_RULES
 from living_review.bib_rendering import UNKNOWN_TYPE, _may_be_no_name, bad_names
-from living_review.bibfile import BibEntry, BibField
+from living_review.bibfile import BibEntry, BibField, parse_bibtex
 from living_review.sphinxext.bibliography_check import BibliographyUnusable
 from living_review.tools.citations import cli
 
@@ -149,3 +154,31 @@ def test_names_the_quick_test_lets_through_print_as_names(name: str, is_a_name: 
 
 def _entry_with_author(name: str) -> BibEntry:
     return BibEntry("article", "key", 1, [BibField("author", name, 2)])
+
+
+def test_whatever_the_build_parser_refuses_the_reader_reports_first() -> None:
+    """The build's own check reads references.bib once, with the reader; it never has pybtex's
+    ``Parser`` read it again. So every damaged file that ``Parser`` (what sphinxcontrib-bibtex
+    uses) refuses must already have a problem from the reader. 400 seeded random damages of the
+    real file: a character deleted or inserted, or a run of characters cut."""
+    text = (ROOT / "references.bib").read_text(encoding="utf-8")
+    rng = random.Random(19)
+    refused = 0
+    for _ in range(400):
+        at = rng.randrange(len(text))
+        kind = rng.randrange(3)
+        if kind == 0:
+            damaged = text[:at] + text[at + 1 :]
+        elif kind == 1:
+            damaged = text[:at] + rng.choice('{}",=@#%\\ \n~') + text[at:]
+        else:
+            damaged = text[:at] + text[at + rng.randrange(1, 40) :]
+        try:
+            Parser(encoding="utf-8").parse_string(damaged)  # strict: raises at the first error
+        except BibliographyDataError:
+            continue  # a repeated key or field: the check's rules name both places
+        except PybtexError as error:
+            refused += 1
+            found = parse_bibtex(damaged, Path("references.bib")).problems
+            assert found, f"damage at offset {at}: Parser refuses ({error}), the reader does not"
+    assert refused > 50  # the damages did reach the parser

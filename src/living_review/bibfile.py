@@ -14,10 +14,11 @@ build sees. It cannot simply call ``Parser`` as the build does, for three reason
 So :class:`_LocatingParser` subclasses the tokenizer only to note the line on which each entry
 and each field starts, and collects syntax errors (naming the entry they are in) instead of
 raising; the tokenizer then resumes at the next ``@``. Repeated keys and fields stay visible for
-the rules to report. When the file looks clean, the real ``Parser`` reads it once more
-(:func:`_build_parser_error`), so anything else pybtex would refuse fails this check, not the
-build. An unclosed brace is reported where it opens, though pybtex only notices it at the next
-entry or the end of the file, as the value runs on until some later brace closes it.
+the rules to report. The tokenizer, its macros and the name splitting are the ones ``Parser``
+uses, so a file read here without problems is one ``Parser`` accepts (a test damages the real
+file at random to keep it so). An unclosed brace is reported where it opens, though pybtex
+only notices it at the next entry or the end of the file, as the value runs on until some later
+brace closes it.
 
 ``nox -s citations`` and the site build (:mod:`living_review.sphinxext.bibliography_check`)
 both read the file with this module, so a file one refuses, the other refuses in the same words.
@@ -29,11 +30,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pybtex.errors
 from pybtex import textutils
 from pybtex.bibtex.utils import split_name_list
-from pybtex.database import BibliographyDataError, Person
-from pybtex.database.input.bibtex import LowLevelParser, Parser, month_names
+from pybtex.database import Person
+from pybtex.database.input.bibtex import LowLevelParser, month_names
 from pybtex.exceptions import PybtexError
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError, TokenRequired
 from pybtex.utils import CaseInsensitiveDict
@@ -224,8 +224,6 @@ def parse_bibtex(text: str, path: Path) -> BibFile:
         problems.extend(_read_persons(entry, path))
         entries.append(entry)
     problems += parser.errors
-    if not problems:
-        problems.extend(_build_parser_error(text, path))
     return BibFile(path, entries, problems, damaged)
 
 
@@ -259,23 +257,3 @@ def _describe(error: PybtexSyntaxError) -> str:
     if isinstance(error, TokenRequired) and Exception.__str__(error) in _END_EXPECTED:
         message += " (is a comma missing at the end of the previous field?)"
     return message
-
-
-def _build_parser_error(text: str, path: Path) -> list[Problem]:
-    """Parse once more exactly as the site build does; report anything else it would refuse.
-
-    Repeated keys and fields are left to the rules, which say where both copies are.
-    """
-    with pybtex.errors.capture() as captured:  # collect instead of raising at the first one
-        try:
-            Parser(encoding="utf-8").parse_string(text)
-        except PybtexError as error:
-            captured.append(error)
-    problems = []
-    for error in captured:
-        if isinstance(error, BibliographyDataError):
-            continue
-        line = getattr(error, "lineno", None) or 1
-        message = f"the site build's BibTeX parser refuses this file: {error}"
-        problems.append(Problem(path, line, PARSE_ERROR, message))
-    return problems
