@@ -43,11 +43,11 @@ def short_names(children: list[Any], context: dict[str, Any], role: str, **kwarg
     except KeyError as missing:
         raise FieldIsMissing(role, context["entry"]) from missing
     style = context["style"]
-    shown = [style.format_name(person, style.abbreviate_names) for person in persons[:MAX_AUTHORS]]
+    names = [style.format_name(person, style.abbreviate_names) for person in persons[:MAX_AUTHORS]]
     if len(persons) > MAX_AUTHORS:
-        listed = join(sep=", ")[shown].format_data(context)
-        return join(sep=", ")[listed, "et al."].format_data(context)
-    return join(**kwargs)[shown].format_data(context)
+        shown = join(sep=", ")[names].format_data(context)
+        return join(sep=", ")[shown, "et al."].format_data(context)
+    return join(**kwargs)[names].format_data(context)
 
 
 def pmc_url(pmcid: str) -> str | None:
