@@ -159,12 +159,12 @@ def _entry_with_author(name: str) -> BibEntry:
 def test_whatever_the_build_parser_refuses_the_reader_reports_first() -> None:
     """The build's own check reads references.bib once, with the reader; it never has pybtex's
     ``Parser`` read it again. So every damaged file that ``Parser`` (what sphinxcontrib-bibtex
-    uses) refuses must already have a problem from the reader. 400 seeded random damages of the
+    uses) refuses must already have a problem from the reader. 200 seeded random damages of the
     real file: a character deleted or inserted, or a run of characters cut."""
     text = (ROOT / "references.bib").read_text(encoding="utf-8")
     rng = random.Random(19)
     refused = 0
-    for _ in range(400):
+    for _ in range(200):
         at = rng.randrange(len(text))
         kind = rng.randrange(3)
         if kind == 0:
@@ -181,4 +181,4 @@ def test_whatever_the_build_parser_refuses_the_reader_reports_first() -> None:
             refused += 1
             found = parse_bibtex(damaged, Path("references.bib")).problems
             assert found, f"damage at offset {at}: Parser refuses ({error}), the reader does not"
-    assert refused > 50  # the damages did reach the parser
+    assert refused > 20  # the damages did reach the parser
