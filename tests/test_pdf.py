@@ -38,7 +38,11 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the PDF, the single-page build) of the real site."""
+    """(the PDF, the single-page build) of the real site.
+
+    A build of its own, not ``real_site``: that one is the html builder's, and the PDF needs
+    the singlehtml builder's index.html from a fresh, strict (-E -W) build.
+    """
     folder = tmp_path_factory.mktemp("pdf")
     single = sphinx_build(DOCS, folder / "singlehtml", builder="singlehtml")
     assert single.returncode == 0, single.stderr
@@ -52,6 +56,13 @@ def reader(pdf: tuple[Path, Path]) -> PdfReader:
     return PdfReader(pdf[0])
 
 
+@pytest.fixture(scope="module")
+def page_texts(reader: PdfReader) -> tuple[str, ...]:
+    """Every page's text as pypdf extracts it, in page order: extracted once for the module
+    (a whole extraction takes seconds), for the tests to read."""
+    return tuple(page.extract_text() for page in reader.pages)
+
+
 def test_metadata_names_the_review_its_authors_and_language(reader: PdfReader) -> None:
     edition = read_edition(CFF)
     assert reader.metadata.title == edition.title
@@ -59,9 +70,9 @@ def test_metadata_names_the_review_its_authors_and_language(reader: PdfReader) -
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
-def test_title_page_gives_edition_version_doi_and_citation(reader: PdfReader) -> None:
+def test_title_page_gives_edition_version_doi_and_citation(page_texts: tuple[str, ...]) -> None:
     edition = read_edition(CFF)
-    first = squash(reader.pages[0].extract_text())
+    first = squash(page_texts[0])
     assert edition.title in first
     assert f"Edition of {edition.long_date} · version {edition.version}" in first
     assert (f"https://doi.org/{edition.doi}" if edition.doi else PENDING) in first
@@ -70,26 +81,28 @@ def test_title_page_gives_edition_version_doi_and_citation(reader: PdfReader) ->
     assert squash(formatted_citation(edition)).replace(" ", "") in first.replace(" ", "")
 
 
-def test_warning_signs_come_near_the_front(reader: PdfReader) -> None:
-    front = squash(" ".join(page.extract_text() for page in reader.pages[:6]))
+def test_warning_signs_come_near_the_front(page_texts: tuple[str, ...]) -> None:
+    front = squash(" ".join(page_texts[:6]))
     assert "a few warning signs mean you need medical help quickly" in front
     assert "local emergency number" in front
 
 
-def test_every_page_after_the_first_is_numbered(reader: PdfReader) -> None:
+def test_every_page_after_the_first_is_numbered(
+    reader: PdfReader, page_texts: tuple[str, ...]
+) -> None:
     total = len(reader.pages)
     assert total > 20
     for number in (2, total // 2, total):
-        assert f"Page {number} of {total}" in reader.pages[number - 1].extract_text()
+        assert f"Page {number} of {total}" in page_texts[number - 1]
 
 
 def test_every_reference_number_and_doi_link_is_there(
-    reader: PdfReader, pdf: tuple[Path, Path]
+    reader: PdfReader, page_texts: tuple[str, ...], pdf: tuple[Path, Path]
 ) -> None:
     html = (pdf[1] / "index.html").read_text(encoding="utf-8")
     entries = len(set(re.findall(r'<div class="citation" id="cite-[^"]+"', html)))
     assert entries > 40
-    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(page_texts)
     missing = [n for n in range(1, entries + 1) if f"[{n}]" not in text]
     assert not missing, f"reference numbers missing from the PDF: {missing}"
     uris = {
@@ -101,8 +114,8 @@ def test_every_reference_number_and_doi_link_is_there(
     assert sum(1 for uri in uris if uri and uri.startswith("https://doi.org/10.")) > 40
 
 
-def test_claim_tables_are_typeset(reader: PdfReader) -> None:
-    text = squash(" ".join(page.extract_text() for page in reader.pages))
+def test_claim_tables_are_typeset(page_texts: tuple[str, ...]) -> None:
+    text = squash(" ".join(page_texts))
     assert "Summary of findings" in text
 
 
