@@ -3,8 +3,10 @@ right.
 
 The fixture project tests/roots/test-claims-shown-only uses its records in all three ways (a
 summary-of-findings table, an evidence chart, ``{claim}`` in the text). It is built with
-``sphinx-build`` as ``nox -s docs`` builds (incrementally, warnings as errors), broken, built,
-fixed, and built incrementally again; that last build must pass and equal a clean build.
+``sphinx-build`` as ``nox -s docs`` builds (incrementally, warnings as errors): a clean build is
+copied as the kept output, the ledger broken, built, fixed, and built incrementally again; that
+last build must pass and equal the clean build. The real site does the same from the session's
+shared clean build (``real_site`` in conftest.py), so no test builds that site again from scratch.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from common import ROOT, ROOTS
+from common import REAL_SITE_ENV, ROOTS, Build
 
 from living_review.tools.citations import cli
 
@@ -26,10 +29,16 @@ MESSAGE = (
 )
 
 
-def build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+#: The fixture project's build date; the real site's builds take REAL_SITE_ENV, as its shared one.
+FIXED_DATE = {"SOURCE_DATE_EPOCH": "1795651200"}
+
+
+def build(
+    source: Path, out: Path, *extra: str, env: Mapping[str, str] = FIXED_DATE
+) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", "-q",
-        "--no-color", "-d", str(out.with_name(out.name + "-doctrees")),
+        "--no-color", "-d", str(doctrees(out)),
         *extra, str(source), str(out),
     ]  # fmt: skip
     return subprocess.run(
@@ -37,8 +46,21 @@ def build(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[s
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"},
+        env={**os.environ, **env},
     )
+
+
+def doctrees(out: Path) -> Path:
+    """Where :func:`build` (and ``common.sphinx_build``) keep the saved environment of *out*."""
+    return out.with_name(out.name + "-doctrees")
+
+
+def kept_output(clean: Path, out: Path) -> Path:
+    """A copy of the clean build *clean* (its output and saved environment) at *out*: the output
+    ``nox -s docs`` keeps for its next, incremental build."""
+    shutil.copytree(clean, out)
+    shutil.copytree(doctrees(clean), doctrees(out))
+    return out
 
 
 def files(out: Path) -> dict[str, bytes]:
@@ -79,9 +101,9 @@ def project(tmp_path: Path) -> Path:
 def test_after_a_broken_ledger_is_fixed_the_next_build_passes_and_equals_a_clean_one(
     project: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "incremental"
-    first = build(project, out)
-    assert first.returncode == 0, first.stderr
+    clean = build(project, tmp_path / "clean", "-E")
+    assert clean.returncode == 0, clean.stderr
+    out = kept_output(tmp_path / "clean", tmp_path / "incremental")
     ledger = project / "claims.yaml"
     good, line = break_indentation(ledger)
 
@@ -97,8 +119,6 @@ def test_after_a_broken_ledger_is_fixed_the_next_build_passes_and_equals_a_clean
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stderr == ""
 
-    clean = build(project, tmp_path / "clean", "-E")
-    assert clean.returncode == 0, clean.stderr
     incremental, fresh = files(out), files(tmp_path / "clean")
     assert sorted(incremental) == sorted(fresh)
     assert [name for name in fresh if incremental[name] != fresh[name]] == []
@@ -120,31 +140,29 @@ def test_the_check_and_the_build_name_the_same_line(
     assert [row for row in out[1:-1] if "refs.md" not in row] == []
 
 
-def test_the_real_site_after_a_broken_ledger_is_fixed(tmp_path: Path) -> None:
-    """The same on a copy of the real site, where the broken build used to leave 35 false
-    "claims-unused" errors for the next one, and 10 about tables nobody had touched."""
-    project = tmp_path / "site"
-    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("_build"))
-    names = ("claims.yaml", "references.bib", "safety-net.yaml", "CITATION.cff", "searches.yaml")
-    for name in names:
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, project / name)
-    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "copy"]):
-        subprocess.run(
-            ["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *command],
-            cwd=project, check=True, capture_output=True,
-        )  # fmt: skip  # "last updated" dates come from git
-    out = tmp_path / "incremental"
-    assert build(project / "docs", out).returncode == 0
-    good, line = break_indentation(project / "claims.yaml")
-    broken = build(project / "docs", out)
-    errors = [row for row in broken.stderr.splitlines() if "ERROR" in row or "WARNING" in row]
-    assert len(errors) == 1 and errors[0].endswith(f"claims.yaml:{line}: ERROR: {MESSAGE}")
-    (project / "claims.yaml").write_text(good, encoding="utf-8")
-    fixed = build(project / "docs", out)
-    assert (fixed.returncode, fixed.stderr) == (0, "")
-    clean = build(project / "docs", tmp_path / "clean", "-E")
-    assert clean.returncode == 0, clean.stderr
-    incremental, fresh = files(out), files(tmp_path / "clean")
+def test_the_real_site_after_a_broken_ledger_is_fixed(
+    real_site: Build, real_project: Path, tmp_path: Path
+) -> None:
+    """The same on the real site, where the broken build used to leave 35 false
+    "claims-unused" errors for the next one, and 10 about tables nobody had touched.
+
+    The kept output is a copy of the shared clean build; its sources (the shared project copy)
+    are broken and fixed in place, and left as they were, modification time too."""
+    assert real_site.returncode == 0, real_site.stderr
+    out = kept_output(real_site.outdir, tmp_path / "incremental")
+    docs, ledger = real_project / "docs", real_project / "claims.yaml"
+    original, stat = ledger.read_bytes(), ledger.stat()
+    try:
+        good, line = break_indentation(ledger)
+        broken = build(docs, out, env=REAL_SITE_ENV)
+        errors = [row for row in broken.stderr.splitlines() if "ERROR" in row or "WARNING" in row]
+        assert len(errors) == 1 and errors[0].endswith(f"claims.yaml:{line}: ERROR: {MESSAGE}")
+        ledger.write_text(good, encoding="utf-8")
+        fixed = build(docs, out, env=REAL_SITE_ENV)
+        assert (fixed.returncode, fixed.stderr) == (0, "")
+    finally:
+        ledger.write_bytes(original)
+        os.utime(ledger, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    incremental, fresh = files(out), files(real_site.outdir)
     assert sorted(incremental) == sorted(fresh)
     assert [name for name in fresh if incremental[name] != fresh[name]] == []
