@@ -22,10 +22,8 @@ need the rest of the project. The format is described in CONTRIBUTING.md, "The c
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from living_review.yaml_errors import (
     line_at,
     mapping_get,
     node_line,
+    schema,
     schema_errors,
     schema_file,
     schema_message,
@@ -123,10 +122,9 @@ def schema_path() -> Traversable:
     return schema_file("claims")
 
 
-@cache
 def ledger_schema() -> dict[str, Any]:
-    """The ledger's JSON Schema, parsed."""
-    return json.loads(schema_path().read_text(encoding="utf-8"))
+    """The ledger's JSON Schema, parsed (the one the loader validates with)."""
+    return schema("claims")
 
 
 @dataclass(frozen=True)

@@ -278,8 +278,14 @@ def schema_file(name: str) -> Traversable:
 
 
 @cache
+def schema(name: str) -> dict[str, Any]:
+    """``schemas/<name>.schema.json``, parsed once per process (callers must not change it)."""
+    return json.loads(schema_file(name).read_text(encoding="utf-8"))
+
+
+@cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_file(name).read_text(encoding="utf-8")))
+    return Draft202012Validator(schema(name))
 
 
 def schema_errors(name: str, data: Any) -> list[ValidationError]:
